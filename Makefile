@@ -1,0 +1,53 @@
+# Every target prints its own help: `make help`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export WATERBILL_ENV ?= development
+export WATERBILL_DATABASE_URL ?= sqlite:///var/waterbill.db
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/.installed ## Create the virtual environment and install waterbill with its tools
+
+.PHONY: migrate
+migrate: install ## Bring the database (WATERBILL_DATABASE_URL, default var/waterbill.db) to the newest schema
+	$(BIN)/waterbill db upgrade
+
+.PHONY: demo
+demo: migrate ## Load demo data when the database is empty
+	$(BIN)/waterbill demo-data --subscribers 2000 --seed 1 --if-empty
+
+.PHONY: run
+run: demo ## Set everything up and show the service (SQLite, demo data)
+	$(BIN)/waterbill serve --host 127.0.0.1 --port 8000
+
+.PHONY: test
+test: install ## Run the whole test suite (the PostgreSQL tier runs when PostgreSQL answers)
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: install ## ruff check, ruff format --check, mypy on src/
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+.PHONY: format
+format: install ## Format the code in place
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+.PHONY: clean
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""What the billing system knows: subscribers, their invoices (with revisions) and payments."""

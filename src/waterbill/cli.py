@@ -1,0 +1,73 @@
+"""The ``waterbill`` command: a thin shell over the same service functions the web calls."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from waterbill.config import get_settings
+from waterbill.db.database import Database
+from waterbill.errors import ServiceError
+from waterbill.statement.schemas import StatementOut
+from waterbill.statement.service import get_statement
+from waterbill.statement.text import render_text
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Azərsu: invoices and payments of the last 12 months by subscriber code."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    from waterbill.db.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    click.echo("database is at the newest schema")
+
+
+@main.command()
+@click.argument("code")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Baku date the 12 months end with (default: today).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of the API.")
+def statement(code: str, as_of: object, as_json: bool) -> None:
+    """Print the statement of CODE exactly as the web shows it."""
+    settings = get_settings()
+    database = Database(settings)
+    day: date | None = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
+    try:
+        with database.read() as connection:
+            result = get_statement(
+                db=connection, code=code, as_of=day, code_length=settings.code_length_range
+            )
+    except ServiceError as error:
+        click.echo(f"{error.code}: {error.params}", err=True)
+        sys.exit(2)
+    finally:
+        database.dispose()
+    if as_json:
+        click.echo(
+            json.dumps(
+                StatementOut.from_statement(result).model_dump(mode="json"),
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(render_text(result))

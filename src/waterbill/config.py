@@ -1,0 +1,68 @@
+"""One typed settings object, read from ``WATERBILL_*`` environment variables.
+
+Every variable is documented in ``.env.example``. Secrets are ``SecretStr`` so they never show up in
+logs or ``repr``; outside development a placeholder secret is refused at start-up.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+AccessPolicy = Literal["holder-only", "masked-for-others"]
+
+DEFAULT_SQLITE_URL = "sqlite:///var/waterbill.db"
+# Values a developer might paste from documentation; never acceptable outside development.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WATERBILL_", extra="ignore")
+
+    env: Environment = "production"
+    database_url: str = DEFAULT_SQLITE_URL
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_connect_timeout: float = Field(default=2.0, gt=0)
+
+    # Subscriber codes: digits only, spaces and hyphens stripped; no official length exists.
+    code_min_length: int = Field(default=6, ge=1, le=32)
+    code_max_length: int = Field(default=13, ge=1, le=32)
+
+    # Billing without a meter: m³ per person per month (sources disagree: 3 or 5).
+    norm_m3_per_person: Decimal = Decimal("3")
+
+    secret_key: SecretStr = SecretStr("")
+    access_policy: AccessPolicy = "masked-for-others"
+
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def code_length_range(self) -> tuple[int, int]:
+        return (self.code_min_length, self.code_max_length)
+
+    def check_secrets(self) -> None:
+        """Refuse to run a real deployment with a placeholder secret."""
+        if self.env == "production" and (
+            self.secret_key.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("WATERBILL_SECRET_KEY must be set to a real secret in production")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

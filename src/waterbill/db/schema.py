@@ -1,0 +1,9 @@
+"""Imports every area's tables so that ``metadata`` describes the whole schema.
+
+Alembic and the migration test read the schema from here; add a new area's tables module below.
+"""
+
+from waterbill.billing import tables as billing_tables
+from waterbill.db.metadata import metadata
+
+__all__ = ["billing_tables", "metadata"]

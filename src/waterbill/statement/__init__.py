@@ -1,0 +1,1 @@
+"""The 12-month statement of invoices and payments (regulation 3.4)."""

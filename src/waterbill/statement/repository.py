@@ -1,0 +1,154 @@
+"""Every query the statement needs, in one place. Returns domain values, never rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Connection, and_, func, select
+
+from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
+from waterbill.statement.domain import (
+    ZERO,
+    Address,
+    BillingHistory,
+    InvoiceLine,
+    Payment,
+    Subscriber,
+    Window,
+    YearMonth,
+)
+
+_SUBSCRIBER_COLUMNS = (
+    subscribers.c.id,
+    subscribers.c.code,
+    subscribers.c.holder_fin,
+    subscribers.c.surname,
+    subscribers.c.name,
+    subscribers.c.patronymic,
+    subscribers.c.region,
+    subscribers.c.city,
+    subscribers.c.district,
+    subscribers.c.street,
+    subscribers.c.building,
+    subscribers.c.apartment,
+    subscribers.c.persons_served,
+    subscribers.c.water_service,
+    subscribers.c.wastewater_service,
+    subscribers.c.meter_type,
+    subscribers.c.tariff_zone,
+    subscribers.c.category,
+    subscribers.c.status,
+)
+
+
+def find_subscriber(db: Connection, code: str) -> tuple[int, Subscriber] | None:
+    row = db.execute(select(*_SUBSCRIBER_COLUMNS).where(subscribers.c.code == code)).one_or_none()
+    if row is None:
+        return None
+    return row.id, Subscriber(
+        code=row.code,
+        holder_fin=row.holder_fin,
+        surname=row.surname,
+        name=row.name,
+        patronymic=row.patronymic,
+        address=Address(
+            region=row.region,
+            city=row.city,
+            district=row.district,
+            street=row.street,
+            building=row.building,
+            apartment=row.apartment,
+        ),
+        persons_served=row.persons_served,
+        water_service=bool(row.water_service),
+        wastewater_service=bool(row.wastewater_service),
+        meter_type=row.meter_type,
+        tariff_zone=row.tariff_zone,
+        category=row.category,
+        status=row.status,
+    )
+
+
+def codes_held_by(db: Connection, fin: str) -> list[str]:
+    """The subscriber codes whose holder is this citizen, for a one-click choice."""
+    query = (
+        select(subscribers.c.code)
+        .where(subscribers.c.holder_fin == fin)
+        .order_by(subscribers.c.code)
+    )
+    return list(db.scalars(query))
+
+
+def load_history(
+    db: Connection, *, subscriber_id: int, subscriber: Subscriber, window: Window
+) -> BillingHistory:
+    first, last = str(window.first), str(window.last)
+
+    # The version just replaced by the latest recalculation: the newest revision of the invoice.
+    latest_revision = (
+        select(invoice_revisions.c.amount)
+        .where(invoice_revisions.c.invoice_id == invoices.c.id)
+        .order_by(invoice_revisions.c.replaced_at.desc(), invoice_revisions.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    invoice_rows = db.execute(
+        select(
+            invoices.c.period,
+            invoices.c.service,
+            invoices.c.consumption_m3,
+            invoices.c.tariff,
+            invoices.c.amount,
+            invoices.c.basis,
+            latest_revision.label("amount_before"),
+        ).where(
+            invoices.c.subscriber_id == subscriber_id,
+            invoices.c.period.between(first, last),
+        )
+    ).all()
+
+    payment_rows = db.execute(
+        select(payments.c.paid_at, payments.c.amount).where(
+            payments.c.subscriber_id == subscriber_id,
+            payments.c.paid_at >= window.starts_at,
+            payments.c.paid_at < window.payments_until,
+        )
+    ).all()
+
+    invoiced_before = select(func.coalesce(func.sum(invoices.c.amount), ZERO)).where(
+        and_(invoices.c.subscriber_id == subscriber_id, invoices.c.period < first)
+    )
+    paid_before = select(func.coalesce(func.sum(payments.c.amount), ZERO)).where(
+        and_(payments.c.subscriber_id == subscriber_id, payments.c.paid_at < window.starts_at)
+    )
+    before = db.execute(
+        select(
+            invoiced_before.scalar_subquery().label("invoiced"),
+            paid_before.scalar_subquery().label("paid"),
+        )
+    ).one()
+
+    return BillingHistory(
+        subscriber=subscriber,
+        window=window,
+        invoices=[
+            InvoiceLine(
+                period=YearMonth.parse(row.period),
+                service=row.service,
+                consumption_m3=row.consumption_m3,
+                tariff=row.tariff,
+                amount=row.amount,
+                basis=row.basis,
+                amount_before_recalculation=row.amount_before,
+            )
+            for row in invoice_rows
+        ],
+        payments=[Payment(paid_at=row.paid_at, amount=row.amount) for row in payment_rows],
+        invoiced_before=_money(before.invoiced),
+        paid_before=_money(before.paid),
+    )
+
+
+def _money(value: object) -> Decimal:
+    # A SUM over the scaled-integer type comes back as Decimal; COALESCE's literal zero may not.
+    return Decimal(str(value)).quantize(ZERO) if value is not None else ZERO

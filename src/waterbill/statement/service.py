@@ -1,0 +1,51 @@
+"""``get_statement``: the one entry point that pages, the API and the CLI all call."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection
+
+from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
+from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.statement import repository
+from waterbill.statement.domain import Statement, Window, baku_date, build_statement
+
+
+def as_of_date(as_of: date | datetime | None) -> date:
+    """A Baku calendar date: ``now`` when not given; an aware instant is read in Baku time."""
+    if as_of is None:
+        return baku_date(datetime.now().astimezone())
+    if isinstance(as_of, datetime):
+        return baku_date(as_of)
+    return as_of
+
+
+def get_statement(
+    *,
+    db: Connection,
+    code: str,
+    as_of: date | datetime | None = None,
+    code_length: tuple[int, int] = (6, 13),
+) -> Statement:
+    """The statement of ``code`` for the 12 Baku months ending with ``as_of`` (default: now).
+
+    Raises MalformedCode, UnknownCode or NotHousehold; each carries a stable error code.
+    """
+    try:
+        code = parse_subscriber_code(code, min_length=code_length[0], max_length=code_length[1])
+    except MalformedCodeError as error:
+        raise MalformedCode(
+            reason=error.reason, min_length=error.min_length, max_length=error.max_length
+        ) from None
+    found = repository.find_subscriber(db, code)
+    if found is None:
+        raise UnknownCode(code=code)
+    subscriber_id, subscriber = found
+    if not subscriber.is_household:
+        raise NotHousehold(code=code)
+    window = Window.ending(as_of_date(as_of))
+    history = repository.load_history(
+        db, subscriber_id=subscriber_id, subscriber=subscriber, window=window
+    )
+    return build_statement(history)
