@@ -1,0 +1,1 @@
+"""Who the citizen is: identities from the e-gov single sign-on."""
