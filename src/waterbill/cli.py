@@ -8,12 +8,15 @@ from datetime import date
 
 import click
 
+from waterbill.auth.devidp.cli import dev_token
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
+from waterbill.i18n.messages import error_message
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import get_statement
 from waterbill.statement.text import render_text
+from waterbill.web.cli import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,7 +60,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
                 db=connection, code=code, as_of=day, code_length=settings.code_length_range
             )
     except ServiceError as error:
-        click.echo(f"{error.code}: {error.params}", err=True)
+        click.echo(error_message(error.code, error.params, "az"), err=True)
         sys.exit(2)
     finally:
         database.dispose()
@@ -71,3 +74,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
         )
     else:
         click.echo(render_text(result))
+
+
+main.add_command(serve)
+main.add_command(dev_token)

@@ -40,6 +40,22 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("")
     access_policy: AccessPolicy = "masked-for-others"
 
+    # Sign-in through the e-gov single sign-on (OpenID Connect). In development the issuer defaults
+    # to the bundled provider mounted at /dev-idp of the same app.
+    oidc_issuer: str = ""
+    oidc_client_id: str = "waterbill"
+    oidc_client_secret: SecretStr = SecretStr("")
+    # Audience of the provider's access tokens that the API accepts (default: the client id).
+    oidc_api_audience: str = ""
+    oidc_fin_claim: str = "fin"
+    # The bundled development identity provider: on by default in development, refused elsewhere.
+    dev_idp: bool | None = None
+    # Where the app is reached, for redirect URIs (default: http://127.0.0.1:8000 in development).
+    public_url: str = ""
+
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+
     @field_validator("database_replica_urls", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
@@ -52,6 +68,27 @@ class Settings(BaseSettings):
         return self.env == "development"
 
     @property
+    def dev_idp_enabled(self) -> bool:
+        return self.is_development if self.dev_idp is None else self.dev_idp
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or "http://127.0.0.1:8000").rstrip("/")
+
+    @property
+    def issuer(self) -> str:
+        """The OIDC issuer: configured, or the bundled provider when it is on."""
+        if self.oidc_issuer:
+            return self.oidc_issuer.rstrip("/")
+        if self.dev_idp_enabled:
+            return f"{self.base_url}/dev-idp"
+        return ""
+
+    @property
+    def api_audience(self) -> str:
+        return self.oidc_api_audience or self.oidc_client_id
+
+    @property
     def code_length_range(self) -> tuple[int, int]:
         return (self.code_min_length, self.code_max_length)
 
@@ -61,6 +98,20 @@ class Settings(BaseSettings):
             self.secret_key.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
         ):
             raise ValueError("WATERBILL_SECRET_KEY must be set to a real secret in production")
+        if self.dev_idp_enabled and not self.is_development:
+            raise ValueError(
+                "the bundled development identity provider (WATERBILL_DEV_IDP) may only run with "
+                "WATERBILL_ENV=development; configure WATERBILL_OIDC_ISSUER for the e-gov portal"
+            )
+        if self.env == "production" and not self.issuer:
+            raise ValueError("WATERBILL_OIDC_ISSUER must be set outside development")
+
+    @property
+    def secret_bytes(self) -> bytes:
+        """The key for pseudonyms and the development provider's signing key."""
+        value = self.secret_key.get_secret_value()
+        # Development may run without a secret; a fixed, public value is then good enough.
+        return (value or "waterbill-development-only").encode()
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,8 @@
 Alembic and the migration test read the schema from here; add a new area's tables module below.
 """
 
+from waterbill.auth import tables as auth_tables
 from waterbill.billing import tables as billing_tables
 from waterbill.db.metadata import metadata
 
-__all__ = ["billing_tables", "metadata"]
+__all__ = ["auth_tables", "billing_tables", "metadata"]

@@ -1,0 +1,179 @@
+"""The development provider's endpoints: discovery, JWKS, authorize (the sign-in page), token."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from authlib.common.urls import add_params_to_uri
+from fastapi import APIRouter, Depends, Form, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from waterbill.auth.devidp import repository, service
+from waterbill.auth.devidp.keys import public_jwks
+from waterbill.config import Settings
+from waterbill.identifiers import is_fin
+from waterbill.web.deps import DatabaseDep, DbRead
+from waterbill.web.templating import Templates
+
+router = APIRouter(prefix="/dev-idp", include_in_schema=False)
+
+REQUEST_FIELDS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+)
+METHOD_NAMES = {
+    "asan_imza": "Asan İmza",
+    "e_signature": "Elektron imza kartı",
+    "password": "İstifadəçi adı və şifrə",
+}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {key: str(value) for key, value in (await request.form()).items()}
+
+
+FormData = Annotated[dict[str, str], Depends(_form)]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get("/.well-known/openid-configuration")
+def discovery(request: Request) -> dict[str, Any]:
+    return service.discovery_document(_settings(request))
+
+
+@router.get("/jwks")
+def jwks(request: Request) -> dict[str, object]:
+    return public_jwks(_settings(request).secret_bytes)
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    templates: Templates = request.app.state.templates
+    return templates.response(request, f"devidp/{name}", status_code=status, locale="az", **context)
+
+
+@router.get("/authorize", response_class=HTMLResponse)
+def authorize_page(request: Request, db: DbRead) -> Response:
+    params = {field: request.query_params.get(field, "") for field in REQUEST_FIELDS}
+    try:
+        service.check_authorization_request(_settings(request), params)
+    except service.AuthorizationError as error:
+        return _page(request, "error.html", status=400, error=error)
+    return _page(
+        request,
+        "signin.html",
+        params=params,
+        citizens=repository.demo_citizens(db),
+        methods=METHOD_NAMES,
+        problem=None,
+    )
+
+
+@router.post("/authorize", response_class=HTMLResponse)
+def authorize(
+    request: Request,
+    database: DatabaseDep,
+    form: FormData,
+    method: Annotated[str, Form()] = "",
+    fin: Annotated[str, Form()] = "",
+    fin_typed: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    user_id: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:
+    """Signs the chosen citizen in: Asan İmza asks for a confirmation first, as on the phone."""
+    settings = _settings(request)
+    params = {field: str(form.get(field, "")) for field in REQUEST_FIELDS}
+    try:
+        auth_request = service.check_authorization_request(settings, params)
+    except service.AuthorizationError as error:
+        return _page(request, "error.html", status=400, error=error)
+    chosen = (fin_typed or fin).strip().upper()
+    problem = None
+    if method not in METHOD_NAMES:
+        problem = "Giriş üsulunu seçin."
+    elif not is_fin(chosen):
+        problem = "FİN 7 simvoldur: latın hərfləri (I və O-dan başqa) və rəqəmlər."
+    elif method == "asan_imza" and not (phone.strip() and user_id.strip()):
+        problem = "Asan İmza üçün mobil nömrəni və istifadəçi ID-ni daxil edin."
+    if problem is not None:
+        with database.read() as db:
+            citizens = repository.demo_citizens(db)
+        return _page(
+            request,
+            "signin.html",
+            status=422,
+            params=params,
+            citizens=citizens,
+            methods=METHOD_NAMES,
+            problem=problem,
+        )
+    if method == "asan_imza" and confirmed != "yes":
+        return _page(
+            request,
+            "confirm.html",
+            params=params,
+            method=method,
+            fin=chosen,
+            phone=phone,
+            user_id=user_id,
+            verification=f"{secrets.randbelow(10000):04d}",
+        )
+    with database.write() as db:
+        code = service.issue_code(db=db, request=auth_request, fin=chosen, method=method)
+    target = add_params_to_uri(
+        auth_request.redirect_uri, [("code", code), ("state", auth_request.state)]
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/token")
+def token(
+    request: Request,
+    database: DatabaseDep,
+    grant_type: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    redirect_uri: Annotated[str, Form()] = "",
+    code_verifier: Annotated[str, Form()] = "",
+    client_id: Annotated[str, Form()] = "",
+    client_secret: Annotated[str, Form()] = "",
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    if authorization and authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:]).decode()
+        except ValueError:
+            decoded = ":"
+        basic_id, _, basic_secret = decoded.partition(":")
+        client_id, client_secret = unquote(basic_id), unquote(basic_secret)
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if grant_type != "authorization_code":
+        return JSONResponse({"error": "unsupported_grant_type"}, status_code=400, headers=headers)
+    try:
+        with database.write() as db:
+            answer = service.redeem_code(
+                db=db,
+                settings=_settings(request),
+                code=code,
+                client_id=client_id,
+                client_secret=client_secret,
+                redirect_uri=redirect_uri,
+                code_verifier=code_verifier,
+            )
+    except service.AuthorizationError as error:
+        status = 401 if error.error == "invalid_client" else 400
+        body = {"error": error.error, "error_description": error.description}
+        return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(answer, headers=headers)

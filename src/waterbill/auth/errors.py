@@ -1,0 +1,24 @@
+"""Refusals of the sign-in and of API credentials."""
+
+from waterbill.errors import ServiceError
+
+
+class Unauthenticated(ServiceError):
+    """No session and no valid bearer token."""
+
+    code = "unauthenticated"
+
+
+class SignInFailed(ServiceError):
+    """The provider's answer failed a check (state, token, issuer, nonce …); ``reason`` says which.
+
+    The reason goes to the log, never to the user: it would only help an attacker.
+    """
+
+    code = "sign_in_failed"
+
+
+class Forbidden(ServiceError):
+    """A state-changing request without the session's CSRF token."""
+
+    code = "forbidden"

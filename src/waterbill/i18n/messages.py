@@ -1,0 +1,57 @@
+"""The message for every stable error code, in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from waterbill.i18n.catalogs import gettext_for
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; translation happens when it is shown."""
+    return message
+
+
+ERROR_MESSAGES: dict[str, str] = {
+    "malformed_code": _("The subscriber code is not valid."),
+    "malformed_code.empty": _("Enter the subscriber code printed on your water bill."),
+    "malformed_code.not_digits": _(
+        "A subscriber code has digits only. Check the code on your water bill."
+    ),
+    "malformed_code.length": _(
+        "A subscriber code has from %(min_length)s to %(max_length)s digits. "
+        "Check the code on your water bill."
+    ),
+    "unknown_code": _(
+        "No subscriber has the code %(code)s. Check the code on your water bill or call 955."
+    ),
+    "not_household": _(
+        "The subscriber %(code)s is not a household. This service is for households only."
+    ),
+    "unauthenticated": _("Sign in through the e-gov portal to use this service."),
+    "sign_in_failed": _("The sign-in could not be completed. Please sign in again."),
+    "forbidden": _("You may not do this."),
+    "not_found": _("This page does not exist."),
+    "validation_error": _("The request is not valid."),
+    "method_not_allowed": _("This method is not allowed here."),
+    "rate_limited": _("Too many requests. Please wait a minute and try again."),
+    "database_unavailable": _(
+        "The service is temporarily unavailable. Please try again in a few minutes."
+    ),
+    "maintenance": _("The service is under maintenance. Please try again later."),
+    "internal_error": _("Something went wrong on our side. Please try again later."),
+}
+
+
+def error_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "az") -> str:
+    """The message for ``code`` (refined by ``params["reason"]`` when there is one)."""
+    params = dict(params or {})
+    template = ERROR_MESSAGES.get(f"{code}.{params.get('reason')}") or ERROR_MESSAGES.get(
+        code, ERROR_MESSAGES["internal_error"]
+    )
+    text = gettext_for(locale, template)
+    try:
+        return text % params if "%(" in text else text
+    except (KeyError, ValueError, TypeError):
+        return gettext_for(locale, ERROR_MESSAGES.get(code, ERROR_MESSAGES["internal_error"]))

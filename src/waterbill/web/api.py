@@ -1,0 +1,60 @@
+"""The JSON API under ``/api/v1``: the same service functions as the pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from waterbill.statement.schemas import StatementOut
+from waterbill.web import services
+from waterbill.web.deps import CurrentCitizen, DbRead, Locale, SettingsDep
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal of the API: a stable code and a message in the language asked for."""
+
+    error: ErrorBody
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    code: str
+
+
+class AccountsOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    accounts: list[AccountOut]
+
+
+_AUTH_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorOut, "description": "No session and no valid bearer token"},
+}
+_STATEMENT_ERRORS: dict[int | str, dict[str, object]] = {
+    **_AUTH_ERRORS,
+    403: {"model": ErrorOut, "description": "not_household: not a household subscriber"},
+    404: {"model": ErrorOut, "description": "unknown_code: no subscriber has this code"},
+    422: {"model": ErrorOut, "description": "malformed_code: not a subscriber code"},
+}
+
+router = APIRouter(prefix="/api/v1", tags=["citizen"])
+
+
+@router.get("/me/accounts", response_model=AccountsOut, responses=_AUTH_ERRORS)
+def my_accounts(citizen: CurrentCitizen, db: DbRead, locale: Locale) -> AccountsOut:
+    """The subscriber codes the signed-in citizen holds."""
+    codes = services.accounts_of(db=db, citizen=citizen)
+    return AccountsOut(accounts=[AccountOut(code=code) for code in codes])
+
+
+@router.get("/statements/{code}", response_model=StatementOut, responses=_STATEMENT_ERRORS)
+def statement(
+    code: str, citizen: CurrentCitizen, db: DbRead, settings: SettingsDep, locale: Locale
+) -> StatementOut:
+    """The statement of the last 12 months for a subscriber code."""
+    result = services.statement_for(db=db, citizen=citizen, code=code, settings=settings)
+    return StatementOut.from_statement(result)

@@ -1,0 +1,116 @@
+"""The ASGI application: pages, the JSON API and, in development only, the bundled provider."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from waterbill.auth.oidc import Provider
+from waterbill.config import Settings, get_settings
+from waterbill.db.database import Database
+from waterbill.errors import ServiceError
+from waterbill.i18n.catalogs import negotiate
+from waterbill.i18n.messages import error_message
+from waterbill.web import api, pages
+from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
+from waterbill.web.templating import Templates
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    "malformed_code": 422,
+    "validation_error": 422,
+    "unknown_code": 404,
+    "not_found": 404,
+    "not_household": 403,
+    "forbidden": 403,
+    "unauthenticated": 401,
+    "sign_in_failed": 400,
+    "method_not_allowed": 405,
+}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "unauthenticated",
+    403: "forbidden",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_secrets()
+    app = FastAPI(
+        title="Azərsu: invoices and payments of the last 12 months",
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = Database(settings)
+    app.state.provider = Provider(settings)
+    app.state.templates = Templates()
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    if settings.dev_idp_enabled:
+        from waterbill.auth.devidp.routes import router as devidp_router
+
+        app.include_router(devidp_router)
+    app.mount("/static", StaticFiles(packages=[("waterbill.web", "static")]), name="static")
+
+    @app.middleware("http")
+    async def language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        chosen = request.query_params.get("lang")
+        if chosen and negotiate(chosen) == chosen.lower():
+            response.set_cookie(
+                LANGUAGE_COOKIE, chosen.lower(), max_age=365 * 86400, samesite="lax", httponly=True
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path.startswith(("/statements", "/api/", "/auth/", "/dev-idp/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(ServiceError)
+    def service_error(request: Request, error: ServiceError) -> Response:
+        return _refusal(request, error.code, error.params)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, error: RequestValidationError) -> Response:
+        return _refusal(request, "validation_error", {})
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        return _refusal(request, _HTTP_CODES.get(error.status_code, "internal_error"), {})
+
+    return app
+
+
+def _refusal(request: Request, code: str, params: dict[str, object]) -> Response:
+    """The same refusal as JSON under /api and as a page elsewhere, in the user's language."""
+    locale = get_locale(request)
+    status = STATUS_BY_CODE.get(code, 500)
+    message = error_message(code, params, locale)
+    if request.url.path.startswith("/api/"):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            {"error": {"code": code, "message": message}},
+            status_code=status,
+            headers=headers,
+            media_type="application/json",
+        )
+    if code == "unauthenticated" and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/auth/login?next={quote(target, safe='')}", status_code=303)
+    templates: Templates = request.app.state.templates
+    return templates.response(
+        request, "error.html", status_code=status, locale=locale, code=code, message=message
+    )

@@ -1,0 +1,24 @@
+"""``waterbill serve``: the web service under uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from waterbill.config import get_settings
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Serve the web pages and the JSON API."""
+    import uvicorn
+
+    from waterbill.web.app import create_app
+
+    settings = get_settings()
+    if settings.is_development and not settings.public_url:
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    app = create_app(settings)
+    click.echo(f"waterbill: {settings.base_url}/")
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)

@@ -1,0 +1,97 @@
+"""``Annotated`` dependencies: the database, the user's language, the session and the citizen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from sqlalchemy import Connection
+
+from waterbill.auth.errors import Forbidden, Unauthenticated
+from waterbill.auth.identity import Citizen
+from waterbill.auth.oidc import Provider
+from waterbill.auth.sessions import WebSession, csrf_matches, load_session
+from waterbill.config import Settings
+from waterbill.db.database import Database
+from waterbill.i18n.catalogs import negotiate
+
+LANGUAGE_COOKIE = "waterbill_lang"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # Browsers refuse a __Host- cookie without Secure, and development runs over plain http.
+    return "waterbill_session" if settings.is_development else "__Host-waterbill"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_provider(request: Request) -> Provider:
+    provider: Provider = request.app.state.provider
+    return provider
+
+
+def read_connection(request: Request) -> Iterator[Connection]:
+    with get_database(request).read() as connection:
+        yield connection
+
+
+def get_locale(request: Request) -> str:
+    """``?lang=``, then the language cookie, then ``Accept-Language``; az by default."""
+    locale = negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+    request.state.locale = locale
+    return locale
+
+
+def get_web_session(request: Request) -> WebSession | None:
+    if hasattr(request.state, "web_session"):
+        cached: WebSession | None = request.state.web_session
+        return cached
+    settings = get_settings(request)
+    raw_id = request.cookies.get(session_cookie_name(settings))
+    session = None
+    if raw_id:
+        with get_database(request).write() as db:
+            session = load_session(db=db, settings=settings, raw_id=raw_id)
+    request.state.web_session = session
+    return session
+
+
+def get_citizen(request: Request) -> Citizen:
+    """The citizen of the bearer token, or of the session cookie; otherwise ``Unauthenticated``."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return get_provider(request).verify_access_token(token.strip())
+    session = get_web_session(request)
+    if session is None or session.citizen is None:
+        raise Unauthenticated()
+    return session.citizen
+
+
+def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
+    """Every state-changing form carries the session's synchronizer token."""
+    if not csrf_matches(get_web_session(request), csrf_token):
+        raise Forbidden(reason="csrf")
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ProviderDep = Annotated[Provider, Depends(get_provider)]
+DbRead = Annotated[Connection, Depends(read_connection)]
+Locale = Annotated[str, Depends(get_locale)]
+SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
+CurrentCitizen = Annotated[Citizen, Depends(get_citizen)]
+CsrfChecked = Depends(check_csrf)

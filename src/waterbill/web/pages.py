@@ -1,0 +1,164 @@
+"""The citizen's pages: start, sign-in and sign-out, the code form and the statement."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from waterbill.auth.errors import SignInFailed
+from waterbill.auth.sessions import end_session, start_session
+from waterbill.web import services
+from waterbill.web.deps import (
+    CsrfChecked,
+    CurrentCitizen,
+    DatabaseDep,
+    DbRead,
+    Locale,
+    ProviderDep,
+    SessionDep,
+    SettingsDep,
+    session_cookie_name,
+)
+from waterbill.web.templating import Templates
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+
+def _templates(request: Request) -> Templates:
+    templates: Templates = request.app.state.templates
+    return templates
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site: an open redirect would lend our name to phishing."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/statements"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or "\\" in value:
+        return "/statements"
+    return value
+
+
+def _set_session_cookie(response: Response, raw_id: str, settings: SettingsDep) -> None:
+    response.set_cookie(
+        session_cookie_name(settings),
+        raw_id,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+        secure=not settings.is_development,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def start(request: Request, locale: Locale, session: SessionDep) -> Response:
+    """What the service is, and the way in."""
+    return _templates(request).response(request, "start.html")
+
+
+@router.get("/auth/login")
+def login(
+    request: Request,
+    locale: Locale,
+    database: DatabaseDep,
+    provider: ProviderDep,
+    settings: SettingsDep,
+    next_path: Annotated[str | None, Query(alias="next")] = None,
+) -> Response:
+    """Sends the citizen to the e-gov sign-in, with a fresh state, nonce and PKCE verifier.
+
+    A GET, because protected pages redirect here; it only starts a pre-sign-in session.
+    """
+    url, pending = provider.begin_login(next_path=_safe_next(next_path))
+    with database.write() as db:
+        raw_id, _ = start_session(db=db, settings=settings, pending_login=pending)
+    response = RedirectResponse(url, status_code=303)
+    _set_session_cookie(response, raw_id, settings)
+    return response
+
+
+@router.get("/auth/callback")
+def callback(
+    request: Request,
+    locale: Locale,
+    session: SessionDep,
+    database: DatabaseDep,
+    provider: ProviderDep,
+    settings: SettingsDep,
+    code: str | None = None,
+    state: str | None = None,
+) -> Response:
+    """The provider's answer: checked, then a new session replaces the pre-sign-in one."""
+    pending = session.pending_login if session is not None else None
+    if session is not None:
+        # Whatever happens next, this state and nonce are spent.
+        with database.write() as db:
+            end_session(db=db, session=session)
+    try:
+        citizen = provider.finish_login(pending=pending, state=state, code=code)
+    except SignInFailed as failure:
+        log.warning("sign-in refused: %s", failure.params.get("reason"))
+        raise
+    with database.write() as db:
+        raw_id, _ = start_session(db=db, settings=settings, citizen=citizen)
+    log.info("sign-in: citizen %s by %s", citizen.pseudonym, citizen.auth_method)
+    assert pending is not None
+    response = RedirectResponse(_safe_next(pending.next_path), status_code=303)
+    _set_session_cookie(response, raw_id, settings)
+    return response
+
+
+@router.post("/auth/logout", dependencies=[CsrfChecked])
+def logout(
+    request: Request, session: SessionDep, database: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """Ends the session on the server and forgets the cookie."""
+    if session is not None:
+        with database.write() as db:
+            end_session(db=db, session=session)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(
+        session_cookie_name(settings),
+        path="/",
+        secure=not settings.is_development,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/statements", response_class=HTMLResponse)
+def lookup(
+    request: Request,
+    locale: Locale,
+    citizen: CurrentCitizen,
+    db: DbRead,
+    settings: SettingsDep,
+    code: str | None = None,
+) -> Response:
+    """The subscriber-code form with the citizen's own accounts; with ``?code=`` the statement."""
+    if code is not None:
+        return statement_page(request, code, locale, citizen, db, settings)
+    accounts = services.accounts_of(db=db, citizen=citizen)
+    return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
+
+
+@router.get("/statements/{code}", response_class=HTMLResponse)
+def statement_page(
+    request: Request,
+    code: str,
+    locale: Locale,
+    citizen: CurrentCitizen,
+    db: DbRead,
+    settings: SettingsDep,
+) -> Response:
+    """The statement of one subscriber code: the nine items of regulation 3.4."""
+    statement = services.statement_for(db=db, citizen=citizen, code=code, settings=settings)
+    log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
+    return _templates(request).response(request, "statement.html", statement=statement)

@@ -1,0 +1,59 @@
+"""The real app under uvicorn on a free loopback port, with the bundled identity provider."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from waterbill.config import Settings
+from waterbill.web.app import create_app
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+    engine: Engine
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        env="development",
+        database_url=database_url,
+        secret_key="functional-test-secret-0123456789",
+        public_url=url,
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app did not start under uvicorn")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(url=url, settings=settings, engine=engine)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.database.dispose()
