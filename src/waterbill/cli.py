@@ -78,3 +78,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
 
 main.add_command(serve)
 main.add_command(dev_token)
+
+
+if __name__ == "__main__":
+    main()
