@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +14,8 @@ import uvicorn
 from sqlalchemy import Engine
 
 from waterbill.config import Settings
+from waterbill.db.engine import make_engine
+from waterbill.db.migrate import upgrade
 from waterbill.web.app import create_app
 
 
@@ -30,8 +33,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
+@contextmanager
+def serve(database_url: str, engine: Engine) -> Iterator[LiveServer]:
+    """The app in a uvicorn thread on a free port, stopped when the block ends."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
@@ -57,3 +61,23 @@ def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
         server.should_exit = True
         thread.join(timeout=10)
         app.state.database.dispose()
+
+
+@pytest.fixture
+def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
+    """On each engine, for tests where the database matters."""
+    with serve(database_url, engine) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sqlite_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for a module whose tests do not depend on the database engine."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'waterbill.db'}"
+    upgrade(url)
+    engine = make_engine(url, Settings(database_url=url))
+    try:
+        with serve(url, engine) as server:
+            yield server
+    finally:
+        engine.dispose()
