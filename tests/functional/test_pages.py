@@ -38,7 +38,8 @@ def assert_well_formed(html: str, locale: str | None = None) -> BeautifulSoup:
     assert len(headings) == 1, f"{len(headings)} <h1> elements"
     heading = " ".join(headings[0].get_text().split())
     title = " ".join(soup.title.get_text().split()) if soup.title else ""
-    assert heading and title.startswith(heading), (title, heading)
+    assert heading
+    assert title.startswith(heading), (title, heading)
     for field in soup.find_all(["input", "select", "textarea"]):
         if field.get("type") in ("hidden", "submit"):
             continue
@@ -49,7 +50,8 @@ def assert_well_formed(html: str, locale: str | None = None) -> BeautifulSoup:
     assert not soup.find_all(["script", "style"])
     assert not soup.find_all(style=True)
     if locale is not None:
-        assert soup.html is not None and soup.html.get("lang") == locale
+        assert soup.html is not None
+        assert soup.html.get("lang") == locale
     return soup
 
 
