@@ -45,7 +45,7 @@ def test_a_session_is_found_by_its_id_and_stored_only_as_a_hash(
 def test_a_session_idle_too_long_is_ended(engine: Engine, settings: Settings) -> None:
     settings = _settings(settings)
     with engine.begin() as db:
-        raw_id, session = start_session(db=db, settings=settings, citizen=CITIZEN)
+        raw_id, _ = start_session(db=db, settings=settings, citizen=CITIZEN)
         db.execute(update(web_sessions).values(last_seen_at=utc_now() - timedelta(minutes=31)))
     with engine.begin() as db:
         assert load_session(db=db, settings=settings, raw_id=raw_id) is None
