@@ -30,7 +30,8 @@ demo: migrate ## Load demo data when the database is empty
 	$(BIN)/waterbill demo-data --subscribers 2000 --seed 1 --if-empty
 
 .PHONY: run
-run: demo ## Set everything up and show the service (SQLite, demo data)
+run: demo ## Set everything up and serve on http://127.0.0.1:8000 (SQLite, demo data, bundled sign-in)
+	@echo "Open http://127.0.0.1:8000/ and sign in with the demo citizen printed below."
 	$(BIN)/waterbill serve --host 127.0.0.1 --port 8000
 
 .PHONY: test
@@ -47,6 +48,12 @@ lint: install ## ruff check, ruff format --check, mypy on src/
 format: install ## Format the code in place
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+.PHONY: messages
+messages: install ## Extract translatable texts and update the az/en/ru catalogs
+	@mkdir -p var
+	$(BIN)/pybabel extract -F src/waterbill/i18n/babel.cfg --no-location -o var/messages.pot src/waterbill
+	$(BIN)/pybabel update -i var/messages.pot -d src/waterbill/i18n/locales --width 100
 
 .PHONY: clean
 clean: ## Remove the virtual environment and local data

@@ -21,4 +21,16 @@ def serve(host: str, port: int) -> None:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     app = create_app(settings)
     click.echo(f"waterbill: {settings.base_url}/")
+    if settings.dev_idp_enabled:
+        from waterbill.auth.devidp.service import demo_sign_in
+
+        with app.state.database.read() as db:
+            demo = demo_sign_in(db=db)
+        if demo is None:
+            click.echo("no subscribers yet: load demo data with `waterbill demo-data`")
+        else:
+            fin, full_name, code = demo
+            click.echo(
+                f"sign in as the demo citizen {full_name}, FIN {fin}; subscriber code {code}"
+            )
     uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)

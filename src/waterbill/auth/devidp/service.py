@@ -20,6 +20,7 @@ from waterbill.auth.identity import AUTH_METHODS
 from waterbill.auth.sessions import utc_now
 from waterbill.config import Settings
 from waterbill.identifiers import parse_fin
+from waterbill.statement.repository import codes_held_by
 
 CODE_LIFETIME = timedelta(seconds=60)
 TOKEN_LIFETIME_SECONDS = 600
@@ -125,6 +126,17 @@ def redeem_code(
         "expires_in": TOKEN_LIFETIME_SECONDS,
         "scope": request.scope,
     }
+
+
+def demo_sign_in(*, db: Connection) -> tuple[str, str, str] | None:
+    """A demo citizen to sign in as: FIN, full name and one subscriber code they hold."""
+    citizens = repository.demo_citizens(db, limit=1)
+    if not citizens:
+        return None
+    fin, surname, name, patronymic = citizens[0]
+    codes = codes_held_by(db, fin)
+    full_name = " ".join(part for part in (surname, name, patronymic) if part)
+    return fin, full_name, codes[0] if codes else ""
 
 
 def citizen_claims(*, db: Connection, fin: str, method: str) -> dict[str, Any]:
