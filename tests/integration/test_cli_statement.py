@@ -79,3 +79,12 @@ def test_an_unknown_code_exits_non_zero(engine: Engine, cli: CliRunner) -> None:
     del engine
     result = cli.invoke(main, ["statement", "9999999999"])
     assert result.exit_code == 2
+
+
+def test_a_refusal_is_printed_in_azerbaijani_not_as_a_raw_code(
+    engine: Engine, cli: CliRunner
+) -> None:
+    result = cli.invoke(main, ["statement", "9999999999"])
+    assert result.exit_code == 2
+    assert "9999999999 kodlu abonent tapılmadı" in result.output
+    assert "unknown_code" not in result.output
