@@ -153,3 +153,19 @@ def test_a_bearer_token_signed_by_another_key_is_refused(sqlite_live_server: Liv
 def test_a_bearer_token_check_raises_unauthenticated(sqlite_live_server: LiveServer) -> None:
     with pytest.raises(Unauthenticated):
         Provider(sqlite_live_server.settings).verify_access_token("not.a.token")
+
+
+def test_the_api_is_described_with_its_bearer_scheme_and_response_models(
+    sqlite_live_server: LiveServer,
+) -> None:
+    with httpx.Client(base_url=sqlite_live_server.url, timeout=10) as client:
+        document = client.get("/openapi.json").json()
+    statement = document["paths"]["/api/v1/statements/{code}"]["get"]
+    assert statement["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/StatementOut"
+    }
+    for status in ("401", "403", "404", "422"):
+        schema = statement["responses"][status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorOut"}
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert "/dev-idp/token" not in document["paths"]
