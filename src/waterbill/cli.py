@@ -11,6 +11,7 @@ import click
 from waterbill.auth.devidp.cli import dev_token
 from waterbill.config import get_settings
 from waterbill.db.database import Database
+from waterbill.demo.cli import demo_data
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.statement.schemas import StatementOut
@@ -78,6 +79,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
 
 main.add_command(serve)
 main.add_command(dev_token)
+main.add_command(demo_data)
 
 
 if __name__ == "__main__":

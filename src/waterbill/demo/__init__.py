@@ -1,0 +1,1 @@
+"""Realistic, deterministic demo data: citizens, accounts, invoices, revisions and payments."""

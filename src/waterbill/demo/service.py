@@ -1,0 +1,64 @@
+"""``load_demo_data``: generate and write demo data in one transaction, streaming by chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from waterbill.db.database import Database
+from waterbill.demo import repository
+from waterbill.demo.generator import DemoCitizen, DemoGenerator, DemoPlan
+
+
+class DatabaseNotEmpty(RuntimeError):
+    """Demo data goes into an empty database only: its codes would collide with real ones."""
+
+    def __init__(self, subscribers: int) -> None:
+        super().__init__(f"the database already holds {subscribers} subscribers")
+        self.subscribers = subscribers
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    loaded: bool
+    existing_subscribers: int
+    counts: dict[str, int]
+    citizens: tuple[DemoCitizen, ...]
+
+
+def load_demo_data(
+    *,
+    database: Database,
+    subscribers: int,
+    seed: int,
+    months: int,
+    as_of: date,
+    norm_m3_per_person: Decimal,
+    if_empty: bool = False,
+    chunk_size: int = 2000,
+) -> DemoResult:
+    """Load demo data; with ``if_empty`` a database that has subscribers is left as it is.
+
+    Raises DatabaseNotEmpty when subscribers exist and ``if_empty`` is not set.
+    """
+    plan = DemoPlan(
+        subscribers=subscribers,
+        seed=seed,
+        months=months,
+        as_of=as_of,
+        norm_m3_per_person=norm_m3_per_person,
+        chunk_size=chunk_size,
+    )
+    generator = DemoGenerator(plan)
+    with database.write() as db:
+        existing = repository.count_subscribers(db)
+        if existing:
+            if if_empty:
+                return DemoResult(False, existing, {}, ())
+            raise DatabaseNotEmpty(existing)
+        # One transaction: a failed load leaves nothing behind, so it can simply be run again.
+        for chunk in generator.chunks():
+            repository.write_chunk(db, chunk)
+        repository.finish(db)
+    return DemoResult(True, 0, dict(generator.counts), tuple(generator.citizens))
