@@ -77,7 +77,7 @@ class DemoPlan:
     months: int
     as_of: date
     norm_m3_per_person: Decimal
-    chunk_size: int = 2000
+    chunk_size: int = 500
 
     def __post_init__(self) -> None:
         if self.subscribers < 1:

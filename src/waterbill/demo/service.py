@@ -36,7 +36,7 @@ def load_demo_data(
     as_of: date,
     norm_m3_per_person: Decimal,
     if_empty: bool = False,
-    chunk_size: int = 2000,
+    chunk_size: int = 500,
 ) -> DemoResult:
     """Load demo data; with ``if_empty`` a database that has subscribers is left as it is.
 
