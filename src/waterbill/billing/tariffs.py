@@ -48,9 +48,7 @@ def tariff_zone_of(place: str) -> str:
     return "baku_absheron" if place in BAKU_ABSHERON_PLACES else "regions"
 
 
-def tariff_on(
-    day: date, *, zone: str, service: str, category: str = "population"
-) -> Decimal:
+def tariff_on(day: date, *, zone: str, service: str, category: str = "population") -> Decimal:
     """The tariff in force on ``day``; raises UnknownTariff before the first known decision."""
     if category == "non_population":
         if service != "water":

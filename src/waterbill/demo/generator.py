@@ -60,6 +60,7 @@ _CHANNEL_PREFIX = {
 SEASON_PERCENT = {1: 78, 2: 78, 3: 85, 4: 95, 5: 108, 6: 122, 7: 135, 8: 135, 9: 115, 10: 95,
                   11: 85, 12: 80}  # fmt: skip
 ESTIMATE_CHANCE = 0.04
+_SUFFIX = {"water": "S", "wastewater": "K"}  # su, kanalizasiya
 MECHANICAL_MAKES = ("Baylan", "Sensus", "Zenner")
 SMART_CARD_MAKES = {"Alfasu": "ALF", "Teksan": "TKS", "Abşeron": "ABS"}
 PERSONS = (1, 2, 3, 4, 5, 6, 7)
@@ -193,7 +194,8 @@ class DemoGenerator:
     # -- citizens and their accounts ---------------------------------------------------------
 
     def _citizen(self, index: int, chunk: Chunk) -> None:
-        rng = random.Random(f"waterbill-demo:{self.plan.seed}:{index}")
+        # Reproducible made-up people, not secrets: a seeded generator is the point.
+        rng = random.Random(f"waterbill-demo:{self.plan.seed}:{index}")  # noqa: S311
         female = rng.random() < 0.45
         root = rng.choice(INVARIANT_SURNAMES if rng.random() < 0.12 else GENDERED_SURNAMES)
         surname = surname_for(root, female=female)
@@ -401,7 +403,9 @@ class DemoGenerator:
         opened = YearMonth.of(account.opened_on)
         last_index = len(self.months) - 1 if account.closed_after is None else account.closed_after
         zone = tariff_zone_of(account.place.region)
-        services = [s for s, on in (("water", account.water), ("wastewater", account.wastewater)) if on]
+        services = [
+            s for s, on in (("water", account.water), ("wastewater", account.wastewater)) if on
+        ]
         reading = rng.randint(50, 3_000) * 1_000
         actual: list[int] = []
         balance = Decimal("0.00")
@@ -437,12 +441,13 @@ class DemoGenerator:
                 and (index == account.forced_estimate or rng.random() < ESTIMATE_CHANCE)
             )
             lines: list[Row] = []
+            stamp = f"{period.year:04d}{period.month:02d}"
             for service in services:
                 tariff = self._tariff(period, zone, service, account.category)
                 lines.append(
                     {
                         "id": 0,
-                        "invoice_no": f"{period.year:04d}{period.month:02d}-{code}-{service[0].upper()}",
+                        "invoice_no": f"{stamp}-{code}-{_SUFFIX[service]}",
                         "subscriber_id": subscriber_id,
                         "period": str(period),
                         "service": service,

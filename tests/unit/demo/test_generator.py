@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from waterbill.billing.tariffs import tariff_for_period
@@ -162,7 +163,7 @@ def test_meter_readings_only_go_up_and_each_month_starts_where_the_last_ended() 
     assert lines
     for rows in lines.values():
         rows.sort(key=lambda row: row["period"])
-        for before, after in zip(rows, rows[1:], strict=False):
+        for before, after in pairwise(rows):
             assert after["previous_reading"] == before["current_reading"]
         for row in rows:
             if row["basis"] == "meter":
@@ -243,7 +244,9 @@ def test_households_with_several_accounts_water_only_non_population_and_closed_e
     assert closed
     last_month = str(history_months(AS_OF, 24)[-1])
     for subscriber in closed:
-        periods = [row["period"] for row in generated.invoices if row["subscriber_id"] == subscriber["id"]]
+        periods = [
+            row["period"] for row in generated.invoices if row["subscriber_id"] == subscriber["id"]
+        ]
         assert max(periods) < last_month
 
 
