@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from queue import Empty, Full, Queue
 
 from waterbill.db.database import Database
 from waterbill.demo import repository
-from waterbill.demo.generator import DemoCitizen, DemoGenerator, DemoPlan
+from waterbill.demo.generator import Chunk, DemoCitizen, DemoGenerator, DemoPlan
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -58,7 +61,58 @@ def load_demo_data(
                 return DemoResult(False, existing, {}, ())
             raise DatabaseNotEmpty(existing)
         # One transaction: a failed load leaves nothing behind, so it can simply be run again.
-        for chunk in generator.chunks():
+        for chunk in _prefetched(generator.chunks()):
             repository.write_chunk(db, chunk)
         repository.finish(db)
     return DemoResult(True, 0, dict(generator.counts), tuple(generator.citizens))
+
+
+_DONE = object()
+
+
+def _prefetched(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """Generate the next chunks in a thread while the database ingests the current one.
+
+    At most ``depth`` chunks wait in the queue, so memory stays flat; an error in the generator
+    is raised here, and leaving early stops the thread.
+    """
+    queue: Queue[object] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return
+            except Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                put(chunk)
+            put(_DONE)
+        except BaseException as error:  # handed to the consumer, which raises it
+            put(error)
+
+    thread = threading.Thread(target=produce, name="demo-data-generator", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                item = queue.get(timeout=0.1)
+            except Empty:
+                if not thread.is_alive() and queue.empty():
+                    raise RuntimeError("the demo data generator stopped unexpectedly") from None
+                continue
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Chunk)
+            yield item
+    finally:
+        stop.set()
+        thread.join()
