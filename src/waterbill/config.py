@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from waterbill.identifiers import parse_fin
+
 Environment = Literal["development", "test", "production"]
 AccessPolicy = Literal["holder-only", "masked-for-others"]
 
@@ -39,6 +41,10 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr("")
     access_policy: AccessPolicy = "masked-for-others"
+    # The ICT department's oversight role (regulation 3.5): FINs, comma-separated.
+    admin_fins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Audit rows older than this many days may be pruned; the chain keeps an anchor.
+    audit_retention_days: int = Field(default=1825, ge=1)
 
     # Sign-in through the e-gov single sign-on (OpenID Connect). In development the issuer defaults
     # to the bundled provider mounted at /dev-idp of the same app.
@@ -61,6 +67,15 @@ class Settings(BaseSettings):
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("admin_fins", mode="before")
+    @classmethod
+    def _split_fins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [parse_fin(str(part)) for part in value]
         return value
 
     @property

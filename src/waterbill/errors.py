@@ -29,3 +29,21 @@ class UnknownCode(ServiceError):
 
 class NotHousehold(ServiceError):
     code = "not_household"
+
+
+class Unauthenticated(ServiceError):
+    code = "unauthenticated"
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+
+
+class AuditUnavailable(ServiceError):
+    """The access log could not be written, so nothing personal may be shown (issue 5)."""
+
+    code = "audit_unavailable"
+
+
+class MalformedFin(ServiceError):
+    code = "malformed_fin"

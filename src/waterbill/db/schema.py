@@ -3,8 +3,10 @@
 Alembic and the migration test read the schema from here; add a new area's tables module below.
 """
 
+from waterbill.access import tables as access_tables
+from waterbill.audit import tables as audit_tables
 from waterbill.auth import tables as auth_tables
 from waterbill.billing import tables as billing_tables
 from waterbill.db.metadata import metadata
 
-__all__ = ["auth_tables", "billing_tables", "metadata"]
+__all__ = ["access_tables", "audit_tables", "auth_tables", "billing_tables", "metadata"]

@@ -1,0 +1,1 @@
+"""Who may see which statement, and how much of it: the access policy and authorisations."""

@@ -1,0 +1,454 @@
+"""The access policy in the service layer: pages, the API and the CLI all go through here.
+
+Each function owns its short write transaction. The audit row is written in the same transaction as
+the read, so a statement is never returned unless its view was logged; and a refusal is committed to
+the log before it is raised, which a transaction owned by the caller would roll back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from waterbill.access import repository
+from waterbill.access.policy import ViewerKind, decide, mask_fin, role_of
+from waterbill.access.repository import Grant
+from waterbill.audit import service as audit
+from waterbill.audit.chain import EventRow
+from waterbill.audit.repository import EventFilter, recent_events
+from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag, Result
+from waterbill.auth.identity import Citizen, pseudonymous_id
+from waterbill.config import Settings
+from waterbill.db.database import Database
+from waterbill.errors import (
+    AuditUnavailable,
+    Forbidden,
+    MalformedCode,
+    MalformedFin,
+    ServiceError,
+    Unauthenticated,
+    UnknownCode,
+)
+from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscriber_code
+from waterbill.statement import repository as statements
+from waterbill.statement.domain import Statement, Subscriber, mask_statement
+from waterbill.statement.service import get_statement
+
+Details = Mapping[str, str | int | bool | None]
+
+
+def pseudonym_of(fin: str, settings: Settings) -> str:
+    """The pseudonymous id of a FIN under this deployment's key, as the sign-in computes it."""
+    return pseudonymous_id(fin, key=settings.secret_key.get_secret_value().encode())
+
+
+def is_admin(citizen: Citizen, settings: Settings) -> bool:
+    return citizen.fin in settings.admin_fins
+
+
+def record(
+    db: Connection,
+    *,
+    tag: EventTag,
+    viewer: Citizen | None,
+    channel: Channel,
+    code: str | None = None,
+    result: Result | None = None,
+    reason: str | None = None,
+    details: Details | None = None,
+) -> None:
+    """Append the event for this citizen, or fail closed: no audit row, no answer."""
+    try:
+        audit.record_event(
+            db=db,
+            tag=tag,
+            actor=viewer.pseudonym if viewer else None,
+            channel=channel,
+            code=code,
+            auth_method=viewer.auth_method if viewer else None,
+            result=result,
+            reason=reason,
+            details=details,
+        )
+    except SQLAlchemyError as error:
+        raise AuditUnavailable() from error
+
+
+def _parse_code(code: str, settings: Settings) -> str:
+    low, high = settings.code_length_range
+    try:
+        return parse_subscriber_code(code, min_length=low, max_length=high)
+    except MalformedCodeError as error:
+        raise MalformedCode(
+            reason=error.reason, min_length=error.min_length, max_length=error.max_length
+        ) from None
+
+
+def _loggable_code(refusal: ServiceError) -> str | None:
+    # Only a well-formed code is logged: free text typed into the form could be anything.
+    code = refusal.params.get("code")
+    return code if isinstance(code, str) else None
+
+
+# Viewing a statement ------------------------------------------------------------------------------
+
+
+def view_statement(
+    *,
+    database: Database,
+    viewer: Citizen | None,
+    code: str,
+    channel: Channel,
+    as_of: date | datetime | None = None,
+    settings: Settings | None = None,
+) -> Statement:
+    """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged.
+
+    Raises Unauthenticated, MalformedCode, UnknownCode, NotHousehold or Forbidden (each logged as
+    ``access:refused``), or AuditUnavailable when the log cannot be written.
+    """
+    settings = settings or database.settings
+    with database.write() as db:
+        try:
+            if viewer is None:
+                raise Unauthenticated(code=_well_formed(code, settings))
+            return _view(
+                db, viewer=viewer, code=code, channel=channel, as_of=as_of, settings=settings
+            )
+        except AuditUnavailable:
+            raise
+        except Forbidden as error:
+            # Logged where it was decided, with the viewer's role; committed before it is raised.
+            refusal: ServiceError = error
+        except ServiceError as error:
+            record(
+                db,
+                tag=EventTag.ACCESS_REFUSED,
+                viewer=viewer,
+                channel=channel,
+                code=_loggable_code(error),
+                result="refused",
+                reason=error.code,
+            )
+            refusal = error
+    raise refusal
+
+
+def _well_formed(code: str, settings: Settings) -> str | None:
+    try:
+        return _parse_code(code, settings)
+    except MalformedCode:
+        return None
+
+
+def _view(
+    db: Connection,
+    *,
+    viewer: Citizen,
+    code: str,
+    channel: Channel,
+    as_of: date | datetime | None,
+    settings: Settings,
+) -> Statement:
+    statement = get_statement(db=db, code=code, as_of=as_of, code_length=settings.code_length_range)
+    subscriber = statement.subscriber
+    admin = is_admin(viewer, settings)
+    # The grant lookup is skipped for the holder and admins: the common path stays short.
+    authorised = (
+        viewer.fin != subscriber.holder_fin
+        and not admin
+        and repository.is_authorised(
+            db, code=subscriber.code, holder_fin=subscriber.holder_fin, grantee_fin=viewer.fin
+        )
+    )
+    role = role_of(
+        viewer_fin=viewer.fin,
+        holder_fin=subscriber.holder_fin,
+        is_admin=admin,
+        is_authorised=authorised,
+    )
+    decision = decide(policy=settings.access_policy, role=role)
+    refused = decision.result == "refused"
+    record(
+        db,
+        tag=EventTag.ACCESS_REFUSED if refused else EventTag.STATEMENT_VIEW,
+        viewer=viewer,
+        channel=channel,
+        code=subscriber.code,
+        result=decision.result,
+        reason=Forbidden.code if refused else decision.reason,
+        details={"role": role},
+    )
+    if refused:
+        raise Forbidden(code=subscriber.code, reason=decision.reason)
+    if decision.result == "masked":
+        return mask_statement(statement, reason=decision.reason)
+    return statement
+
+
+# The holder's side: who viewed my account, and whom I authorised ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A viewer as the holder may see them: what they are to the account and, at most, a mask."""
+
+    kind: ViewerKind
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    occurred_at: datetime
+    viewer: Viewer
+    channel: str
+    result: str
+    reason: str | None
+
+
+def _holders_subscriber(
+    db: Connection, *, holder: Citizen, code: str, settings: Settings
+) -> Subscriber:
+    code = _parse_code(code, settings)
+    found = statements.find_subscriber(db, code)
+    if found is None:
+        raise UnknownCode(code=code)
+    subscriber = found[1]
+    if subscriber.holder_fin != holder.fin:
+        raise Forbidden(code=code, reason="not_holder")
+    return subscriber
+
+
+def _viewer(event: EventRow, *, holder: Citizen, grantees: Mapping[str, str]) -> Viewer:
+    if event.actor is None:
+        return Viewer(kind="anonymous")
+    if event.actor == holder.pseudonym:
+        return Viewer(kind="you")
+    if event.actor in grantees:
+        return Viewer(kind="authorised", label=grantees[event.actor])
+    role = json.loads(event.details).get("role")
+    if role == "admin":
+        return Viewer(kind="admin")
+    # The end of the pseudonym: the holder can tell one repeated viewer from many, and no more.
+    return Viewer(kind="other", label=f"…{event.actor[-6:]}")
+
+
+def account_views(
+    *, database: Database, holder: Citizen, code: str, channel: Channel, limit: int = 100
+) -> list[AccountView]:
+    """Every view of one of the holder's accounts, newest first (refused attempts included)."""
+    settings = database.settings
+    with database.write() as db:
+        try:
+            subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
+        except ServiceError as error:
+            record(
+                db,
+                tag=EventTag.ACCESS_REFUSED,
+                viewer=holder,
+                channel=channel,
+                code=_loggable_code(error),
+                result="refused",
+                reason=error.code,
+                details={"what": "account_views"},
+            )
+            refusal = error
+        else:
+            grants = repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
+            grantees = {
+                pseudonym_of(g.grantee_fin, settings): mask_fin(g.grantee_fin) for g in grants
+            }
+            events = recent_events(
+                db, EventFilter(subscriber_code=subscriber.code, tags=VIEW_TAGS), limit=limit
+            )
+            return [
+                AccountView(
+                    occurred_at=event.occurred_at,
+                    viewer=_viewer(event, holder=holder, grantees=grantees),
+                    channel=event.channel,
+                    result=event.result or "refused",
+                    reason=event.reason,
+                )
+                for event in events
+            ]
+    raise refusal
+
+
+def my_account_views(
+    *, database: Database, holder: Citizen, channel: Channel, limit: int = 100
+) -> dict[str, list[AccountView]]:
+    """ "Who viewed my account", for every code the citizen holds."""
+    with database.read() as db:
+        codes = statements.codes_held_by(db, holder.fin)
+    return {
+        code: account_views(
+            database=database, holder=holder, code=code, channel=channel, limit=limit
+        )
+        for code in codes
+    }
+
+
+def authorisations_of(*, database: Database, holder: Citizen, code: str) -> list[Grant]:
+    """The grants the holder made on one code, the revoked ones included (newest first)."""
+    with database.read() as db:
+        subscriber = _holders_subscriber(db, holder=holder, code=code, settings=database.settings)
+        return repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
+
+
+def _change_grant(
+    *,
+    database: Database,
+    holder: Citizen,
+    code: str,
+    grantee_fin: str,
+    channel: Channel,
+    grant: bool,
+) -> list[Grant]:
+    settings = database.settings
+    now = datetime.now(UTC)
+    with database.write() as db:
+        try:
+            subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
+            try:
+                grantee = parse_fin(grantee_fin)
+            except ValueError:
+                raise MalformedFin(reason="shape") from None
+            if grantee == holder.fin:
+                raise MalformedFin(reason="own_fin")
+            changed = _apply(db, subscriber=subscriber, grantee=grantee, grant=grant, now=now)
+            if changed:
+                record(
+                    db,
+                    tag=EventTag.AUTHORISATION_GRANTED if grant else EventTag.AUTHORISATION_REVOKED,
+                    viewer=holder,
+                    channel=channel,
+                    code=subscriber.code,
+                    details={"grantee": pseudonym_of(grantee, settings)},
+                )
+            return repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
+        except AuditUnavailable:
+            raise
+        except ServiceError as error:
+            record(
+                db,
+                tag=EventTag.AUTHORISATION_REFUSED,
+                viewer=holder,
+                channel=channel,
+                code=_loggable_code(error),
+                result="refused",
+                reason=error.code,
+                details={"action": "grant" if grant else "revoke"},
+            )
+            refusal = error
+    raise refusal
+
+
+def _apply(
+    db: Connection, *, subscriber: Subscriber, grantee: str, grant: bool, now: datetime
+) -> bool:
+    """Grant or revoke; True when something changed (granting twice is one grant)."""
+    key = {"code": subscriber.code, "holder_fin": subscriber.holder_fin, "grantee_fin": grantee}
+    if grant:
+        if repository.is_authorised(db, **key):
+            return False
+        repository.add_grant(db, now=now, **key)
+        return True
+    return repository.revoke_grants(db, now=now, **key) > 0
+
+
+def grant_authorisation(
+    *, database: Database, holder: Citizen, code: str, grantee_fin: str, channel: Channel
+) -> list[Grant]:
+    """Let ``grantee_fin`` see the full statement of the holder's ``code``; logged."""
+    return _change_grant(
+        database=database,
+        holder=holder,
+        code=code,
+        grantee_fin=grantee_fin,
+        channel=channel,
+        grant=True,
+    )
+
+
+def revoke_authorisation(
+    *, database: Database, holder: Citizen, code: str, grantee_fin: str, channel: Channel
+) -> list[Grant]:
+    """Withdraw every active grant of ``code`` to ``grantee_fin``; logged."""
+    return _change_grant(
+        database=database,
+        holder=holder,
+        code=code,
+        grantee_fin=grantee_fin,
+        channel=channel,
+        grant=False,
+    )
+
+
+# Oversight by the ICT department (regulation 3.5) -----------------------------------------------
+
+
+def oversight(
+    *,
+    database: Database,
+    admin: Citizen,
+    channel: Channel,
+    code: str | None = None,
+    citizen_fin: str | None = None,
+    since: datetime | None = None,
+) -> audit.OversightReport:
+    """``audit query`` for an admin: views per hour, refusals, the widest viewers; logged."""
+    settings = database.settings
+    with database.write() as db:
+        try:
+            if not is_admin(admin, settings):
+                raise Forbidden(reason="not_admin")
+            report = oversight_query(
+                db=db, settings=settings, code=code, citizen_fin=citizen_fin, since=since
+            )
+            record(
+                db,
+                tag=EventTag.ADMIN_AUDIT_QUERY,
+                viewer=admin,
+                channel=channel,
+                code=report.subscriber_code,
+                details={"by_citizen": citizen_fin is not None},
+            )
+            return report
+        except AuditUnavailable:
+            raise
+        except ServiceError as error:
+            record(
+                db,
+                tag=EventTag.ACCESS_REFUSED,
+                viewer=admin,
+                channel=channel,
+                result="refused",
+                reason=error.code,
+                details={"what": "oversight"},
+            )
+            refusal = error
+    raise refusal
+
+
+def oversight_query(
+    *,
+    db: Connection,
+    settings: Settings,
+    code: str | None = None,
+    citizen_fin: str | None = None,
+    since: datetime | None = None,
+) -> audit.OversightReport:
+    """The report itself, for a code or a citizen (a FIN, looked up by its pseudonym)."""
+    actor = None
+    if citizen_fin is not None:
+        try:
+            actor = pseudonym_of(parse_fin(citizen_fin), settings)
+        except ValueError:
+            raise MalformedFin(reason="shape") from None
+    parsed = _parse_code(code, settings) if code is not None else None
+    return audit.oversight_report(db=db, since=since, code=parsed, actor=actor)

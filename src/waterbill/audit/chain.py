@@ -1,0 +1,184 @@
+"""The hash chain, as pure functions: how a row is hashed and how a sequence of rows is checked.
+
+``row_hash = SHA-256(canonical(row) )`` where the canonical form is compact JSON of every field in a
+fixed order, the previous row's hash included. Changing, removing or moving a row therefore breaks
+the link at that row; the first broken link names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+GENESIS_HASH = "0" * 64
+# Bumped if the canonical form ever changes, so old rows stay verifiable by their own rules.
+FORMAT_VERSION = 1
+MAX_DETAILS_BYTES = 1024
+
+Problem = Literal["changed", "deleted", "reordered", "inserted", "truncated"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    seq: int
+    occurred_at: datetime
+    tag: str
+    actor: str | None
+    subscriber_code: str | None
+    channel: str
+    auth_method: str | None
+    result: str | None
+    reason: str | None
+    details: str
+    prev_hash: str
+    row_hash: str = ""
+
+
+def canonical_details(details: Mapping[str, object] | None) -> str:
+    """Flat, small, sorted JSON: details describe the event, never the person."""
+    values = dict(details or {})
+    for key, value in values.items():
+        if not isinstance(value, str | int | bool | None):
+            raise ValueError(f"audit detail {key!r} must be a plain value, not {type(value)}")
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if len(text.encode()) > MAX_DETAILS_BYTES:
+        raise ValueError("audit details are limited to 1 KiB")
+    return text
+
+
+def _instant(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("audit timestamps must be timezone-aware")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def row_hash(row: EventRow) -> str:
+    fields = [
+        FORMAT_VERSION,
+        row.seq,
+        _instant(row.occurred_at),
+        row.tag,
+        row.actor,
+        row.subscriber_code,
+        row.channel,
+        row.auth_method,
+        row.result,
+        row.reason,
+        row.details,
+        row.prev_hash,
+    ]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where verification starts: after the pruned prefix, or at the genesis."""
+
+    seq: int
+    row_hash: str
+
+
+GENESIS = Anchor(seq=0, row_hash=GENESIS_HASH)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    last_seq: int
+    last_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    rows_checked: int
+    first_seq: int
+    last_seq: int
+    head_hash: str
+    problem: Problem | None = None
+    bad_seq: int | None = None
+    detail: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+    def describe(self) -> str:
+        if self.intact:
+            if self.rows_checked == 0:
+                return f"chain intact: no rows kept after row {self.first_seq - 1}"
+            return (
+                f"chain intact: {self.rows_checked} rows, {self.first_seq}..{self.last_seq}, "
+                f"head {self.head_hash}"
+            )
+        return f"chain broken at row {self.bad_seq}: {self.problem} ({self.detail})"
+
+
+def verify_rows(
+    rows: Iterable[EventRow],
+    *,
+    anchor: Anchor,
+    head: Head | None,
+    locate: Callable[[str], int | None],
+) -> ChainReport:
+    """Walk the rows in sequence order from ``anchor``; stop at the first broken link.
+
+    ``locate(hash)`` returns the sequence number of the row stored with that hash, if any: it tells
+    a row moved elsewhere in the chain ("reordered") from one whose content was edited ("changed").
+    """
+    expected_seq, expected_prev = anchor.seq + 1, anchor.row_hash
+    checked = 0
+
+    def broken(problem: Problem, seq: int, detail: str) -> ChainReport:
+        return ChainReport(
+            rows_checked=checked,
+            first_seq=anchor.seq + 1,
+            last_seq=expected_seq - 1,
+            head_hash=expected_prev,
+            problem=problem,
+            bad_seq=seq,
+            detail=detail,
+        )
+
+    for row in rows:
+        if row.seq < expected_seq:
+            return broken("changed", row.seq, "a row sits inside the pruned part of the chain")
+        if row.seq > expected_seq:
+            missing = (
+                f"row {expected_seq} is missing"
+                if row.seq == expected_seq + 1
+                else f"rows {expected_seq}..{row.seq - 1} are missing"
+            )
+            return broken("deleted", expected_seq, missing)
+        content_intact = row_hash(row) == row.row_hash
+        linked = row.prev_hash == expected_prev
+        if not (content_intact and linked):
+            found = locate(row.prev_hash) if row.prev_hash != expected_prev else None
+            if found is not None and found != expected_seq - 1:
+                return broken("reordered", row.seq, f"it follows row {found} instead")
+            if not content_intact:
+                return broken("changed", row.seq, "its content no longer matches its hash")
+            return broken(
+                "changed",
+                expected_seq - 1,
+                f"its hash was rewritten, row {row.seq} no longer links",
+            )
+        expected_seq, expected_prev = row.seq + 1, row.row_hash
+        checked += 1
+
+    last_seq = expected_seq - 1
+    if head is not None and head.last_seq > last_seq:
+        missing = f"rows {last_seq + 1}..{head.last_seq} are missing at the end"
+        return broken("truncated", last_seq + 1, missing)
+    if head is not None and head.last_seq < last_seq:
+        return broken("inserted", head.last_seq + 1, "the row lies beyond the chain head")
+    if head is not None and head.last_seq == last_seq and head.last_hash != expected_prev:
+        return broken("changed", last_seq, "the last row does not match the chain head")
+    if head is None and last_seq > 0:
+        return broken("truncated", last_seq, "the chain head is missing")
+    return ChainReport(
+        rows_checked=checked, first_seq=anchor.seq + 1, last_seq=last_seq, head_hash=expected_prev
+    )

@@ -1,0 +1,246 @@
+"""Every query of the audit log, in one place. Returns chain values and plain tuples, never rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from waterbill.audit.chain import GENESIS, GENESIS_HASH, Anchor, EventRow, Head
+from waterbill.audit.tables import audit_anchors, audit_chain_head, audit_events
+
+_HEAD_ID = 1
+_EVENT_COLUMNS = (
+    audit_events.c.id,
+    audit_events.c.occurred_at,
+    audit_events.c.tag,
+    audit_events.c.actor,
+    audit_events.c.subscriber_code,
+    audit_events.c.channel,
+    audit_events.c.auth_method,
+    audit_events.c.result,
+    audit_events.c.reason,
+    audit_events.c.details,
+    audit_events.c.prev_hash,
+    audit_events.c.row_hash,
+)
+
+
+def _event(row: Any) -> EventRow:
+    return EventRow(
+        seq=row.id,
+        occurred_at=row.occurred_at,
+        tag=row.tag,
+        actor=row.actor,
+        subscriber_code=row.subscriber_code,
+        channel=row.channel,
+        auth_method=row.auth_method,
+        result=row.result,
+        reason=row.reason,
+        details=row.details,
+        prev_hash=row.prev_hash,
+        row_hash=row.row_hash,
+    )
+
+
+def claim_next_seq(db: Connection) -> Head:
+    """Lock the chain head and take the next sequence number; returns it with the previous hash.
+
+    One UPDATE ... RETURNING both reads and locks: on PostgreSQL the row lock holds other appends
+    back until this transaction ends (they then see the new head); SQLite serialises writers.
+    """
+    claim = (
+        update(audit_chain_head)
+        .where(audit_chain_head.c.id == _HEAD_ID)
+        .values(last_seq=audit_chain_head.c.last_seq + 1)
+        .returning(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash)
+    )
+    row = db.execute(claim).one_or_none()
+    if row is None:
+        _create_head(db)
+        row = db.execute(claim).one()
+    return Head(last_seq=row.last_seq, last_hash=row.last_hash)
+
+
+def _create_head(db: Connection) -> None:
+    values = {"id": _HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
+    if db.dialect.name == "postgresql":
+        statement: Any = pg_insert(audit_chain_head).values(**values).on_conflict_do_nothing()
+    else:
+        statement = sqlite_insert(audit_chain_head).values(**values).on_conflict_do_nothing()
+    db.execute(statement)
+
+
+def append(db: Connection, row: EventRow) -> None:
+    db.execute(
+        insert(audit_events).values(
+            id=row.seq,
+            occurred_at=row.occurred_at,
+            tag=row.tag,
+            actor=row.actor,
+            subscriber_code=row.subscriber_code,
+            channel=row.channel,
+            auth_method=row.auth_method,
+            result=row.result,
+            reason=row.reason,
+            details=row.details,
+            prev_hash=row.prev_hash,
+            row_hash=row.row_hash,
+        )
+    )
+    db.execute(
+        update(audit_chain_head)
+        .where(audit_chain_head.c.id == _HEAD_ID)
+        .values(last_hash=row.row_hash)
+    )
+
+
+def read_head(db: Connection) -> Head | None:
+    row = db.execute(
+        select(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash).where(
+            audit_chain_head.c.id == _HEAD_ID
+        )
+    ).one_or_none()
+    return None if row is None else Head(last_seq=row.last_seq, last_hash=row.last_hash)
+
+
+def latest_anchor(db: Connection) -> Anchor:
+    row = db.execute(
+        select(audit_anchors.c.up_to_seq, audit_anchors.c.row_hash)
+        .order_by(audit_anchors.c.up_to_seq.desc())
+        .limit(1)
+    ).one_or_none()
+    return GENESIS if row is None else Anchor(seq=row.up_to_seq, row_hash=row.row_hash)
+
+
+def iter_events(
+    db: Connection, *, after_seq: int, up_to_seq: int | None = None, batch: int = 2000
+) -> Iterator[EventRow]:
+    """The rows in chain order, fetched in batches by key so memory stays flat at any size."""
+    last = after_seq
+    while True:
+        query = select(*_EVENT_COLUMNS).where(audit_events.c.id > last)
+        if up_to_seq is not None:
+            query = query.where(audit_events.c.id <= up_to_seq)
+        rows = db.execute(query.order_by(audit_events.c.id).limit(batch)).all()
+        for row in rows:
+            yield _event(row)
+        if len(rows) < batch:
+            return
+        last = rows[-1].id
+
+
+def seq_with_hash(db: Connection, row_hash: str) -> int | None:
+    """Only on the failure path of a verification: a scan is acceptable there."""
+    found = db.scalar(
+        select(func.min(audit_events.c.id)).where(audit_events.c.row_hash == row_hash)
+    )
+    return None if found is None else int(found)
+
+
+def first_seq_since(db: Connection, instant: datetime) -> int | None:
+    found = db.scalar(
+        select(func.min(audit_events.c.id)).where(audit_events.c.occurred_at >= instant)
+    )
+    return None if found is None else int(found)
+
+
+def hash_of(db: Connection, seq: int) -> str | None:
+    return db.scalar(select(audit_events.c.row_hash).where(audit_events.c.id == seq))
+
+
+def delete_up_to(db: Connection, seq: int) -> int:
+    return db.execute(delete(audit_events).where(audit_events.c.id <= seq)).rowcount
+
+
+def add_anchor(db: Connection, *, anchor: Anchor, rows_pruned: int, pruned_at: datetime) -> None:
+    db.execute(
+        insert(audit_anchors).values(
+            up_to_seq=anchor.seq,
+            row_hash=anchor.row_hash,
+            rows_pruned=rows_pruned,
+            pruned_at=pruned_at,
+        )
+    )
+
+
+# Reports -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    since: datetime | None = None
+    subscriber_code: str | None = None
+    actor: str | None = None
+    tags: Sequence[str] = ()
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            clauses.append(audit_events.c.occurred_at >= self.since)
+        if self.subscriber_code is not None:
+            clauses.append(audit_events.c.subscriber_code == self.subscriber_code)
+        if self.actor is not None:
+            clauses.append(audit_events.c.actor == self.actor)
+        if self.tags:
+            clauses.append(audit_events.c.tag.in_(list(self.tags)))
+        return clauses
+
+
+def _hour(db: Connection) -> ColumnElement[str]:
+    """The UTC hour of an event as ``YYYY-MM-DDTHH:00``, on either engine."""
+    if db.dialect.name == "postgresql":
+        return func.to_char(
+            func.timezone("UTC", audit_events.c.occurred_at), literal('YYYY-MM-DD"T"HH24:00')
+        )
+    return func.strftime("%Y-%m-%dT%H:00", audit_events.c.occurred_at)
+
+
+def views_per_hour(db: Connection, where: EventFilter) -> list[tuple[str, str, int]]:
+    """(hour, result, count), oldest hour first."""
+    hour = _hour(db).label("hour")
+    query = (
+        select(hour, audit_events.c.result, func.count().label("views"))
+        .where(and_(*where.clauses()))
+        .group_by(hour, audit_events.c.result)
+        .order_by(hour, audit_events.c.result)
+    )
+    return [(row.hour, row.result, int(row.views)) for row in db.execute(query)]
+
+
+def recent_events(db: Connection, where: EventFilter, *, limit: int) -> list[EventRow]:
+    query = (
+        select(*_EVENT_COLUMNS)
+        .where(and_(*where.clauses()))
+        .order_by(audit_events.c.id.desc())
+        .limit(limit)
+    )
+    return [_event(row) for row in db.execute(query)]
+
+
+def top_viewers(db: Connection, where: EventFilter, *, limit: int) -> list[tuple[str, int, int]]:
+    """(actor, distinct codes, views): who looked at the most different accounts."""
+    codes = func.count(audit_events.c.subscriber_code.distinct()).label("codes")
+    query = (
+        select(audit_events.c.actor, codes, func.count().label("views"))
+        .where(and_(audit_events.c.actor.is_not(None), *where.clauses()))
+        .group_by(audit_events.c.actor)
+        .order_by(codes.desc(), audit_events.c.actor)
+        .limit(limit)
+    )
+    return [(row.actor, int(row.codes), int(row.views)) for row in db.execute(query)]

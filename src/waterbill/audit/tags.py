@@ -1,0 +1,33 @@
+"""Every kind of audit event, in one place: ``area:action[:outcome]``, stable once written."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+Channel = Literal["web", "api", "cli"]
+Result = Literal["full", "masked", "refused"]
+
+
+class EventTag(StrEnum):
+    STATEMENT_VIEW = "statement:view"
+    ACCESS_REFUSED = "access:refused"
+
+    AUTH_LOGIN_SUCCESS = "auth:login:success"
+    AUTH_LOGIN_FAILURE = "auth:login:failure"
+    AUTH_LOGOUT = "auth:logout"
+
+    AUTHORISATION_GRANTED = "authorisation:granted"
+    AUTHORISATION_REVOKED = "authorisation:revoked"
+    AUTHORISATION_REFUSED = "authorisation:refused"
+
+    IMPORT_FILE = "import:file"
+
+    ADMIN_AUDIT_QUERY = "admin:audit:query"
+    ADMIN_AUDIT_VERIFY = "admin:audit:verify"
+    ADMIN_AUDIT_PRUNE = "admin:audit:prune"
+    ADMIN_ACCOUNT_VIEWS = "admin:account:views"
+
+
+# The events a holder sees under "who viewed my account".
+VIEW_TAGS: tuple[EventTag, ...] = (EventTag.STATEMENT_VIEW, EventTag.ACCESS_REFUSED)
