@@ -8,6 +8,7 @@ from datetime import date
 
 import click
 
+from waterbill.audit.cli import audit
 from waterbill.auth.devidp.cli import dev_token
 from waterbill.config import get_settings
 from waterbill.db.database import Database
@@ -23,6 +24,9 @@ from waterbill.web.cli import serve
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Azərsu: invoices and payments of the last 12 months by subscriber code."""
+
+
+main.add_command(audit)
 
 
 @main.group()

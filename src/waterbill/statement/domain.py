@@ -310,7 +310,11 @@ def build_statement(history: BillingHistory) -> Statement:
 
 
 def mask_statement(statement: Statement, *, reason: str) -> Statement:
-    """Keep the billing figures, reduce the personal items (personal-data law, art. 7.1.3)."""
+    """Keep the billing figures, reduce the personal items (personal-data law, art. 7.1.3).
+
+    The name becomes initials (``Q. H.``), the address its city and district, the number of
+    persons served is hidden; ``reason`` (a stable code) says why.
+    """
     subscriber = statement.subscriber
     address = subscriber.address
     masked_subscriber = replace(
@@ -320,8 +324,8 @@ def mask_statement(statement: Statement, *, reason: str) -> Statement:
         name=_initial(subscriber.name),
         patronymic="",
         address=Address(
-            region=address.region,
-            city=address.city,
+            region="",
+            city=address.city or address.region,
             district=address.district,
             street="",
             building="",
