@@ -1,0 +1,202 @@
+"""The access log on the real SQLite and PostgreSQL: appends chain, and tampering is caught."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, select, text
+
+from waterbill.audit.service import ChainBroken, prune, record_event, verify_chain
+from waterbill.audit.tables import audit_anchors, audit_events
+from waterbill.audit.tags import EventTag
+
+NOW = datetime.now(UTC)
+
+
+def append_views(engine: Engine, count: int, *, at: datetime = NOW) -> None:
+    with engine.begin() as db:
+        for index in range(count):
+            record_event(
+                db=db,
+                tag=EventTag.STATEMENT_VIEW,
+                actor=f"c_{index:032x}",
+                channel="web" if index % 2 else "api",
+                code=f"01044102{index:02d}",
+                auth_method="asan_imza",
+                result="full",
+                reason="holder",
+                details={"role": "holder"},
+                now=at + timedelta(seconds=index),
+            )
+
+
+def verify(engine: Engine) -> Any:
+    with engine.connect() as db:
+        return verify_chain(db=db)
+
+
+def tamper(engine: Engine, *statements: str) -> None:
+    with engine.begin() as db:
+        for statement in statements:
+            db.execute(text(statement))
+
+
+def test_appended_events_form_an_intact_chain_with_gapless_numbers(engine: Engine) -> None:
+    append_views(engine, 6)
+    report = verify(engine)
+    assert report.intact, report.describe()
+    assert (report.rows_checked, report.first_seq, report.last_seq) == (6, 1, 6)
+    with engine.connect() as db:
+        assert list(db.scalars(select(audit_events.c.id).order_by(audit_events.c.id))) == [
+            1, 2, 3, 4, 5, 6
+        ]  # fmt: skip
+
+
+def test_an_empty_log_verifies(engine: Engine) -> None:
+    assert verify(engine).intact
+
+
+def test_an_update_made_directly_in_sql_is_named(engine: Engine) -> None:
+    append_views(engine, 6)
+    tamper(engine, "UPDATE audit_events SET result = 'masked' WHERE id = 4")
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("changed", 4)
+
+
+def test_an_update_of_the_timestamp_is_named(engine: Engine) -> None:
+    append_views(engine, 3)
+    with engine.begin() as db:
+        db.execute(
+            audit_events.update()
+            .where(audit_events.c.id == 2)
+            .values(occurred_at=NOW - timedelta(days=1))
+        )
+    assert (verify(engine).problem, verify(engine).bad_seq) == ("changed", 2)
+
+
+def test_a_delete_made_directly_in_sql_is_named(engine: Engine) -> None:
+    append_views(engine, 6)
+    tamper(engine, "DELETE FROM audit_events WHERE id = 3")
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("deleted", 3)
+
+
+def test_deleting_the_newest_rows_is_caught_by_the_chain_head(engine: Engine) -> None:
+    append_views(engine, 6)
+    tamper(engine, "DELETE FROM audit_events WHERE id >= 5")
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("truncated", 5)
+
+
+def test_a_reordering_made_directly_in_sql_is_named(engine: Engine) -> None:
+    append_views(engine, 6)
+    tamper(
+        engine,
+        "UPDATE audit_events SET id = -3 WHERE id = 3",
+        "UPDATE audit_events SET id = 3 WHERE id = 4",
+        "UPDATE audit_events SET id = 4 WHERE id = -3",
+    )
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("reordered", 3)
+    assert "chain broken at row 3: reordered" in report.describe()
+
+
+def test_an_append_is_three_small_statements_and_no_scan(engine: Engine) -> None:
+    append_views(engine, 2)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        append_views(engine, 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    data = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
+    assert len(data) == 3
+    assert "SELECT" not in " ".join(data).upper().replace("RETURNING", "")
+
+
+def test_concurrent_appends_from_many_connections_keep_one_chain(engine: Engine) -> None:
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(10):
+                append_views(engine, 1)
+        except BaseException as error:  # the assertion below reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = verify(engine)
+    assert report.intact, report.describe()
+    assert report.rows_checked == 40
+
+
+@pytest.fixture
+def old_and_recent(engine: Engine) -> Iterator[Engine]:
+    append_views(engine, 5, at=NOW - timedelta(days=400))
+    append_views(engine, 3, at=NOW - timedelta(days=1))
+    yield engine
+
+
+def test_pruning_keeps_an_anchor_and_the_rest_still_verifies(old_and_recent: Engine) -> None:
+    engine = old_and_recent
+    with engine.begin() as db:
+        result = prune(db=db, older_than=NOW - timedelta(days=30))
+    assert result.rows_pruned == 5
+    assert result.anchor is not None and result.anchor.seq == 5
+    report = verify(engine)
+    assert report.intact, report.describe()
+    # The three recent views and the prune's own event.
+    assert (report.first_seq, report.last_seq) == (6, 9)
+    with engine.connect() as db:
+        assert db.scalar(select(func.min(audit_events.c.id))) == 6
+        assert db.scalar(select(audit_anchors.c.rows_pruned)) == 5
+
+
+def test_after_pruning_tampering_is_still_caught(old_and_recent: Engine) -> None:
+    engine = old_and_recent
+    with engine.begin() as db:
+        prune(db=db, older_than=NOW - timedelta(days=30))
+    tamper(engine, "DELETE FROM audit_events WHERE id = 6")
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("deleted", 6)
+
+
+def test_deleting_the_anchor_is_caught(old_and_recent: Engine) -> None:
+    engine = old_and_recent
+    with engine.begin() as db:
+        prune(db=db, older_than=NOW - timedelta(days=30))
+    tamper(engine, "DELETE FROM audit_anchors")
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("deleted", 1)
+
+
+def test_pruning_everything_leaves_a_verifiable_anchor(engine: Engine) -> None:
+    append_views(engine, 4, at=NOW - timedelta(days=400))
+    with engine.begin() as db:
+        prune(db=db, older_than=NOW)
+    with engine.begin() as db:
+        prune(db=db, older_than=NOW + timedelta(seconds=1))
+    report = verify(engine)
+    assert report.intact, report.describe()
+
+
+def test_pruning_refuses_to_remove_a_tampered_prefix(old_and_recent: Engine) -> None:
+    engine = old_and_recent
+    tamper(engine, "UPDATE audit_events SET reason = 'admin' WHERE id = 2")
+    with pytest.raises(ChainBroken, match="row 2"), engine.begin() as db:
+        prune(db=db, older_than=NOW - timedelta(days=30))
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(audit_events)) == 8
