@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,10 +143,10 @@ def test_concurrent_appends_from_many_connections_keep_one_chain(engine: Engine)
 
 
 @pytest.fixture
-def old_and_recent(engine: Engine) -> Iterator[Engine]:
+def old_and_recent(engine: Engine) -> Engine:
     append_views(engine, 5, at=NOW - timedelta(days=400))
     append_views(engine, 3, at=NOW - timedelta(days=1))
-    yield engine
+    return engine
 
 
 def test_pruning_keeps_an_anchor_and_the_rest_still_verifies(old_and_recent: Engine) -> None:
@@ -155,7 +154,8 @@ def test_pruning_keeps_an_anchor_and_the_rest_still_verifies(old_and_recent: Eng
     with engine.begin() as db:
         result = prune(db=db, older_than=NOW - timedelta(days=30))
     assert result.rows_pruned == 5
-    assert result.anchor is not None and result.anchor.seq == 5
+    assert result.anchor is not None
+    assert result.anchor.seq == 5
     report = verify(engine)
     assert report.intact, report.describe()
     # The three recent views and the prune's own event.

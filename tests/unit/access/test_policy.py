@@ -12,6 +12,7 @@ from waterbill.statement.domain import (
     Address,
     BillingHistory,
     InvoiceLine,
+    Statement,
     Subscriber,
     Window,
     YearMonth,
@@ -55,7 +56,7 @@ def test_a_fin_is_masked_to_its_ends() -> None:
     assert mask_fin("5ZK3LRT") == "5Z****T"
 
 
-def _statement():  # type: ignore[no-untyped-def]
+def _statement() -> Statement:
     subscriber = Subscriber(
         code="0104410203",
         holder_fin=HOLDER,
@@ -99,7 +100,8 @@ def test_a_masked_statement_keeps_the_figures_and_reduces_the_person() -> None:
         "",
         None,
     )
-    assert masked.masked and masked.masked_reason == "not_holder"
+    assert masked.masked
+    assert masked.masked_reason == "not_holder"
     assert masked.months == full.months
     assert masked.closing_balance == full.closing_balance == Decimal("5.90")
     assert person.code == full.subscriber.code
