@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    and_,
     delete,
     func,
     insert,
@@ -216,7 +215,7 @@ def views_per_hour(db: Connection, where: EventFilter) -> list[tuple[str, str, i
     hour = _hour(db).label("hour")
     query = (
         select(hour, audit_events.c.result, func.count().label("views"))
-        .where(and_(*where.clauses()))
+        .where(*where.clauses())
         .group_by(hour, audit_events.c.result)
         .order_by(hour, audit_events.c.result)
     )
@@ -226,7 +225,7 @@ def views_per_hour(db: Connection, where: EventFilter) -> list[tuple[str, str, i
 def recent_events(db: Connection, where: EventFilter, *, limit: int) -> list[EventRow]:
     query = (
         select(*_EVENT_COLUMNS)
-        .where(and_(*where.clauses()))
+        .where(*where.clauses())
         .order_by(audit_events.c.id.desc())
         .limit(limit)
     )
@@ -238,7 +237,7 @@ def top_viewers(db: Connection, where: EventFilter, *, limit: int) -> list[tuple
     codes = func.count(audit_events.c.subscriber_code.distinct()).label("codes")
     query = (
         select(audit_events.c.actor, codes, func.count().label("views"))
-        .where(and_(audit_events.c.actor.is_not(None), *where.clauses()))
+        .where(audit_events.c.actor.is_not(None), *where.clauses())
         .group_by(audit_events.c.actor)
         .order_by(codes.desc(), audit_events.c.actor)
         .limit(limit)
