@@ -31,14 +31,6 @@ class NotHousehold(ServiceError):
     code = "not_household"
 
 
-class Unauthenticated(ServiceError):
-    code = "unauthenticated"
-
-
-class Forbidden(ServiceError):
-    code = "forbidden"
-
-
 class AuditUnavailable(ServiceError):
     """The access log could not be written, so nothing personal may be shown (issue 5)."""
 

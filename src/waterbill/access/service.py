@@ -22,16 +22,15 @@ from waterbill.audit import service as audit
 from waterbill.audit.chain import EventRow
 from waterbill.audit.repository import EventFilter, recent_events
 from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag, Result
+from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.auth.identity import Citizen, pseudonymous_id
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import (
     AuditUnavailable,
-    Forbidden,
     MalformedCode,
     MalformedFin,
     ServiceError,
-    Unauthenticated,
     UnknownCode,
 )
 from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscriber_code
@@ -44,7 +43,7 @@ Details = Mapping[str, str | int | bool | None]
 
 def pseudonym_of(fin: str, settings: Settings) -> str:
     """The pseudonymous id of a FIN under this deployment's key, as the sign-in computes it."""
-    return pseudonymous_id(fin, key=settings.secret_key.get_secret_value().encode())
+    return pseudonymous_id(fin, key=settings.secret_bytes)
 
 
 def is_admin(citizen: Citizen, settings: Settings) -> bool:

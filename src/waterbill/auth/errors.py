@@ -19,6 +19,6 @@ class SignInFailed(ServiceError):
 
 
 class Forbidden(ServiceError):
-    """A state-changing request without the session's CSRF token."""
+    """Not allowed: a form without the session's CSRF token, or an access the policy refuses."""
 
     code = "forbidden"

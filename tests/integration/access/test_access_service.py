@@ -25,16 +25,15 @@ from waterbill.audit.chain import EventRow
 from waterbill.audit.repository import EventFilter, recent_events
 from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events
+from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.auth.identity import Citizen
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import (
     AuditUnavailable,
-    Forbidden,
     MalformedCode,
     MalformedFin,
     NotHousehold,
-    Unauthenticated,
     UnknownCode,
 )
 
