@@ -50,7 +50,7 @@ def is_admin(citizen: Citizen, settings: Settings) -> bool:
     return citizen.fin in settings.admin_fins
 
 
-def record(
+def record_citizen_event(
     db: Connection,
     *,
     tag: EventTag,
@@ -76,6 +76,18 @@ def record(
         )
     except SQLAlchemyError as error:
         raise AuditUnavailable() from error
+
+
+def record_sign_in_failure(*, db: Connection, reason: str) -> None:
+    """A refused sign-in: nobody is identified yet, so only the reason is kept."""
+    record_citizen_event(
+        db,
+        tag=EventTag.AUTH_LOGIN_FAILURE,
+        viewer=None,
+        channel="web",
+        result="refused",
+        reason=reason[:40] or None,
+    )
 
 
 def _parse_code(code: str, settings: Settings) -> str:
@@ -125,7 +137,7 @@ def view_statement(
             # Logged where it was decided, with the viewer's role; committed before it is raised.
             refusal: ServiceError = error
         except ServiceError as error:
-            record(
+            record_citizen_event(
                 db,
                 tag=EventTag.ACCESS_REFUSED,
                 viewer=viewer,
@@ -173,7 +185,7 @@ def _view(
     )
     decision = decide(policy=settings.access_policy, role=role)
     refused = decision.result == "refused"
-    record(
+    record_citizen_event(
         db,
         tag=EventTag.ACCESS_REFUSED if refused else EventTag.STATEMENT_VIEW,
         viewer=viewer,
@@ -246,7 +258,7 @@ def account_views(
         try:
             subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
         except ServiceError as error:
-            record(
+            record_citizen_event(
                 db,
                 tag=EventTag.ACCESS_REFUSED,
                 viewer=holder,
@@ -321,7 +333,7 @@ def _change_grant(
                 raise MalformedFin(reason="own_fin")
             changed = _apply(db, subscriber=subscriber, grantee=grantee, grant=grant, now=now)
             if changed:
-                record(
+                record_citizen_event(
                     db,
                     tag=EventTag.AUTHORISATION_GRANTED if grant else EventTag.AUTHORISATION_REVOKED,
                     viewer=holder,
@@ -333,7 +345,7 @@ def _change_grant(
         except AuditUnavailable:
             raise
         except ServiceError as error:
-            record(
+            record_citizen_event(
                 db,
                 tag=EventTag.AUTHORISATION_REFUSED,
                 viewer=holder,
@@ -409,7 +421,7 @@ def oversight(
             report = oversight_query(
                 db=db, settings=settings, code=code, citizen_fin=citizen_fin, since=since
             )
-            record(
+            record_citizen_event(
                 db,
                 tag=EventTag.ADMIN_AUDIT_QUERY,
                 viewer=admin,
@@ -421,7 +433,7 @@ def oversight(
         except AuditUnavailable:
             raise
         except ServiceError as error:
-            record(
+            record_citizen_event(
                 db,
                 tag=EventTag.ACCESS_REFUSED,
                 viewer=admin,
@@ -451,3 +463,12 @@ def oversight_query(
             raise MalformedFin(reason="shape") from None
     parsed = _parse_code(code, settings) if code is not None else None
     return audit.oversight_report(db=db, since=since, code=parsed, actor=actor)
+
+
+def my_authorisations(*, database: Database, holder: Citizen) -> dict[str, list[Grant]]:
+    """The grants on every code the citizen holds, the revoked ones included (newest first)."""
+    with database.read() as db:
+        return {
+            code: repository.grants_for(db, code=code, holder_fin=holder.fin)
+            for code in statements.codes_held_by(db, holder.fin)
+        }

@@ -32,6 +32,19 @@ ERROR_MESSAGES: dict[str, str] = {
     "unauthenticated": _("Sign in through the e-gov portal to use this service."),
     "sign_in_failed": _("The sign-in could not be completed. Please sign in again."),
     "forbidden": _("You may not do this."),
+    "forbidden.not_holder": _(
+        "Only the holder of the account %(code)s, or a citizen the holder authorised, may see "
+        "this statement."
+    ),
+    "forbidden.not_admin": _("Only the ICT department's overseers may see the access log."),
+    "malformed_fin": _(
+        "A FIN has 7 characters: Latin capital letters (without I and O) and digits."
+    ),
+    "malformed_fin.own_fin": _("You already see your own accounts in full."),
+    "audit_unavailable": _(
+        "The service cannot record this request right now, so it shows nothing. "
+        "Please try again in a few minutes."
+    ),
     "not_found": _("This page does not exist."),
     "validation_error": _("The request is not valid."),
     "method_not_allowed": _("This method is not allowed here."),

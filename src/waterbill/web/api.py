@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from waterbill.access.service import view_statement
 from waterbill.statement.schemas import StatementOut
 from waterbill.web import services
-from waterbill.web.deps import CurrentCitizen, DbRead, Locale, SettingsDep
+from waterbill.web.deps import CurrentCitizen, DatabaseDep, DbRead, Locale
 
 
 class ErrorBody(BaseModel):
@@ -36,7 +37,12 @@ _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
 }
 _STATEMENT_ERRORS: dict[int | str, dict[str, object]] = {
     **_AUTH_ERRORS,
-    403: {"model": ErrorOut, "description": "not_household: not a household subscriber"},
+    403: {
+        "model": ErrorOut,
+        "description": "not_household: not a household subscriber; forbidden: not the holder "
+        "(WATERBILL_ACCESS_POLICY=holder-only)",
+    },
+    503: {"model": ErrorOut, "description": "audit_unavailable: the view could not be logged"},
     404: {"model": ErrorOut, "description": "unknown_code: no subscriber has this code"},
     422: {"model": ErrorOut, "description": "malformed_code: not a subscriber code"},
 }
@@ -53,8 +59,8 @@ def my_accounts(citizen: CurrentCitizen, db: DbRead, locale: Locale) -> Accounts
 
 @router.get("/statements/{code}", response_model=StatementOut, responses=_STATEMENT_ERRORS)
 def statement(
-    code: str, citizen: CurrentCitizen, db: DbRead, settings: SettingsDep, locale: Locale
+    code: str, citizen: CurrentCitizen, database: DatabaseDep, locale: Locale
 ) -> StatementOut:
-    """The statement of the last 12 months for a subscriber code."""
-    result = services.statement_for(db=db, citizen=citizen, code=code, settings=settings)
+    """The statement of the last 12 months for a subscriber code (masked for non-holders)."""
+    result = view_statement(database=database, viewer=citizen, code=code, channel="api")
     return StatementOut.from_statement(result)

@@ -17,7 +17,7 @@ from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
-from waterbill.web import api, pages
+from waterbill.web import access_api, access_pages, api, pages
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.templating import Templates
 
@@ -33,6 +33,8 @@ STATUS_BY_CODE = {
     "unauthenticated": 401,
     "sign_in_failed": 400,
     "method_not_allowed": 405,
+    "malformed_fin": 422,
+    "audit_unavailable": 503,
 }
 _HTTP_CODES = {
     404: "not_found",
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(access_pages.router)
+    app.include_router(access_api.router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 

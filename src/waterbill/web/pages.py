@@ -9,6 +9,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from waterbill.access.service import (
+    record_citizen_event,
+    record_sign_in_failure,
+    view_statement,
+)
+from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.sessions import end_session, start_session
 from waterbill.web import services
@@ -104,9 +110,12 @@ def callback(
         citizen = provider.finish_login(pending=pending, state=state, code=code)
     except SignInFailed as failure:
         log.warning("sign-in refused: %s", failure.params.get("reason"))
+        with database.write() as db:
+            record_sign_in_failure(db=db, reason=str(failure.params.get("reason", "")))
         raise
     with database.write() as db:
         raw_id, _ = start_session(db=db, settings=settings, citizen=citizen)
+        record_citizen_event(db, tag=EventTag.AUTH_LOGIN_SUCCESS, viewer=citizen, channel="web")
     log.info("sign-in: citizen %s by %s", citizen.pseudonym, citizen.auth_method)
     assert pending is not None
     response = RedirectResponse(_safe_next(pending.next_path), status_code=303)
@@ -122,6 +131,10 @@ def logout(
     if session is not None:
         with database.write() as db:
             end_session(db=db, session=session)
+            if session.citizen is not None:
+                record_citizen_event(
+                    db, tag=EventTag.AUTH_LOGOUT, viewer=session.citizen, channel="web"
+                )
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(
         session_cookie_name(settings),
@@ -139,12 +152,12 @@ def lookup(
     locale: Locale,
     citizen: CurrentCitizen,
     db: DbRead,
-    settings: SettingsDep,
+    database: DatabaseDep,
     code: str | None = None,
 ) -> Response:
     """The subscriber-code form with the citizen's own accounts; with ``?code=`` the statement."""
     if code is not None:
-        return statement_page(request, code, locale, citizen, db, settings)
+        return statement_page(request, code, locale, citizen, database)
     accounts = services.accounts_of(db=db, citizen=citizen)
     return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
 
@@ -155,10 +168,9 @@ def statement_page(
     code: str,
     locale: Locale,
     citizen: CurrentCitizen,
-    db: DbRead,
-    settings: SettingsDep,
+    database: DatabaseDep,
 ) -> Response:
     """The statement of one subscriber code: the nine items of regulation 3.4."""
-    statement = services.statement_for(db=db, citizen=citizen, code=code, settings=settings)
+    statement = view_statement(database=database, viewer=citizen, code=code, channel="web")
     log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
     return _templates(request).response(request, "statement.html", statement=statement)
