@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import uvicorn
@@ -34,7 +35,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, engine: Engine) -> Iterator[LiveServer]:
+def serve(database_url: str, engine: Engine, **overrides: Any) -> Iterator[LiveServer]:
     """The app in a uvicorn thread on a free port, stopped when the block ends."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -43,6 +44,7 @@ def serve(database_url: str, engine: Engine) -> Iterator[LiveServer]:
         database_url=database_url,
         secret_key="functional-test-secret-0123456789",
         public_url=url,
+        **overrides,
     )
     app = create_app(settings)
     server = uvicorn.Server(
