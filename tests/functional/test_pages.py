@@ -68,6 +68,9 @@ def assert_well_formed(html: str, locale: str | None = None) -> BeautifulSoup:
         ("/statements/0599999999", 404),
         ("/statements/0500000002", 403),
         ("/no-such-page", 404),
+        ("/me/views", 200),
+        ("/me/authorisations", 200),
+        ("/admin/audit", 403),
     ],
 )
 def test_a_signed_in_citizen_page_is_well_formed(
