@@ -26,8 +26,13 @@ def verify() -> None:
     """Check the whole chain; exit 1 and name the first changed, deleted or reordered row."""
     database = Database(get_settings())
     try:
+        with database.primary.connect() as connection:
+            if database.dialect == "postgresql":
+                # One snapshot for the whole walk: a prune running meanwhile cannot confuse it.
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                report = service.verify_chain(db=connection)
         with database.write() as db:
-            report = service.verify_chain(db=db)
             service.record_event(
                 db=db,
                 tag=EventTag.ADMIN_AUDIT_VERIFY,

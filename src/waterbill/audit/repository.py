@@ -152,6 +152,17 @@ def seq_with_hash(db: Connection, row_hash: str) -> int | None:
     return None if found is None else int(found)
 
 
+def first_seq_beyond_head(db: Connection) -> int | None:
+    """A row numbered after the head can only have been written behind the application's back."""
+    head_seq = (
+        select(audit_chain_head.c.last_seq)
+        .where(audit_chain_head.c.id == _HEAD_ID)
+        .scalar_subquery()
+    )
+    found = db.scalar(select(func.min(audit_events.c.id)).where(audit_events.c.id > head_seq))
+    return None if found is None else int(found)
+
+
 def first_seq_since(db: Connection, instant: datetime) -> int | None:
     found = db.scalar(
         select(func.min(audit_events.c.id)).where(audit_events.c.occurred_at >= instant)

@@ -81,14 +81,31 @@ def _seal(db: Connection, event: EventRow) -> int:
 
 
 def verify_chain(*, db: Connection) -> ChainReport:
-    """Check every kept row from the latest anchor to the head; names the first broken row."""
+    """Check every kept row from the latest anchor to the head; names the first broken row.
+
+    Safe while the application appends: the walk stops at the head read first, and a row beyond
+    the head is looked for in one statement, which sees the head and the rows at the same moment.
+    """
+    head = repository.read_head(db)
     anchor = repository.latest_anchor(db)
-    return verify_rows(
-        repository.iter_events(db, after_seq=anchor.seq),
+    report = verify_rows(
+        repository.iter_events(
+            db, after_seq=anchor.seq, up_to_seq=head.last_seq if head is not None else None
+        ),
         anchor=anchor,
-        head=repository.read_head(db),
+        head=head,
         locate=lambda digest: repository.seq_with_hash(db, digest),
     )
+    if report.intact and head is not None:
+        beyond = repository.first_seq_beyond_head(db)
+        if beyond is not None:
+            return replace(
+                report,
+                problem="inserted",
+                bad_seq=beyond,
+                detail="the row lies beyond the chain head",
+            )
+    return report
 
 
 @dataclass(frozen=True, slots=True)

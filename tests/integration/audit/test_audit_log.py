@@ -104,6 +104,37 @@ def test_a_reordering_made_directly_in_sql_is_named(engine: Engine) -> None:
     assert "chain broken at row 3: reordered" in report.describe()
 
 
+def test_a_row_forged_after_the_head_is_named_as_inserted(engine: Engine) -> None:
+    append_views(engine, 3)
+    tamper(
+        engine,
+        "INSERT INTO audit_events (id, occurred_at, tag, channel, details, prev_hash, row_hash) "
+        "SELECT 4, occurred_at, tag, channel, details, row_hash, row_hash "
+        "FROM audit_events WHERE id = 3",
+    )
+    report = verify(engine)
+    assert (report.problem, report.bad_seq) == ("inserted", 4)
+
+
+def test_verifying_while_the_application_appends_reports_no_false_alarm(engine: Engine) -> None:
+    append_views(engine, 5)
+    stop = threading.Event()
+
+    def keep_appending() -> None:
+        while not stop.is_set():
+            append_views(engine, 1)
+
+    writer = threading.Thread(target=keep_appending)
+    writer.start()
+    try:
+        reports = [verify(engine) for _ in range(15)]
+    finally:
+        stop.set()
+        writer.join()
+    assert all(report.intact for report in reports), [r.describe() for r in reports]
+    assert verify(engine).intact
+
+
 def test_an_append_is_three_small_statements_and_no_scan(engine: Engine) -> None:
     append_views(engine, 2)
     statements: list[str] = []
