@@ -8,6 +8,7 @@ from datetime import date
 
 import click
 
+from waterbill.access.service import operator_statement
 from waterbill.audit.cli import audit
 from waterbill.auth.devidp.cli import dev_token
 from waterbill.config import get_settings
@@ -16,7 +17,6 @@ from waterbill.demo.cli import demo_data
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.statement.schemas import StatementOut
-from waterbill.statement.service import get_statement
 from waterbill.statement.text import render_text
 from waterbill.web.cli import serve
 
@@ -60,10 +60,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
     database = Database(settings)
     day: date | None = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
     try:
-        with database.read() as connection:
-            result = get_statement(
-                db=connection, code=code, as_of=day, code_length=settings.code_length_range
-            )
+        result = operator_statement(database=database, code=code, as_of=day)
     except ServiceError as error:
         click.echo(error_message(error.code, error.params, "az"), err=True)
         sys.exit(2)

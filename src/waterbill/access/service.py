@@ -157,6 +157,44 @@ def _well_formed(code: str, settings: Settings) -> str | None:
         return None
 
 
+def operator_statement(
+    *, database: Database, code: str, as_of: date | datetime | None = None
+) -> Statement:
+    """The full statement for an operator at the console (``waterbill statement``), logged.
+
+    The operator has the database itself, so no policy applies; the log still says who was seen.
+    """
+    settings = database.settings
+    with database.write() as db:
+        try:
+            statement = get_statement(
+                db=db, code=code, as_of=as_of, code_length=settings.code_length_range
+            )
+        except ServiceError as error:
+            record_citizen_event(
+                db,
+                tag=EventTag.ACCESS_REFUSED,
+                viewer=None,
+                channel="cli",
+                code=_loggable_code(error),
+                result="refused",
+                reason=error.code,
+            )
+            refusal = error
+        else:
+            record_citizen_event(
+                db,
+                tag=EventTag.STATEMENT_VIEW,
+                viewer=None,
+                channel="cli",
+                code=statement.subscriber.code,
+                result="full",
+                reason="operator",
+            )
+            return statement
+    raise refusal
+
+
 def _view(
     db: Connection,
     *,
