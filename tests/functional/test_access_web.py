@@ -17,10 +17,12 @@ from sqlalchemy import Engine, select, text
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
-from waterbill.access.service import pseudonym_of
+from waterbill.access.service import grant_authorisation, pseudonym_of
 from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims
+from waterbill.auth.identity import Citizen
+from waterbill.db.database import Database
 from waterbill.statement.domain import YearMonth, baku_date
 
 CODE = "0104410203"
@@ -81,6 +83,23 @@ def grant(server: LiveServer, fin: str) -> None:
         assert answer.status_code == 303, answer.text
 
 
+def authorise_directly(server: LiveServer, fin: str) -> None:
+    """Through the service (the pages' grant form has its own test)."""
+    database = Database(server.settings)
+    try:
+        pseudonym = pseudonym_of(HOLDER, server.settings)
+        holder = Citizen(HOLDER, "Hüseynov", "Qorxmaz", "", "asan_imza", pseudonym)
+        grant_authorisation(
+            database=database,
+            holder=holder,
+            code=CODE,
+            grantee_fin=fin,
+            channel="web",
+        )
+    finally:
+        database.dispose()
+
+
 def page_text(response: httpx.Response) -> str:
     return BeautifulSoup(response.text, "html.parser").get_text(" ")
 
@@ -116,7 +135,7 @@ def assert_well_formed(response: httpx.Response) -> None:
 def test_holder_authorised_and_admin_see_the_full_statement_on_page_and_api(
     server: LiveServer, fin: str
 ) -> None:
-    grant(server, AUTHORISED)
+    authorise_directly(server, AUTHORISED)
     with signed_in(server, fin) as browser:
         page = browser.get(f"/statements/{CODE}")
         assert page.status_code == 200

@@ -70,8 +70,8 @@ def test_verify_passes_on_an_untouched_chain_and_fails_naming_the_edited_row(
     engine: Engine, settings: Settings
 ) -> None:
     seed(engine, settings, days_ago=0, count=4)
-    intact = run_process(settings, "audit", "verify")
-    assert intact.returncode == 0, intact.stderr
+    intact = run(settings, "audit", "verify")
+    assert intact.exit_code == 0, intact.output
     assert "chain intact: 4 rows" in intact.stdout
 
     with engine.begin() as db:
