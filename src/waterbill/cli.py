@@ -16,6 +16,7 @@ from waterbill.db.database import Database
 from waterbill.demo.cli import demo_data
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
+from waterbill.ingest import cli as ingest_cli
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.text import render_text
 from waterbill.web.cli import serve
@@ -81,6 +82,8 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
 main.add_command(serve)
 main.add_command(dev_token)
 main.add_command(demo_data)
+main.add_command(ingest_cli.import_command)
+main.add_command(ingest_cli.channels)
 
 
 if __name__ == "__main__":

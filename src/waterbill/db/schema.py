@@ -8,5 +8,13 @@ from waterbill.audit import tables as audit_tables
 from waterbill.auth import tables as auth_tables
 from waterbill.billing import tables as billing_tables
 from waterbill.db.metadata import metadata
+from waterbill.ingest import tables as ingest_tables
 
-__all__ = ["access_tables", "audit_tables", "auth_tables", "billing_tables", "metadata"]
+__all__ = [
+    "access_tables",
+    "audit_tables",
+    "auth_tables",
+    "billing_tables",
+    "ingest_tables",
+    "metadata",
+]

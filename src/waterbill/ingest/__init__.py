@@ -1,0 +1,1 @@
+"""Billing feed import and real-time payment intake from payment channels."""

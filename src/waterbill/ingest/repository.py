@@ -1,0 +1,440 @@
+"""Every query of the ingest area. Staging tables, set-based upserts, channel keys.
+
+On PostgreSQL a batch is COPYed into a temporary staging table and merged with a few set-based
+statements; on SQLite the same statements run over a temporary table filled by executemany.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from waterbill.billing.tables import Id, invoice_revisions, invoices, payments, subscribers
+from waterbill.db.types import UTCDateTime, money
+from waterbill.ingest.rules import (
+    InvoiceRecord,
+    Kind,
+    PaymentRecord,
+    StoredPayment,
+    SubscriberRecord,
+)
+from waterbill.ingest.tables import channels, import_batches
+
+_staging = MetaData()
+
+
+def _stage(name: str, *columns: Column[Any]) -> Table:
+    return Table(
+        name,
+        _staging,
+        Column("line_no", Integer, primary_key=True),
+        *columns,
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+
+
+stage_subscribers = _stage(
+    "stage_subscribers",
+    *(Column(column.name, column.type) for column in subscribers.c if column.name != "id"),
+)
+stage_invoices = _stage(
+    "stage_invoices",
+    Column("subscriber_code", String(32), nullable=False),
+    Column("subscriber_id", Id, nullable=True),
+    Column("history_from", String(7), nullable=False),
+    *(
+        Column(column.name, column.type)
+        for column in invoices.c
+        if column.name not in {"id", "subscriber_id", "updated_at"}
+    ),
+)
+stage_payments = _stage(
+    "stage_payments",
+    Column("channel", String(40), nullable=False),
+    Column("payment_id", String(64), nullable=False),
+    Column("subscriber_code", String(32), nullable=False),
+    Column("paid_at", UTCDateTime, nullable=False),
+    Column("amount", money(), nullable=False),
+    Column("reverses", String(64), nullable=True),
+)
+
+_SUBSCRIBER_FIELDS = [c.name for c in subscribers.c if c.name not in {"id", "updated_at"}]
+_INVOICE_FIGURES = [
+    "invoice_no",
+    "previous_reading",
+    "current_reading",
+    "consumption_m3",
+    "tariff",
+    "amount",
+    "basis",
+    "issued_on",
+]
+
+
+def _fill(db: Connection, stage: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL; one executemany on SQLite."""
+    stage.create(db)
+    if not rows:
+        return
+    if db.dialect.name == "postgresql":
+        names = list(rows[0])
+        raw = db.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            quoted = ", ".join(f'"{name}"' for name in names)
+            with cursor.copy(f"COPY {stage.name} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[name] for name in names])
+            # A temporary table has no statistics; without them the planner guesses badly.
+            cursor.execute(f"ANALYZE {stage.name}")
+    else:
+        db.execute(insert(stage), list(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    loaded: int
+    updated: int
+    unchanged: int
+    unknown_lines: list[int]
+
+
+def merge_subscribers(
+    db: Connection, records: Sequence[tuple[int, SubscriberRecord]], now: datetime
+) -> Merge:
+    rows = [
+        {"line_no": line, "updated_at": now, **{f: getattr(r, f) for f in _SUBSCRIBER_FIELDS}}
+        for line, r in records
+    ]
+    _fill(db, stage_subscribers, rows)
+    s = stage_subscribers.c
+    changed = or_(*(subscribers.c[f].is_distinct_from(s[f]) for f in _SUBSCRIBER_FIELDS))
+    updated = db.execute(
+        update(subscribers)
+        .values({f: s[f] for f in [*_SUBSCRIBER_FIELDS, "updated_at"]})
+        .where(subscribers.c.code == s.code, changed)
+    ).rowcount
+    columns = [*_SUBSCRIBER_FIELDS, "updated_at"]
+    loaded = db.execute(
+        insert(subscribers).from_select(
+            columns,
+            select(*(s[f] for f in columns)).where(~exists().where(subscribers.c.code == s.code)),
+        )
+    ).rowcount
+    stage_subscribers.drop(db)
+    return Merge(loaded, updated, len(rows) - loaded - updated, [])
+
+
+def merge_invoices(
+    db: Connection,
+    records: Sequence[tuple[int, InvoiceRecord, str]],
+    now: datetime,
+) -> tuple[Merge, list[tuple[int, Decimal, list[Decimal]]]]:
+    """New invoices inserted, changed ones recalculated with the old version kept as a revision.
+
+    Also returns, per row with earlier months, the row's consumption and that history (for the
+    consumption-spike warning).
+    """
+    rows = [
+        {
+            "line_no": line,
+            "subscriber_code": r.subscriber_code,
+            "history_from": history_from,
+            **{f: getattr(r, f) for f in ("period", "service", *_INVOICE_FIGURES)},
+        }
+        for line, r, history_from in records
+    ]
+    _fill(db, stage_invoices, rows)
+    s = stage_invoices.c
+    db.execute(
+        update(stage_invoices).values(
+            subscriber_id=select(subscribers.c.id)
+            .where(subscribers.c.code == s.subscriber_code)
+            .scalar_subquery()
+        )
+    )
+    unknown = list(db.scalars(select(s.line_no).where(s.subscriber_id.is_(None))))
+
+    history: dict[int, tuple[Decimal, list[Decimal]]] = {}
+    for line, consumption, earlier in db.execute(
+        select(s.line_no, s.consumption_m3, invoices.c.consumption_m3).join(
+            invoices,
+            and_(
+                invoices.c.subscriber_id == s.subscriber_id,
+                invoices.c.service == s.service,
+                invoices.c.period >= s.history_from,
+                invoices.c.period < s.period,
+            ),
+        )
+    ):
+        history.setdefault(line, (consumption, []))[1].append(earlier)
+
+    same_invoice = and_(
+        invoices.c.subscriber_id == s.subscriber_id,
+        invoices.c.period == s.period,
+        invoices.c.service == s.service,
+    )
+    changed = or_(*(invoices.c[f].is_distinct_from(s[f]) for f in _INVOICE_FIGURES))
+    revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
+    db.execute(
+        insert(invoice_revisions).from_select(
+            revision_columns,
+            select(
+                invoices.c.id,
+                *(invoices.c[f] for f in _INVOICE_FIGURES),
+                literal(now, UTCDateTime),
+            ).where(same_invoice, changed),
+        )
+    )
+    updated = db.execute(
+        update(invoices)
+        .values({**{f: s[f] for f in _INVOICE_FIGURES}, "updated_at": now})
+        .where(same_invoice, changed)
+    ).rowcount
+    insert_columns = ["subscriber_id", "period", "service", *_INVOICE_FIGURES]
+    loaded = db.execute(
+        insert(invoices).from_select(
+            [*insert_columns, "updated_at"],
+            select(*(s[f] for f in insert_columns), literal(now, UTCDateTime)).where(
+                s.subscriber_id.is_not(None), ~exists().where(same_invoice)
+            ),
+        )
+    ).rowcount
+    stage_invoices.drop(db)
+    merge = Merge(loaded, updated, len(rows) - len(unknown) - loaded - updated, unknown)
+    return merge, [(line, c, h) for line, (c, h) in history.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFacts:
+    subscriber_id: int | None
+    stored: StoredPayment | None
+    reversed_payment: StoredPayment | None
+
+
+def _stored(code: str | None, paid_at: Any, amount: Any, reverses: Any) -> StoredPayment | None:
+    if code is None:
+        return None
+    return StoredPayment(subscriber_code=code, paid_at=paid_at, amount=amount, reverses=reverses)
+
+
+def _facts_query(source: Any) -> Any:
+    """The subscriber, the payment already under this id, and the payment it reverses."""
+    stored_sub = subscribers.alias("stored_sub")
+    target_sub = subscribers.alias("target_sub")
+    stored = payments.alias("stored")
+    target = payments.alias("target")
+    return (
+        select(
+            source.c.line_no,
+            subscribers.c.id.label("subscriber_id"),
+            stored_sub.c.code.label("stored_code"),
+            stored.c.paid_at.label("stored_paid_at"),
+            stored.c.amount.label("stored_amount"),
+            stored.c.reverses.label("stored_reverses"),
+            target_sub.c.code.label("target_code"),
+            target.c.paid_at.label("target_paid_at"),
+            target.c.amount.label("target_amount"),
+            target.c.reverses.label("target_reverses"),
+        )
+        .select_from(source)
+        .outerjoin(subscribers, subscribers.c.code == source.c.subscriber_code)
+        .outerjoin(
+            stored,
+            and_(stored.c.channel == source.c.channel, stored.c.payment_id == source.c.payment_id),
+        )
+        .outerjoin(stored_sub, stored_sub.c.id == stored.c.subscriber_id)
+        .outerjoin(
+            target,
+            and_(target.c.channel == source.c.channel, target.c.payment_id == source.c.reverses),
+        )
+        .outerjoin(target_sub, target_sub.c.id == target.c.subscriber_id)
+    )
+
+
+def _facts(row: Any) -> PaymentFacts:
+    return PaymentFacts(
+        subscriber_id=row.subscriber_id,
+        stored=_stored(row.stored_code, row.stored_paid_at, row.stored_amount, row.stored_reverses),
+        reversed_payment=_stored(
+            row.target_code, row.target_paid_at, row.target_amount, row.target_reverses
+        ),
+    )
+
+
+def payment_facts_batch(
+    db: Connection, records: Sequence[tuple[int, PaymentRecord]]
+) -> dict[int, PaymentFacts]:
+    rows = [
+        {
+            "line_no": line,
+            "channel": r.channel,
+            "payment_id": r.payment_id,
+            "subscriber_code": r.subscriber_code,
+            "paid_at": r.paid_at,
+            "amount": r.amount,
+            "reverses": r.reverses,
+        }
+        for line, r in records
+    ]
+    _fill(db, stage_payments, rows)
+    facts = {row.line_no: _facts(row) for row in db.execute(_facts_query(stage_payments))}
+    stage_payments.drop(db)
+    return facts
+
+
+def payment_facts_one(db: Connection, payment: PaymentRecord) -> PaymentFacts:
+    source = select(
+        literal(0).label("line_no"),
+        literal(payment.channel, String(40)).label("channel"),
+        literal(payment.payment_id, String(64)).label("payment_id"),
+        literal(payment.subscriber_code, String(32)).label("subscriber_code"),
+        literal(payment.reverses, String(64)).label("reverses"),
+    ).subquery("incoming")
+    return _facts(db.execute(_facts_query(source)).one())
+
+
+def insert_payments(
+    db: Connection, accepted: Iterable[tuple[PaymentRecord, int]], now: datetime
+) -> int:
+    rows = [
+        {
+            "channel": p.channel,
+            "payment_id": p.payment_id,
+            "subscriber_id": subscriber_id,
+            "paid_at": p.paid_at,
+            "amount": p.amount,
+            "reverses": p.reverses,
+            "received_at": now,
+        }
+        for p, subscriber_id in accepted
+    ]
+    if not rows:
+        return 0
+    # COPY pays off for a batch; a single payment from a channel is a plain INSERT.
+    if db.dialect.name == "postgresql" and len(rows) > 1:
+        raw = db.connection.driver_connection
+        assert raw is not None
+        names = list(rows[0])
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY payments ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+    else:
+        db.execute(insert(payments), rows)
+    return len(rows)
+
+
+def stored_payment_row(db: Connection, channel: str, payment_id: str) -> Any:
+    return db.execute(
+        select(payments, subscribers.c.code.label("subscriber_code"))
+        .join(subscribers, subscribers.c.id == payments.c.subscriber_id)
+        .where(payments.c.channel == channel, payments.c.payment_id == payment_id)
+    ).one_or_none()
+
+
+# Import batches
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    rows: int
+    loaded: int
+    unchanged: int
+    updated: int
+    rejected: int
+    rejects: dict[int, str]
+
+
+def finished_batches(db: Connection, kind: Kind, digest: str) -> dict[int, BatchRecord]:
+    t = import_batches.c
+    return {
+        row.batch_no: BatchRecord(
+            rows=row.rows,
+            loaded=row.loaded,
+            unchanged=row.unchanged,
+            updated=row.updated,
+            rejected=row.rejected,
+            rejects={int(line): message for line, message in json.loads(row.rejects)},
+        )
+        for row in db.execute(select(import_batches).where(t.kind == kind, t.file_digest == digest))
+    }
+
+
+def record_batch(
+    db: Connection, *, kind: Kind, digest: str, batch_no: int, record: BatchRecord, now: datetime
+) -> None:
+    db.execute(
+        insert(import_batches).values(
+            kind=kind,
+            file_digest=digest,
+            batch_no=batch_no,
+            rows=record.rows,
+            loaded=record.loaded,
+            unchanged=record.unchanged,
+            updated=record.updated,
+            rejected=record.rejected,
+            rejects=json.dumps(sorted(record.rejects.items()), ensure_ascii=False),
+            finished_at=now,
+        )
+    )
+
+
+# Channels
+
+
+def add_channel(db: Connection, *, name: str, key_hash: str, now: datetime) -> bool:
+    """A new channel, or a new key for a revoked one; False when the name is already active."""
+    row = db.execute(select(channels).where(channels.c.name == name)).one_or_none()
+    if row is None:
+        db.execute(insert(channels).values(name=name, key_hash=key_hash, created_at=now))
+        return True
+    if row.revoked_at is None:
+        return False
+    db.execute(
+        update(channels)
+        .where(channels.c.id == row.id)
+        .values(key_hash=key_hash, created_at=now, revoked_at=None)
+    )
+    return True
+
+
+def revoke_channel(db: Connection, *, name: str, now: datetime) -> bool:
+    return bool(
+        db.execute(
+            update(channels)
+            .where(channels.c.name == name, channels.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+    )
+
+
+def channel_by_key_hash(db: Connection, key_hash: str) -> str | None:
+    return db.scalar(
+        select(channels.c.name).where(
+            channels.c.key_hash == key_hash, channels.c.revoked_at.is_(None)
+        )
+    )

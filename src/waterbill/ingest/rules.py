@@ -1,0 +1,697 @@
+"""The feed's rules, shared by the file importer and the real-time payment intake.
+
+Pure functions over plain values: no framework, no database. A row either becomes a typed record
+or is refused with every problem found, each naming its column in Azerbaijani and English.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from waterbill.billing.tables import (
+    BASES,
+    CATEGORIES,
+    METER_TYPES,
+    SERVICES,
+    STATUSES,
+    TARIFF_ZONES,
+)
+from waterbill.identifiers import FIN_PATTERN, MalformedCodeError, parse_subscriber_code
+from waterbill.statement.domain import BAKU, YearMonth
+
+Kind = Literal["subscribers", "invoices", "payments"]
+KINDS: tuple[Kind, ...] = ("subscribers", "invoices", "payments")
+
+SUBSCRIBER_COLUMNS = (
+    "subscriber_code",
+    "holder_fin",
+    "surname",
+    "name",
+    "patronymic",
+    "region",
+    "city",
+    "district",
+    "street",
+    "building",
+    "apartment",
+    "persons_served",
+    "water_service",
+    "wastewater_service",
+    "meter_type",
+    "meter_serial",
+    "tariff_zone",
+    "category",
+    "status",
+    "opened_on",
+)
+INVOICE_COLUMNS = (
+    "invoice_no",
+    "subscriber_code",
+    "period",
+    "service",
+    "previous_reading",
+    "current_reading",
+    "consumption_m3",
+    "tariff",
+    "amount",
+    "basis",
+    "issued_on",
+)
+PAYMENT_COLUMNS = ("payment_id", "subscriber_code", "paid_at", "amount", "channel", "reverses")
+COLUMNS: dict[Kind, tuple[str, ...]] = {
+    "subscribers": SUBSCRIBER_COLUMNS,
+    "invoices": INVOICE_COLUMNS,
+    "payments": PAYMENT_COLUMNS,
+}
+# Columns that may be empty; every other column is required.
+OPTIONAL = frozenset(
+    {"patronymic", "district", "apartment", "meter_serial", "previous_reading", "current_reading"}
+    | {"reverses"}
+)
+
+EARLIEST_DAY = date(1950, 1, 1)
+EARLIEST_PERIOD = YearMonth(2000, 1)
+# A channel's clock may run a little ahead of ours; beyond this a payment is "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+AMOUNT_TOLERANCE = Decimal("0.01")
+MEDIAN_FACTOR = Decimal(3)
+MEDIAN_MIN_MONTHS = 3
+_TRUE = frozenset({"1", "true"})
+_FALSE = frozenset({"0", "false"})
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a row or a field is refused: a stable code, the column, and the message."""
+
+    code: str
+    column: str
+    az: str
+    en: str
+
+    def text(self) -> str:
+        return f"{self.column}: {self.az} / {self.en}"
+
+
+class Rejected(Exception):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(problem.text() for problem in problems))
+        self.problems = tuple(problems)
+
+    @property
+    def first(self) -> Problem:
+        return self.problems[0]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberRecord:
+    code: str
+    holder_fin: str
+    surname: str
+    name: str
+    patronymic: str
+    region: str
+    city: str
+    district: str
+    street: str
+    building: str
+    apartment: str | None
+    persons_served: int
+    water_service: bool
+    wastewater_service: bool
+    meter_type: str
+    meter_serial: str | None
+    tariff_zone: str
+    category: str
+    status: str
+    opened_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRecord:
+    invoice_no: str
+    subscriber_code: str
+    period: str
+    service: str
+    previous_reading: Decimal | None
+    current_reading: Decimal | None
+    consumption_m3: Decimal
+    tariff: Decimal
+    amount: Decimal
+    basis: str
+    issued_on: date
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.subscriber_code, self.period, self.service)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    channel: str
+    payment_id: str
+    subscriber_code: str
+    paid_at: datetime
+    amount: Decimal
+    reverses: str | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.payment_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPayment:
+    """What the store already holds under a payment id, to judge a new row against it."""
+
+    subscriber_code: str
+    paid_at: datetime
+    amount: Decimal
+    reverses: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    code: str
+    column: str
+    az: str
+    en: str
+
+
+class _Fields:
+    """Reads typed values out of a row of text, collecting a problem per bad column."""
+
+    def __init__(self, values: Mapping[str, str | None]) -> None:
+        self.values = values
+        self.problems: list[Problem] = []
+
+    def fail(self, column: str, az: str, en: str, code: str = "invalid_value") -> None:
+        self.problems.append(Problem(code, column, az, en))
+
+    def raw(self, column: str) -> str | None:
+        value = self.values.get(column)
+        if value is None:
+            if column not in OPTIONAL:
+                self.fail(column, "dəyər boşdur", "value is missing", "missing_value")
+            return None
+        value = value.strip()
+        if value == "" and column not in OPTIONAL:
+            self.fail(column, "dəyər boşdur", "value is missing", "missing_value")
+        return value or None
+
+    def text(self, column: str, max_length: int) -> str | None:
+        value = self.raw(column)
+        if value is not None and len(value) > max_length:
+            self.fail(
+                column,
+                f"ən çox {max_length} simvol ola bilər",
+                f"at most {max_length} characters",
+            )
+            return None
+        return value
+
+    def decimal(
+        self, column: str, *, places: int, integer_digits: int, negative: bool = False
+    ) -> Decimal | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        number = parse_decimal(value)
+        if number is None:
+            self.fail(column, f"«{value}» rəqəm deyil", f"{value!r} is not a number")
+            return None
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            self.fail(
+                column,
+                f"vergüldən sonra ən çox {places} rəqəm ola bilər",
+                f"at most {places} decimal places",
+            )
+            return None
+        if not negative and number < 0:
+            self.fail(column, "mənfi ola bilməz", "must not be negative")
+            return None
+        if abs(number) >= Decimal(10) ** integer_digits:
+            self.fail(column, "həddən artıq böyükdür", "is too large")
+            return None
+        return number
+
+    def integer(self, column: str, low: int, high: int) -> int | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        if not value.isdigit():
+            self.fail(column, f"«{value}» tam ədəd deyil", f"{value!r} is not a whole number")
+            return None
+        number = int(value)
+        if not low <= number <= high:
+            self.fail(column, f"{low}–{high} aralığında olmalıdır", f"must be {low} to {high}")
+            return None
+        return number
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        self.fail(
+            column,
+            f"«{value}» 1, 0, true və ya false olmalıdır",
+            f"{value!r} must be 1, 0, true or false",
+        )
+        return None
+
+    def choice(self, column: str, allowed: Sequence[str]) -> str | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        if value not in allowed:
+            options = ", ".join(allowed)
+            self.fail(
+                column,
+                f"«{value}» icazə verilən dəyər deyil ({options})",
+                f"{value!r} is not one of {options}",
+            )
+            return None
+        return value
+
+    def day(self, column: str, today: date) -> date | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        try:
+            day = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            self.fail(
+                column, f"«{value}» YYYY-MM-DD tarixi deyil", f"{value!r} is not a YYYY-MM-DD date"
+            )
+            return None
+        if not EARLIEST_DAY <= day <= today:
+            self.fail(
+                column,
+                "tarix keçmişdə olmalıdır (1950-ci ildən)",
+                "the date must be in the past (from 1950)",
+            )
+            return None
+        return day
+
+    def period(self, column: str, today: date) -> str | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        try:
+            month = YearMonth.parse(value)
+        except ValueError:
+            self.fail(column, f"«{value}» YYYY-MM dövrü deyil", f"{value!r} is not a YYYY-MM month")
+            return None
+        if not EARLIEST_PERIOD <= month <= YearMonth.of(today):
+            self.fail(
+                column,
+                "dövr 2000-01 ilə cari ay arasında olmalıdır",
+                "the period must be between 2000-01 and the current month",
+            )
+            return None
+        return str(month)
+
+    def code(self, column: str, code_length: tuple[int, int]) -> str | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        try:
+            return parse_subscriber_code(
+                value, min_length=code_length[0], max_length=code_length[1]
+            )
+        except MalformedCodeError:
+            low, high = code_length
+            self.fail(
+                column,
+                f"abonent kodu {low}–{high} rəqəmdən ibarət olmalıdır",
+                f"a subscriber code has {low} to {high} digits",
+            )
+            return None
+
+    def fin(self, column: str) -> str | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        fin = value.upper()
+        if not FIN_PATTERN.match(fin):
+            self.fail(
+                column,
+                "FİN 7 simvoldur: latın böyük hərfləri (I və O-suz) və rəqəmlər",
+                "a FIN has 7 characters: Latin capitals (no I or O) and digits",
+            )
+            return None
+        return fin
+
+    def instant(self, column: str) -> datetime | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(
+                column,
+                f"«{value}» ISO 8601 tarix-vaxtı deyil",
+                f"{value!r} is not an ISO 8601 date-time",
+            )
+            return None
+        # The contract: a time without an offset is Baku local time.
+        return instant.replace(tzinfo=BAKU) if instant.tzinfo is None else instant
+
+    def done(self) -> None:
+        if self.problems:
+            raise Rejected(self.problems)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """``12.50`` or ``12,50``; no thousands separators, which would make ``1,234`` ambiguous."""
+    candidate = text.strip()
+    if "," in candidate:
+        if "." in candidate or candidate.count(",") > 1:
+            return None
+        candidate = candidate.replace(",", ".")
+    try:
+        number = Decimal(candidate)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def today_in_baku(now: datetime) -> date:
+    return now.astimezone(BAKU).date()
+
+
+def parse_subscriber(
+    values: Mapping[str, str | None], *, code_length: tuple[int, int], now: datetime
+) -> SubscriberRecord:
+    fields = _Fields(values)
+    today = today_in_baku(now)
+    record = dict(
+        code=fields.code("subscriber_code", code_length),
+        holder_fin=fields.fin("holder_fin"),
+        surname=fields.text("surname", 100),
+        name=fields.text("name", 100),
+        patronymic=fields.text("patronymic", 100) or "",
+        region=fields.text("region", 100),
+        city=fields.text("city", 100),
+        district=fields.text("district", 100) or "",
+        street=fields.text("street", 200),
+        building=fields.text("building", 20),
+        apartment=fields.text("apartment", 20),
+        persons_served=fields.integer("persons_served", 0, 999),
+        water_service=fields.boolean("water_service"),
+        wastewater_service=fields.boolean("wastewater_service"),
+        meter_type=fields.choice("meter_type", METER_TYPES),
+        meter_serial=fields.text("meter_serial", 40),
+        tariff_zone=fields.choice("tariff_zone", TARIFF_ZONES),
+        category=fields.choice("category", CATEGORIES),
+        status=fields.choice("status", STATUSES),
+        opened_on=fields.day("opened_on", today),
+    )
+    fields.done()
+    return SubscriberRecord(**record)  # type: ignore[arg-type]
+
+
+def parse_invoice(
+    values: Mapping[str, str | None], *, code_length: tuple[int, int], now: datetime
+) -> InvoiceRecord:
+    fields = _Fields(values)
+    today = today_in_baku(now)
+    record = dict(
+        invoice_no=fields.text("invoice_no", 32),
+        subscriber_code=fields.code("subscriber_code", code_length),
+        period=fields.period("period", today),
+        service=fields.choice("service", SERVICES),
+        previous_reading=fields.decimal("previous_reading", places=3, integer_digits=11),
+        current_reading=fields.decimal("current_reading", places=3, integer_digits=11),
+        consumption_m3=fields.decimal("consumption_m3", places=3, integer_digits=11),
+        tariff=fields.decimal("tariff", places=4, integer_digits=6),
+        amount=fields.decimal("amount", places=2, integer_digits=12, negative=True),
+        basis=fields.choice("basis", BASES),
+        issued_on=fields.day("issued_on", today),
+    )
+    if (values.get("previous_reading") is None) != (values.get("current_reading") is None):
+        fields.fail(
+            "previous_reading" if values.get("previous_reading") is None else "current_reading",
+            "sayğac göstəricilərinin ikisi də olmalıdır və ya heç biri",
+            "give both meter readings or neither",
+        )
+    if record["basis"] == "meter" and values.get("current_reading") is None:
+        fields.fail(
+            "current_reading",
+            "sayğac üzrə hesabda göstərici olmalıdır",
+            "a meter-based invoice needs its readings",
+        )
+    period, issued_on = record["period"], record["issued_on"]
+    if (
+        isinstance(period, str)
+        and isinstance(issued_on, date)
+        and issued_on < YearMonth.parse(period).first_day
+    ):
+        fields.fail(
+            "issued_on",
+            "hesab dövrün başlanğıcından əvvəl verilə bilməz",
+            "an invoice cannot be issued before its period begins",
+        )
+    fields.done()
+    return InvoiceRecord(**record)  # type: ignore[arg-type]
+
+
+def parse_payment(
+    values: Mapping[str, str | None], *, code_length: tuple[int, int], now: datetime
+) -> PaymentRecord:
+    """A payment row of a file: text to types, then the same checks as the real-time intake."""
+    fields = _Fields(values)
+    channel = fields.text("channel", 40)
+    payment_id = fields.text("payment_id", 64)
+    code = fields.raw("subscriber_code")
+    paid_at = fields.instant("paid_at")
+    amount = fields.decimal("amount", places=2, integer_digits=12, negative=True)
+    reverses = fields.text("reverses", 64)
+    fields.done()
+    # done() has raised unless every required value is present.
+    assert channel is not None
+    assert payment_id is not None
+    assert code is not None
+    assert paid_at is not None
+    assert amount is not None
+    return check_payment(
+        channel=channel,
+        payment_id=payment_id,
+        subscriber_code=code,
+        paid_at=paid_at,
+        amount=amount,
+        reverses=reverses,
+        code_length=code_length,
+        now=now,
+    )
+
+
+def check_payment(
+    *,
+    channel: str,
+    payment_id: str,
+    subscriber_code: str,
+    paid_at: datetime,
+    amount: Decimal,
+    reverses: str | None,
+    code_length: tuple[int, int],
+    now: datetime,
+) -> PaymentRecord:
+    """The rules of a payment on its own, for a file row and for a channel's request alike."""
+    problems: list[Problem] = []
+
+    def fail(column: str, az: str, en: str) -> None:
+        problems.append(Problem("invalid_value", column, az, en))
+
+    payment_id = payment_id.strip()
+    if not payment_id or len(payment_id) > 64:
+        fail("payment_id", "1–64 simvol olmalıdır", "must have 1 to 64 characters")
+    try:
+        code = parse_subscriber_code(
+            subscriber_code, min_length=code_length[0], max_length=code_length[1]
+        )
+    except MalformedCodeError:
+        code = ""
+        fail(
+            "subscriber_code",
+            f"abonent kodu {code_length[0]}–{code_length[1]} rəqəmdən ibarət olmalıdır",
+            f"a subscriber code has {code_length[0]} to {code_length[1]} digits",
+        )
+    if paid_at.tzinfo is None:
+        paid_at = paid_at.replace(tzinfo=BAKU)
+    if paid_at > now + CLOCK_SKEW:
+        fail("paid_at", "ödəniş vaxtı gələcəkdə ola bilməz", "a payment cannot be in the future")
+    elif paid_at.astimezone(BAKU).date() < date(2000, 1, 1):
+        fail("paid_at", "ödəniş vaxtı 2000-ci ildən əvvəl ola bilməz", "a payment before 2000")
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or (isinstance(exponent, int) and exponent < -2):
+        fail("amount", "məbləğdə ən çox 2 onluq rəqəm olar", "at most 2 decimal places")
+    elif abs(amount) >= Decimal(10) ** 12:
+        fail("amount", "məbləğ həddən artıq böyükdür", "the amount is too large")
+    reverses = (reverses.strip() or None) if reverses is not None else None
+    if reverses is None and amount <= 0:
+        fail(
+            "amount",
+            "məbləğ müsbət olmalıdır (ləğv deyilsə)",
+            "the amount must be positive unless it reverses a payment",
+        )
+    if reverses is not None:
+        if amount >= 0:
+            fail(
+                "amount",
+                "ləğv edən ödənişin məbləği mənfi olmalıdır",
+                "a reversal has a negative amount",
+            )
+        if len(reverses) > 64:
+            fail("reverses", "ən çox 64 simvol ola bilər", "at most 64 characters")
+        elif reverses == payment_id:
+            fail("reverses", "ödəniş özünü ləğv edə bilməz", "a payment cannot reverse itself")
+    if problems:
+        raise Rejected(problems)
+    return PaymentRecord(
+        channel=channel,
+        payment_id=payment_id,
+        subscriber_code=code,
+        paid_at=paid_at.astimezone(UTC),
+        amount=amount.quantize(Decimal("0.01")),
+        reverses=reverses,
+    )
+
+
+Verdict = Literal["new", "same"]
+
+
+def judge_payment(
+    payment: PaymentRecord,
+    *,
+    subscriber_known: bool,
+    stored: StoredPayment | None,
+    reversed_payment: StoredPayment | None,
+) -> Verdict:
+    """A payment against what the store holds: new, an exact repeat, or refused.
+
+    The payment id is the channel's: the same id with other content is a conflict and the stored
+    payment wins. A reversal names an earlier payment of the same channel and subscriber.
+    """
+    if stored is not None:
+        if (
+            stored.subscriber_code == payment.subscriber_code
+            and stored.paid_at == payment.paid_at
+            and stored.amount == payment.amount
+            and stored.reverses == payment.reverses
+        ):
+            return "same"
+        raise Rejected(
+            [
+                Problem(
+                    "payment_conflict",
+                    "payment_id",
+                    "bu ödəniş nömrəsi artıq başqa məlumatla qeydə alınıb",
+                    "this payment id is already recorded with other content",
+                )
+            ]
+        )
+    if not subscriber_known:
+        raise Rejected(
+            [
+                Problem(
+                    "unknown_subscriber",
+                    "subscriber_code",
+                    "belə abonent kodu yoxdur",
+                    "no subscriber has this code",
+                )
+            ]
+        )
+    if payment.reverses is not None:
+        if reversed_payment is None or reversed_payment.amount <= 0:
+            raise Rejected(
+                [
+                    Problem(
+                        "unknown_reversed_payment",
+                        "reverses",
+                        "ləğv edilən ödəniş bu kanalda tapılmadı",
+                        "the reversed payment is not found for this channel",
+                    )
+                ]
+            )
+        if reversed_payment.subscriber_code != payment.subscriber_code:
+            raise Rejected(
+                [
+                    Problem(
+                        "reversal_mismatch",
+                        "reverses",
+                        "ləğv edilən ödəniş başqa abonentindir",
+                        "the reversed payment belongs to another subscriber",
+                    )
+                ]
+            )
+        if -payment.amount > reversed_payment.amount:
+            raise Rejected(
+                [
+                    Problem(
+                        "reversal_mismatch",
+                        "amount",
+                        "ləğv məbləği ödənişin məbləğindən çox ola bilməz",
+                        "a reversal cannot exceed the payment it reverses",
+                    )
+                ]
+            )
+    return "new"
+
+
+def invoice_warnings(invoice: InvoiceRecord) -> list[Warning]:
+    """Data-quality findings worth a look that do not make the row wrong."""
+    found: list[Warning] = []
+    expected = (invoice.consumption_m3 * invoice.tariff).quantize(Decimal("0.01"))
+    if abs(invoice.amount - expected) > AMOUNT_TOLERANCE:
+        found.append(
+            Warning(
+                "amount_mismatch",
+                "amount",
+                f"məbləğ istehlak × tarifdən ({expected}) fərqlənir",
+                f"amount differs from consumption × tariff ({expected})",
+            )
+        )
+    if (
+        invoice.previous_reading is not None
+        and invoice.current_reading is not None
+        and invoice.current_reading < invoice.previous_reading
+    ):
+        found.append(
+            Warning(
+                "reading_decreased",
+                "current_reading",
+                "cari göstərici əvvəlkindən azdır",
+                "the current reading is lower than the previous one",
+            )
+        )
+    return found
+
+
+def far_above_median(consumption: Decimal, history: Sequence[Decimal]) -> Warning | None:
+    """More than three times the median of the subscriber's earlier months (of at least three)."""
+    if len(history) < MEDIAN_MIN_MONTHS:
+        return None
+    median = Decimal(statistics.median(history))
+    if median <= 0 or consumption <= median * MEDIAN_FACTOR:
+        return None
+    return Warning(
+        "consumption_spike",
+        "consumption_m3",
+        f"istehlak son 12 ayın medianından ({median}) 3 dəfədən çox yüksəkdir",
+        f"consumption is over 3 times the 12-month median ({median})",
+    )

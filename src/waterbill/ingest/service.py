@@ -1,0 +1,450 @@
+"""Import of the billing feeds and real-time payment intake: the functions the CLI and API call.
+
+A file is imported in batches (``BATCH_SIZE`` rows, cut early where a row repeats the identity of
+a row already in the batch, so that every batch is a set). Each batch is one transaction that
+also records itself in ``import_batches``: a crash leaves the store as before that batch, and a
+re-run of the same file skips the batches already committed, so it ends in the same state as an
+uninterrupted import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from waterbill.db.database import Database
+from waterbill.errors import ServiceError
+from waterbill.ingest import repository
+from waterbill.ingest.formats import Feed, FeedError, Record, RejectWriter
+from waterbill.ingest.rules import (
+    COLUMNS,
+    OPTIONAL,
+    InvoiceRecord,
+    Kind,
+    PaymentRecord,
+    Problem,
+    Rejected,
+    StoredPayment,
+    SubscriberRecord,
+    Verdict,
+    Warning,
+    check_payment,
+    far_above_median,
+    invoice_warnings,
+    judge_payment,
+    parse_invoice,
+    parse_payment,
+    parse_subscriber,
+)
+from waterbill.statement.domain import YearMonth
+
+BATCH_SIZE = 20_000
+WARNING_EXAMPLES = 20
+_CODE_SEPARATORS = re.compile(r"[\s\-]+")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class FileSummary:
+    """The account of one file: every input row is loaded, unchanged, updated or rejected."""
+
+    path: Path
+    kind: Kind
+    rows: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    rejected: int = 0
+    batches: int = 0
+    batches_already_done: int = 0
+    reject_path: Path | None = None
+    warnings: Counter[str] = field(default_factory=Counter)
+    warning_examples: list[str] = field(default_factory=list)
+    reject_examples: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows == self.loaded + self.unchanged + self.updated + self.rejected
+
+
+def _reject_message(line: int, problems: Sequence[Problem]) -> str:
+    return f"sətir {line}: " + "; ".join(problem.text() for problem in problems)
+
+
+def _warning_message(line: int, warning: Warning) -> str:
+    return f"sətir {line}, {warning.column}: {warning.az} / {warning.en}"
+
+
+def _batch_key(kind: Kind, values: dict[str, str | None]) -> tuple[str, ...]:
+    def clean(column: str) -> str:
+        return (values.get(column) or "").strip()
+
+    code = _CODE_SEPARATORS.sub("", values.get("subscriber_code") or "")
+    if kind == "subscribers":
+        return (code,)
+    if kind == "invoices":
+        return (code, clean("period"), clean("service"))
+    return (clean("channel"), clean("payment_id"))
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(
+    *,
+    db: Database,
+    kind: Kind,
+    path: Path,
+    rejects_path: Path,
+    code_length: tuple[int, int] = (6, 13),
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> FileSummary:
+    """Import one feed file. Raises FeedError when the file as a whole cannot be read."""
+    summary = FileSummary(path=path, kind=kind)
+    digest = file_digest(path)
+    with db.read() as connection:
+        done = repository.finished_batches(connection, kind, digest)
+    with Feed(path, COLUMNS[kind]) as feed:
+        if feed.format == "csv":
+            missing = [c for c in COLUMNS[kind] if c not in feed.columns and c not in OPTIONAL]
+            if missing:
+                names = ", ".join(missing)
+                raise FeedError(f"başlıqda sütun yoxdur: {names}", f"missing columns: {names}")
+        writer = RejectWriter(rejects_path, feed)
+        importer = _BatchImporter(
+            db=db,
+            kind=kind,
+            digest=digest,
+            done=done,
+            writer=writer,
+            summary=summary,
+            code_length=code_length,
+            now=now,
+        )
+        batch: list[Record] = []
+        keys: set[tuple[str, ...]] = set()
+        try:
+            for record in feed.records():
+                key = _batch_key(kind, record.values)
+                if len(batch) >= batch_size or key in keys:
+                    importer.run(batch)
+                    batch, keys = [], set()
+                    if progress is not None:
+                        progress(summary.rows, feed.bytes_read)
+                batch.append(record)
+                keys.add(key)
+            if batch:
+                importer.run(batch)
+            if progress is not None:
+                progress(summary.rows, feed.bytes_read)
+        finally:
+            writer.close()
+        summary.reject_path = rejects_path if writer.count else None
+    return summary
+
+
+class _BatchImporter:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        kind: Kind,
+        digest: str,
+        done: dict[int, repository.BatchRecord],
+        writer: RejectWriter,
+        summary: FileSummary,
+        code_length: tuple[int, int],
+        now: datetime | None,
+    ) -> None:
+        self.db = db
+        self.kind = kind
+        self.digest = digest
+        self.done = done
+        self.writer = writer
+        self.summary = summary
+        self.code_length = code_length
+        self.fixed_now = now
+        self.batch_no = 0
+
+    def run(self, batch: list[Record]) -> None:
+        batch_no = self.batch_no
+        self.batch_no += 1
+        self.summary.batches += 1
+        previous = self.done.get(batch_no)
+        if previous is not None:
+            self.summary.batches_already_done += 1
+            self._account(previous, batch)
+            return
+        now = self.fixed_now or datetime.now(UTC)
+        rejects: dict[int, str] = {}
+        parsed: list[tuple[int, object]] = []
+        parse = {
+            "subscribers": parse_subscriber,
+            "invoices": parse_invoice,
+            "payments": parse_payment,
+        }[self.kind]
+        for record in batch:
+            if record.problem is not None:
+                az, en = record.problem
+                rejects[record.line] = _reject_message(
+                    record.line, [Problem("malformed_line", "*", az, en)]
+                )
+                continue
+            try:
+                parsed.append(
+                    (record.line, parse(record.values, code_length=self.code_length, now=now))
+                )
+            except Rejected as error:
+                rejects[record.line] = _reject_message(record.line, error.problems)
+        with self.db.write() as connection:
+            if self.kind == "subscribers":
+                merge = repository.merge_subscribers(
+                    connection,
+                    [(line, r) for line, r in parsed if isinstance(r, SubscriberRecord)],
+                    now,
+                )
+            elif self.kind == "invoices":
+                merge = self._invoices(connection, parsed, now)
+            else:
+                merge = self._payments(connection, parsed, rejects, now)
+            for line in merge.unknown_lines:
+                rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
+            result = repository.BatchRecord(
+                rows=len(batch),
+                loaded=merge.loaded,
+                unchanged=merge.unchanged,
+                updated=merge.updated,
+                rejected=len(rejects),
+                rejects=rejects,
+            )
+            repository.record_batch(
+                connection,
+                kind=self.kind,
+                digest=self.digest,
+                batch_no=batch_no,
+                record=result,
+                now=now,
+            )
+        self._account(result, batch)
+
+    def _invoices(
+        self, connection: Connection, parsed: list[tuple[int, object]], now: datetime
+    ) -> repository.Merge:
+        records: list[tuple[int, InvoiceRecord, str]] = []
+        for line, record in parsed:
+            assert isinstance(record, InvoiceRecord)
+            records.append((line, record, str(YearMonth.parse(record.period).shift(-12))))
+            for warning in invoice_warnings(record):
+                self._warn(line, warning)
+        merge, histories = repository.merge_invoices(connection, records, now)
+        for line, consumption, history in sorted(histories, key=lambda item: item[0]):
+            spike = far_above_median(consumption, history)
+            if spike is not None:
+                self._warn(line, spike)
+        return merge
+
+    def _payments(
+        self,
+        connection: Connection,
+        parsed: list[tuple[int, object]],
+        rejects: dict[int, str],
+        now: datetime,
+    ) -> repository.Merge:
+        records = [(line, r) for line, r in parsed if isinstance(r, PaymentRecord)]
+        facts = repository.payment_facts_batch(connection, records)
+        accepted: list[tuple[PaymentRecord, int]] = []
+        earlier: dict[tuple[str, str], StoredPayment] = {}
+        unchanged = 0
+        for line, payment in records:
+            fact = facts[line]
+            target = fact.reversed_payment
+            if target is None and payment.reverses is not None:
+                target = earlier.get((payment.channel, payment.reverses))
+            try:
+                verdict = judge_payment(
+                    payment,
+                    subscriber_known=fact.subscriber_id is not None,
+                    stored=fact.stored,
+                    reversed_payment=target,
+                )
+            except Rejected as error:
+                rejects[line] = _reject_message(line, error.problems)
+                continue
+            if verdict == "same":
+                unchanged += 1
+                continue
+            assert fact.subscriber_id is not None
+            accepted.append((payment, fact.subscriber_id))
+            earlier[payment.key] = StoredPayment(
+                payment.subscriber_code, payment.paid_at, payment.amount, payment.reverses
+            )
+        loaded = repository.insert_payments(connection, accepted, now)
+        return repository.Merge(loaded, 0, unchanged, [])
+
+    def _warn(self, line: int, warning: Warning) -> None:
+        self.summary.warnings[warning.code] += 1
+        if len(self.summary.warning_examples) < WARNING_EXAMPLES:
+            self.summary.warning_examples.append(_warning_message(line, warning))
+
+    def _account(self, result: repository.BatchRecord, batch: list[Record]) -> None:
+        summary = self.summary
+        summary.rows += result.rows
+        summary.loaded += result.loaded
+        summary.unchanged += result.unchanged
+        summary.updated += result.updated
+        summary.rejected += result.rejected
+        # The reject file follows the input's order, whether the batch ran now or in a past run.
+        for record in batch:
+            message = result.rejects.get(record.line)
+            if message is not None:
+                self.writer.write(record.raw, message)
+                if len(summary.reject_examples) < WARNING_EXAMPLES:
+                    summary.reject_examples.append(message)
+        self.writer.flush()
+
+
+_UNKNOWN_SUBSCRIBER = Problem(
+    "unknown_subscriber",
+    "subscriber_code",
+    "belə abonent kodu yoxdur (əvvəlcə abonentlər idxal edilməlidir)",
+    "no subscriber has this code (import the subscribers first)",
+)
+
+
+# Real-time payment intake
+
+
+class InvalidApiKey(ServiceError):
+    code = "unauthenticated"
+
+
+class ChannelExists(ServiceError):
+    code = "channel_exists"
+
+
+class UnknownChannel(ServiceError):
+    code = "unknown_channel"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedPayment:
+    channel: str
+    payment_id: str
+    subscriber_code: str
+    paid_at: datetime
+    amount: Decimal
+    reverses: str | None
+    received_at: datetime
+    created: bool
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def add_channel(*, db: Connection, name: str, now: datetime | None = None) -> str:
+    """Register a channel (or give a revoked one a new key); returns the key, shown only once."""
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise ValueError("a channel name has 1 to 40 characters")
+    key = secrets.token_urlsafe(32)
+    if not repository.add_channel(
+        db, name=name, key_hash=hash_key(key), now=now or datetime.now(UTC)
+    ):
+        raise ChannelExists(name=name)
+    return key
+
+
+def revoke_channel(*, db: Connection, name: str, now: datetime | None = None) -> None:
+    if not repository.revoke_channel(db, name=name.strip(), now=now or datetime.now(UTC)):
+        raise UnknownChannel(name=name)
+
+
+def authenticate_channel(*, db: Connection, key: str | None) -> str:
+    """The name of the active channel that owns ``key``; InvalidApiKey otherwise."""
+    if not key:
+        raise InvalidApiKey()
+    name = repository.channel_by_key_hash(db, hash_key(key))
+    if name is None:
+        raise InvalidApiKey()
+    return name
+
+
+def record_payment(
+    *,
+    db: Connection,
+    channel: str,
+    payment_id: str,
+    subscriber_code: str,
+    paid_at: datetime,
+    amount: Decimal,
+    reverses: str | None,
+    code_length: tuple[int, int] = (6, 13),
+    now: datetime | None = None,
+) -> RecordedPayment:
+    """Record one payment of ``channel`` with the importer's rules; the same request is a no-op.
+
+    Raises Rejected (invalid, unknown subscriber or reversed payment, or a payment id conflict).
+    """
+    now = now or datetime.now(UTC)
+    payment = check_payment(
+        channel=channel,
+        payment_id=payment_id,
+        subscriber_code=subscriber_code,
+        paid_at=paid_at,
+        amount=amount,
+        reverses=reverses,
+        code_length=code_length,
+        now=now,
+    )
+    verdict, subscriber_id = _judge_one(db, payment)
+    if verdict == "new":
+        assert subscriber_id is not None
+        try:
+            with db.begin_nested():
+                repository.insert_payments(db, [(payment, subscriber_id)], now)
+        except IntegrityError:
+            # The same id arrived concurrently: judge again against what won the race.
+            verdict, _ = _judge_one(db, payment)
+            if verdict == "new":
+                raise
+    row = repository.stored_payment_row(db, payment.channel, payment.payment_id)
+    return RecordedPayment(
+        channel=row.channel,
+        payment_id=row.payment_id,
+        subscriber_code=row.subscriber_code,
+        paid_at=row.paid_at,
+        amount=row.amount,
+        reverses=row.reverses,
+        received_at=row.received_at,
+        created=verdict == "new",
+    )
+
+
+def _judge_one(db: Connection, payment: PaymentRecord) -> tuple[Verdict, int | None]:
+    facts = repository.payment_facts_one(db, payment)
+    verdict = judge_payment(
+        payment,
+        subscriber_known=facts.subscriber_id is not None,
+        stored=facts.stored,
+        reversed_payment=facts.reversed_payment,
+    )
+    return verdict, facts.subscriber_id
