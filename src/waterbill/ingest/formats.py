@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 Format = Literal["csv", "jsonl"]
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
@@ -58,7 +58,7 @@ class Feed:
         self._binary: IO[bytes] = path.open("rb")
         stream: IO[bytes] = self._binary
         if _is_gzip(path):
-            stream = gzip.GzipFile(fileobj=self._binary)
+            stream = cast(IO[bytes], gzip.GzipFile(fileobj=self._binary))
         # utf-8-sig drops a BOM when there is one; newline="" lets csv see quoted CR LF intact.
         self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         self.delimiter = ","

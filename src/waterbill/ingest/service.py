@@ -14,7 +14,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -190,8 +190,10 @@ class _BatchImporter:
         self.summary.batches += 1
         previous = self.done.get(batch_no)
         if previous is not None:
+            # Committed by an earlier run: nothing changes now, so its rows count as unchanged.
             self.summary.batches_already_done += 1
-            self._account(previous, batch)
+            accepted = previous.loaded + previous.unchanged + previous.updated
+            self._account(replace(previous, loaded=0, updated=0, unchanged=accepted), batch)
             return
         now = self.fixed_now or datetime.now(UTC)
         rejects: dict[int, str] = {}

@@ -1,0 +1,181 @@
+"""``POST /api/v1/payments``: payment channels report payments as they happen.
+
+The app includes ``router`` and keeps its ``Database`` in ``app.state.database``. Refusals use the
+API's one error shape, ``{"error": {"code", "message"}}``, with the message in the language asked
+for (Azerbaijani unless ``Accept-Language`` prefers English) and the field named.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from waterbill.config import Settings
+from waterbill.db.database import Database
+from waterbill.ingest.rules import Rejected
+from waterbill.ingest.service import (
+    InvalidApiKey,
+    RecordedPayment,
+    authenticate_channel,
+    record_payment,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["payments"])
+
+_STATUS = {"payment_conflict": 409, "unauthenticated": 401}
+_UNAUTHENTICATED = {
+    "az": "API açarı yanlışdır və ya ləğv edilib",
+    "en": "the API key is wrong or revoked",
+}
+_FIELD_MESSAGES = {
+    "missing": ("sahə tələb olunur", "the field is required"),
+    "extra_forbidden": ("belə sahə yoxdur", "no such field"),
+}
+
+
+class PaymentIn(BaseModel):
+    """A payment as the channel reports it; the channel is the one that owns the key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payment_id: str = Field(min_length=1, max_length=64, examples=["T-2026-000451"])
+    subscriber_code: str = Field(min_length=1, max_length=32, examples=["0104410203"])
+    paid_at: datetime = Field(
+        description="ISO 8601; without an offset it is Baku time",
+        examples=["2026-11-26T09:15:00+04:00"],
+    )
+    amount: Decimal = Field(
+        description="Manat, 2 decimals; negative only for a reversal", examples=["12.50"]
+    )
+    reverses: str | None = Field(
+        default=None, max_length=64, description="The payment_id this payment reverses"
+    )
+
+
+class PaymentOut(BaseModel):
+    payment_id: str
+    channel: str
+    subscriber_code: str
+    paid_at: datetime
+    amount: str = Field(examples=["12.50"])
+    reverses: str | None
+    received_at: datetime
+
+    @classmethod
+    def of(cls, payment: RecordedPayment) -> PaymentOut:
+        return cls(
+            payment_id=payment.payment_id,
+            channel=payment.channel,
+            subscriber_code=payment.subscriber_code,
+            paid_at=payment.paid_at,
+            amount=f"{payment.amount:.2f}",
+            reverses=payment.reverses,
+            received_at=payment.received_at,
+        )
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+def _language(request: Request) -> str:
+    accepted = request.headers.get("accept-language", "").strip().lower()
+    return "en" if accepted.startswith("en") else "az"
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    body = ErrorOut(error=ErrorDetail(code=code, message=message, field=field))
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True))
+
+
+def _invalid_body(error: ValidationError, language: str) -> JSONResponse:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    az, en = _FIELD_MESSAGES.get(first["type"], ("dəyər düzgün deyil", first["msg"]))
+    message = f"{field}: {az if language == 'az' else en}"
+    return _error(422, "invalid_value", message, field)
+
+
+_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": PaymentIn.model_json_schema()}},
+    }
+}
+
+
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    responses={
+        200: {"model": PaymentOut, "description": "The same payment again: the stored answer"},
+        401: {"model": ErrorOut, "description": "The API key is missing, wrong or revoked"},
+        409: {"model": ErrorOut, "description": "This payment_id holds another payment"},
+        422: {"model": ErrorOut, "description": "Invalid; the field is named"},
+    },
+    openapi_extra=_REQUEST_BODY,
+)
+async def post_payment(
+    request: Request,
+    x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,
+) -> JSONResponse:
+    """Record a payment made through the calling channel; repeating it is safe."""
+    language = _language(request)
+    database: Database = request.app.state.database
+    settings: Settings = database.settings
+
+    def authenticate() -> str:
+        with database.read() as connection:
+            return authenticate_channel(db=connection, key=x_api_key)
+
+    try:
+        channel = await run_in_threadpool(authenticate)
+    except InvalidApiKey:
+        return _error(401, "unauthenticated", _UNAUTHENTICATED[language])
+    try:
+        payment = PaymentIn.model_validate_json(await request.body())
+    except ValidationError as error:
+        # A body that is not even JSON still gets the API's error shape, naming what is wrong.
+        return _invalid_body(error, language)
+
+    def record() -> RecordedPayment:
+        with database.write() as connection:
+            return record_payment(
+                db=connection,
+                channel=channel,
+                payment_id=payment.payment_id,
+                subscriber_code=payment.subscriber_code,
+                paid_at=payment.paid_at,
+                amount=payment.amount,
+                reverses=payment.reverses,
+                code_length=settings.code_length_range,
+            )
+
+    try:
+        recorded = await run_in_threadpool(record)
+    except Rejected as refusal:
+        problem = refusal.first
+        text = problem.az if language == "az" else problem.en
+        return _error(
+            _STATUS.get(problem.code, 422),
+            problem.code,
+            f"{problem.column}: {text}",
+            problem.column,
+        )
+    return JSONResponse(
+        status_code=201 if recorded.created else 200,
+        content=PaymentOut.of(recorded).model_dump(mode="json"),
+    )
