@@ -112,6 +112,11 @@ def _fill(db: Connection, stage: Table, rows: Sequence[dict[str, Any]]) -> None:
         db.execute(insert(stage), list(rows))
 
 
+def _changed_rows(db: Connection, statement: Any) -> int:
+    # SQLAlchemy only keeps an INSERT's row count when asked to.
+    return int(db.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
+
+
 @dataclass(frozen=True, slots=True)
 class Merge:
     loaded: int
@@ -130,18 +135,20 @@ def merge_subscribers(
     _fill(db, stage_subscribers, rows)
     s = stage_subscribers.c
     changed = or_(*(subscribers.c[f].is_distinct_from(s[f]) for f in _SUBSCRIBER_FIELDS))
-    updated = db.execute(
+    updated = _changed_rows(
+        db,
         update(subscribers)
         .values({f: s[f] for f in [*_SUBSCRIBER_FIELDS, "updated_at"]})
-        .where(subscribers.c.code == s.code, changed)
-    ).rowcount
+        .where(subscribers.c.code == s.code, changed),
+    )
     columns = [*_SUBSCRIBER_FIELDS, "updated_at"]
-    loaded = db.execute(
+    loaded = _changed_rows(
+        db,
         insert(subscribers).from_select(
             columns,
             select(*(s[f] for f in columns)).where(~exists().where(subscribers.c.code == s.code)),
-        )
-    ).rowcount
+        ),
+    )
     stage_subscribers.drop(db)
     return Merge(loaded, updated, len(rows) - loaded - updated, [])
 
@@ -207,20 +214,22 @@ def merge_invoices(
             ).where(same_invoice, changed),
         )
     )
-    updated = db.execute(
+    updated = _changed_rows(
+        db,
         update(invoices)
         .values({**{f: s[f] for f in _INVOICE_FIGURES}, "updated_at": now})
-        .where(same_invoice, changed)
-    ).rowcount
+        .where(same_invoice, changed),
+    )
     insert_columns = ["subscriber_id", "period", "service", *_INVOICE_FIGURES]
-    loaded = db.execute(
+    loaded = _changed_rows(
+        db,
         insert(invoices).from_select(
             [*insert_columns, "updated_at"],
             select(*(s[f] for f in insert_columns), literal(now, UTCDateTime)).where(
                 s.subscriber_id.is_not(None), ~exists().where(same_invoice)
             ),
-        )
-    ).rowcount
+        ),
+    )
     stage_invoices.drop(db)
     merge = Merge(loaded, updated, len(rows) - len(unknown) - loaded - updated, unknown)
     return merge, [(line, c, h) for line, (c, h) in history.items()]
@@ -424,11 +433,12 @@ def add_channel(db: Connection, *, name: str, key_hash: str, now: datetime) -> b
 
 def revoke_channel(db: Connection, *, name: str, now: datetime) -> bool:
     return bool(
-        db.execute(
+        _changed_rows(
+            db,
             update(channels)
             .where(channels.c.name == name, channels.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        ).rowcount
+            .values(revoked_at=now),
+        )
     )
 
 
