@@ -122,8 +122,7 @@ def write_csv(
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
     data = "".join(
-        json.dumps({k: (v if v != "" else None) for k, v in row.items()}, ensure_ascii=False)
-        + "\n"
+        json.dumps({k: (v if v != "" else None) for k, v in row.items()}, ensure_ascii=False) + "\n"
         for row in rows
     )
     return _write(path, data.encode())

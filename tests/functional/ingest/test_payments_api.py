@@ -141,9 +141,7 @@ def test_an_invalid_body_is_refused_with_422_naming_the_field(
 def test_a_body_that_is_not_json_is_refused_in_the_error_shape(
     client: TestClient, key: str
 ) -> None:
-    response = client.post(
-        "/api/v1/payments", content=b"amount=12.50", headers={"X-Api-Key": key}
-    )
+    response = client.post("/api/v1/payments", content=b"amount=12.50", headers={"X-Api-Key": key})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_value"
 

@@ -67,8 +67,14 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 for row in db.execute(select(invoice_revisions))
             ),
             "payments": sorted(
-                (row.channel, row.payment_id, codes[row.subscriber_id], row.paid_at, row.amount,
-                 row.reverses)
+                (
+                    row.channel,
+                    row.payment_id,
+                    codes[row.subscriber_id],
+                    row.paid_at,
+                    row.amount,
+                    row.reverses,
+                )
                 for row in db.execute(select(payments))
             ),
         }

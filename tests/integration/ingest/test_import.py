@@ -20,7 +20,9 @@ AS_OF = date(2026, 11, 26)
 
 def _subscribers(tmp_path: Path, run_import: ImportFn, *codes: str) -> None:
     rows = [subscriber_row(code, holder_fin="5ZK3LRT") for code in codes or ("0104410203",)]
-    summary = run_import("subscribers", write_csv(tmp_path / "subscribers.csv", "subscribers", rows))
+    summary = run_import(
+        "subscribers", write_csv(tmp_path / "subscribers.csv", "subscribers", rows)
+    )
     assert summary.rejected == 0
 
 
@@ -125,7 +127,9 @@ def test_each_invoice_reject_reason_has_its_own_message(
 ) -> None:
     _subscribers(tmp_path, run_import)
     overrides, message = REJECT_REASONS[reason]
-    path = write_csv(tmp_path / "invoices.csv", "invoices", [invoice_row(), invoice_row(**overrides)])
+    path = write_csv(
+        tmp_path / "invoices.csv", "invoices", [invoice_row(), invoice_row(**overrides)]
+    )
     summary = run_import("invoices", path)
     assert summary.rejected == 1
     assert summary.reject_examples[0].startswith("sətir 3: ")
@@ -215,8 +219,9 @@ def test_a_recalculation_makes_the_new_figures_current_and_keeps_the_old_as_a_re
         consumption_m3="12.000",
         amount="8.40",
     )
-    actual = invoice_row(period="2026-09", consumption_m3="9.000", current_reading="109.000",
-                         amount="6.30")
+    actual = invoice_row(
+        period="2026-09", consumption_m3="9.000", current_reading="109.000", amount="6.30"
+    )
     run_import("invoices", write_csv(tmp_path / "a.csv", "invoices", [estimate]))
     summary = run_import("invoices", write_csv(tmp_path / "b.csv", "invoices", [actual]))
     assert (summary.loaded, summary.updated) == (0, 1)
@@ -240,8 +245,10 @@ def test_the_same_invoice_twice_in_one_file_is_loaded_then_recalculated_in_order
     tmp_path: Path, run_import: ImportFn, engine: Engine
 ) -> None:
     _subscribers(tmp_path, run_import)
-    rows = [invoice_row(amount="4.90"), invoice_row(amount="5.60", consumption_m3="8.000",
-                                                   current_reading="108.000")]
+    rows = [
+        invoice_row(amount="4.90"),
+        invoice_row(amount="5.60", consumption_m3="8.000", current_reading="108.000"),
+    ]
     summary = run_import("invoices", write_csv(tmp_path / "i.csv", "invoices", rows))
     assert (summary.loaded, summary.updated, summary.batches) == (1, 1, 2)
     with engine.connect() as db:
@@ -338,7 +345,10 @@ def test_a_payment_time_without_an_offset_is_baku_time(
     tmp_path: Path, run_import: ImportFn, engine: Engine
 ) -> None:
     _subscribers(tmp_path, run_import)
-    rows = [payment_row("P-1", paid_at="2026-11-01T00:30:00"), payment_row("P-2", paid_at="2026-10-31T20:30:00Z")]
+    rows = [
+        payment_row("P-1", paid_at="2026-11-01T00:30:00"),
+        payment_row("P-2", paid_at="2026-10-31T20:30:00Z"),
+    ]
     run_import("payments", write_jsonl(tmp_path / "p.jsonl", rows))
     with engine.connect() as db:
         instants = sorted(db.scalars(select(payments.c.paid_at)))
@@ -355,16 +365,16 @@ def test_data_quality_findings_are_warnings_and_the_rows_still_load(
 ) -> None:
     _subscribers(tmp_path, run_import)
     history = [
-        invoice_row(period=f"2026-0{m}", basis="estimate", previous_reading="",
-                    current_reading="")
+        invoice_row(period=f"2026-0{m}", basis="estimate", previous_reading="", current_reading="")
         for m in range(1, 6)
     ]
     run_import("invoices", write_csv(tmp_path / "a.csv", "invoices", history))
     rows = [
         invoice_row(period="2026-06", amount="5.90"),  # 7 × 0.70 = 4.90
         invoice_row(period="2026-07", previous_reading="107.000", current_reading="100.000"),
-        invoice_row(period="2026-08", consumption_m3="30.000", amount="21.00",
-                    current_reading="130.000"),  # median of earlier months: 7
+        invoice_row(
+            period="2026-08", consumption_m3="30.000", amount="21.00", current_reading="130.000"
+        ),  # median of earlier months: 7
     ]
     summary = run_import("invoices", write_csv(tmp_path / "b.csv", "invoices", rows))
     assert (summary.loaded, summary.rejected) == (3, 0)

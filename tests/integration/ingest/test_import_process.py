@@ -23,7 +23,11 @@ WATERBILL = [str(Path(sys.executable).with_name("waterbill"))]
 def _run(settings: Settings, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*WATERBILL, *map(str, args)],
-        env={**os.environ, "WATERBILL_DATABASE_URL": settings.database_url, "WATERBILL_ENV": "test"},
+        env={
+            **os.environ,
+            "WATERBILL_DATABASE_URL": settings.database_url,
+            "WATERBILL_ENV": "test",
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -43,8 +47,11 @@ def _feeds(tmp_path: Path, subscribers: int) -> tuple[Path, Path]:
         for service in ("water", "wastewater")
     ]
     # A recalculation inside the file, so that a careless re-run would add a second revision.
-    rows.append(invoice_row(codes[0], "2026-09", amount="5.60", consumption_m3="8.000",
-                            current_reading="108.000"))
+    rows.append(
+        invoice_row(
+            codes[0], "2026-09", amount="5.60", consumption_m3="8.000", current_reading="108.000"
+        )
+    )
     return subscriber_file, write_csv(tmp_path / "invoices.csv", "invoices", rows, delimiter=";")
 
 
