@@ -106,8 +106,6 @@ def _fill(db: Connection, stage: Table, rows: Sequence[dict[str, Any]]) -> None:
             with cursor.copy(f"COPY {stage.name} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[name] for name in names])
-            # A temporary table has no statistics; without them the planner guesses badly.
-            cursor.execute(f"ANALYZE {stage.name}")
     else:
         db.execute(insert(stage), list(rows))
 
@@ -115,6 +113,21 @@ def _fill(db: Connection, stage: Table, rows: Sequence[dict[str, Any]]) -> None:
 def _changed_rows(db: Connection, statement: Any) -> int:
     # SQLAlchemy only keeps an INSERT's row count when asked to.
     return int(db.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
+
+
+def refresh_statistics(db: Connection, kind: Kind) -> None:
+    """PostgreSQL plans the merge (and the foreign-key checks) from table statistics; a table
+    that grew from empty since the last ANALYZE would be scanned row by row."""
+    if db.dialect.name == "postgresql":
+        target = {"subscribers": "subscribers", "invoices": "invoices", "payments": "payments"}
+        db.exec_driver_sql(f"ANALYZE {target[kind]}")
+
+
+def _analyze(db: Connection, stage: Table) -> None:
+    """A temporary table has no statistics: without them PostgreSQL guesses one row and picks a
+    nested loop that rescans the target table, growing as the statement inserts, for every row."""
+    if db.dialect.name == "postgresql":
+        db.exec_driver_sql(f"ANALYZE {stage.name}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +146,7 @@ def merge_subscribers(
         for line, r in records
     ]
     _fill(db, stage_subscribers, rows)
+    _analyze(db, stage_subscribers)
     s = stage_subscribers.c
     changed = or_(*(subscribers.c[f].is_distinct_from(s[f]) for f in _SUBSCRIBER_FIELDS))
     updated = _changed_rows(
@@ -181,6 +195,7 @@ def merge_invoices(
             .scalar_subquery()
         )
     )
+    _analyze(db, stage_invoices)
     unknown = list(db.scalars(select(s.line_no).where(s.subscriber_id.is_(None))))
 
     history: dict[int, tuple[Decimal, list[Decimal]]] = {}
@@ -308,6 +323,7 @@ def payment_facts_batch(
         for line, r in records
     ]
     _fill(db, stage_payments, rows)
+    _analyze(db, stage_payments)
     facts = {row.line_no: _facts(row) for row in db.execute(_facts_query(stage_payments))}
     stage_payments.drop(db)
     return facts

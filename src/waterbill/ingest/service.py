@@ -245,6 +245,9 @@ class _BatchImporter:
                 record=result,
                 now=now,
             )
+            # After batches 1, 2, 4, 8…: the statistics follow the table's growth at a log cost.
+            if merge.loaded and (self.batch_no & (self.batch_no - 1)) == 0:
+                repository.refresh_statistics(connection, self.kind)
         self._account(result, batch)
 
     def _invoices(
