@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Integer,
@@ -62,6 +63,8 @@ stage_invoices = _stage(
     "stage_invoices",
     Column("subscriber_code", String(32), nullable=False),
     Column("subscriber_id", Id, nullable=True),
+    Column("invoice_id", Id, nullable=True),
+    Column("changed", Boolean, nullable=True),
     Column("history_from", String(7), nullable=False),
     *(
         Column(column.name, column.type)
@@ -212,12 +215,21 @@ def merge_invoices(
     ):
         history.setdefault(line, (consumption, []))[1].append(earlier)
 
+    # One join with the invoices finds each row's stored version; the rest go by primary key.
     same_invoice = and_(
         invoices.c.subscriber_id == s.subscriber_id,
         invoices.c.period == s.period,
         invoices.c.service == s.service,
     )
-    changed = or_(*(invoices.c[f].is_distinct_from(s[f]) for f in _INVOICE_FIGURES))
+    db.execute(
+        update(stage_invoices)
+        .values(
+            invoice_id=invoices.c.id,
+            changed=or_(*(invoices.c[f].is_distinct_from(s[f]) for f in _INVOICE_FIGURES)),
+        )
+        .where(same_invoice)
+    )
+    recalculated = and_(invoices.c.id == s.invoice_id, s.changed.is_(True))
     revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
     db.execute(
         insert(invoice_revisions).from_select(
@@ -226,14 +238,14 @@ def merge_invoices(
                 invoices.c.id,
                 *(invoices.c[f] for f in _INVOICE_FIGURES),
                 literal(now, UTCDateTime),
-            ).where(same_invoice, changed),
+            ).where(recalculated),
         )
     )
     updated = _changed_rows(
         db,
         update(invoices)
         .values({**{f: s[f] for f in _INVOICE_FIGURES}, "updated_at": now})
-        .where(same_invoice, changed),
+        .where(recalculated),
     )
     insert_columns = ["subscriber_id", "period", "service", *_INVOICE_FIGURES]
     loaded = _changed_rows(
@@ -241,7 +253,7 @@ def merge_invoices(
         insert(invoices).from_select(
             [*insert_columns, "updated_at"],
             select(*(s[f] for f in insert_columns), literal(now, UTCDateTime)).where(
-                s.subscriber_id.is_not(None), ~exists().where(same_invoice)
+                s.subscriber_id.is_not(None), s.invoice_id.is_(None)
             ),
         ),
     )

@@ -6,6 +6,7 @@ or is refused with every problem found, each naming its column in Azerbaijani an
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -183,6 +184,16 @@ class Warning:
     en: str
 
 
+_PLAIN_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+_PLAIN_DECIMAL = {
+    (places, digits, negative): re.compile(
+        rf"^{'-?' if negative else ''}[0-9]{{1,{digits}}}([.,][0-9]{{1,{places}}})?$"
+    )
+    for places, digits in ((2, 12), (3, 11), (4, 6))
+    for negative in (False, True)
+}
+
+
 class _Fields:
     """Reads typed values out of a row of text, collecting a problem per bad column."""
 
@@ -221,6 +232,9 @@ class _Fields:
         value = self.raw(column)
         if value is None:
             return None
+        # The common case in one regular expression; anything else takes the diagnosing path.
+        if _PLAIN_DECIMAL[(places, integer_digits, negative)].match(value):
+            return Decimal(value.replace(",", "."))
         number = parse_decimal(value)
         if number is None:
             self.fail(column, f"«{value}» rəqəm deyil", f"{value!r} is not a number")
@@ -310,6 +324,8 @@ class _Fields:
         value = self.raw(column)
         if value is None:
             return None
+        if _PLAIN_PERIOD.match(value) and str(EARLIEST_PERIOD) <= value <= str(YearMonth.of(today)):
+            return value
         try:
             month = YearMonth.parse(value)
         except ValueError:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -96,6 +97,12 @@ def _batch_key(kind: Kind, values: dict[str, str | None]) -> tuple[str, ...]:
     if kind == "invoices":
         return (code, clean("period"), clean("service"))
     return (clean("channel"), clean("payment_id"))
+
+
+@lru_cache(maxsize=256)
+def _history_from(period: str) -> str:
+    """The first of the 12 months before ``period``: the consumption-spike baseline."""
+    return str(YearMonth.parse(period).shift(-12))
 
 
 def file_digest(path: Path) -> str:
@@ -256,7 +263,7 @@ class _BatchImporter:
         records: list[tuple[int, InvoiceRecord, str]] = []
         for line, record in parsed:
             assert isinstance(record, InvoiceRecord)
-            records.append((line, record, str(YearMonth.parse(record.period).shift(-12))))
+            records.append((line, record, _history_from(record.period)))
             for warning in invoice_warnings(record):
                 self._warn(line, warning)
         merge, histories = repository.merge_invoices(connection, records, now)
