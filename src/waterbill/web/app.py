@@ -17,6 +17,7 @@ from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
+from waterbill.ingest import api as payments_api
 from waterbill.web import access_api, access_pages, api, pages
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.templating import Templates
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(access_pages.router)
     app.include_router(access_api.router)
+    app.include_router(payments_api.router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 

@@ -1,57 +1,62 @@
-"""``POST /api/v1/payments`` over HTTP, with the real store behind it.
-
-The web application is not on main yet, so the router is mounted on a bare FastAPI app here the
-way the application will mount it (its ``Database`` in ``app.state.database``).
-"""
+"""``POST /api/v1/payments`` over real HTTP to the real app under uvicorn, on both engines."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_subscriber
+from tests.factories import add_invoice, add_subscriber
+from tests.functional.conftest import LiveServer
+from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.billing.tables import payments
-from waterbill.config import Settings
-from waterbill.db.database import Database
-from waterbill.ingest.api import router
 from waterbill.ingest.service import add_channel, revoke_channel
-from waterbill.statement.service import get_statement
+from waterbill.statement.domain import BAKU, baku_month
 
+# An hour ago in Baku, so that the payment is in the statement's window whenever the test runs.
+PAID_AT = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+LAST_MONTH = str(baku_month(PAID_AT).shift(-1))
 BODY = {
     "payment_id": "T-2026-000451",
     "subscriber_code": "0104410203",
-    "paid_at": "2026-11-20T09:15:00+04:00",
+    "paid_at": PAID_AT.astimezone(BAKU).isoformat(),
     "amount": "12.50",
     "reverses": None,
 }
 
 
+FIN = "5ZK3LRT"
+
+
 @pytest.fixture
-def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.state.database = Database(settings)
-    app.include_router(router)
-    with TestClient(app) as client:
+def client(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
         yield client
-    app.state.database.dispose()
 
 
 @pytest.fixture
 def key(engine: Engine) -> str:
     with engine.begin() as db:
-        add_subscriber(db)
+        subscriber_id = add_subscriber(db, holder_fin=FIN)
+        add_invoice(db, subscriber_id, LAST_MONTH)
         return add_channel(db=db, name="kapitalbank")
 
 
+def _citizen_token(server: LiveServer) -> str:
+    with server.engine.connect() as db:
+        claims = citizen_claims(db=db, fin=FIN, method="asan_imza")
+    return access_token(server.settings, claims=claims)
+
+
 def test_a_new_payment_is_created_and_is_on_the_statement_right_after(
-    client: TestClient, key: str, engine: Engine
+    client: httpx.Client, key: str, live_server: LiveServer
 ) -> None:
+    bearer = {"Authorization": f"Bearer {_citizen_token(live_server)}"}
+    before = client.get("/api/v1/statements/0104410203", headers=bearer).json()
+
     response = client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
 
     assert response.status_code == 201
@@ -59,18 +64,19 @@ def test_a_new_payment_is_created_and_is_on_the_statement_right_after(
         "payment_id": "T-2026-000451",
         "channel": "kapitalbank",
         "subscriber_code": "0104410203",
-        "paid_at": "2026-11-20T05:15:00Z",
+        "paid_at": PAID_AT.isoformat().replace("+00:00", "Z"),
         "amount": "12.50",
         "reverses": None,
         "received_at": None,
     }
-    with engine.connect() as db:
-        statement = get_statement(db=db, code="0104410203", as_of=date(2026, 11, 26))
-    assert statement.months[-1].paid == Decimal("12.50")
+    after = client.get("/api/v1/statements/0104410203", headers=bearer).json()
+    assert (before["totals"]["paid"], after["totals"]["paid"]) == ("0.00", "12.50")
+    assert after["closing_balance"] == "-7.60"  # 4.90 invoiced, 12.50 paid
+    assert after["balance_kind"] == "advance"
 
 
 def test_the_same_request_twice_gives_the_same_answer_and_one_payment(
-    client: TestClient, key: str, engine: Engine
+    client: httpx.Client, key: str, engine: Engine
 ) -> None:
     first = client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
     second = client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
@@ -82,7 +88,7 @@ def test_the_same_request_twice_gives_the_same_answer_and_one_payment(
 
 
 def test_the_same_payment_id_with_another_amount_is_a_conflict(
-    client: TestClient, key: str
+    client: httpx.Client, key: str
 ) -> None:
     client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
     response = client.post(
@@ -94,7 +100,7 @@ def test_the_same_payment_id_with_another_amount_is_a_conflict(
 
 @pytest.mark.parametrize("header", [{}, {"X-Api-Key": "not-a-key"}])
 def test_a_missing_or_wrong_key_is_refused_with_401(
-    client: TestClient, key: str, header: dict[str, str]
+    client: httpx.Client, key: str, header: dict[str, str]
 ) -> None:
     response = client.post("/api/v1/payments", json=BODY, headers=header)
     assert response.status_code == 401
@@ -103,7 +109,7 @@ def test_a_missing_or_wrong_key_is_refused_with_401(
     }
 
 
-def test_a_revoked_key_is_refused_with_401(client: TestClient, key: str, engine: Engine) -> None:
+def test_a_revoked_key_is_refused_with_401(client: httpx.Client, key: str, engine: Engine) -> None:
     with engine.begin() as db:
         revoke_channel(db=db, name="kapitalbank")
     response = client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
@@ -125,7 +131,7 @@ def test_a_revoked_key_is_refused_with_401(client: TestClient, key: str, engine:
     ],
 )
 def test_an_invalid_body_is_refused_with_422_naming_the_field(
-    client: TestClient, key: str, change: dict[str, object], field: str, code: str
+    client: httpx.Client, key: str, change: dict[str, object], field: str, code: str
 ) -> None:
     response = client.post(
         "/api/v1/payments",
@@ -139,7 +145,7 @@ def test_an_invalid_body_is_refused_with_422_naming_the_field(
 
 
 def test_a_body_that_is_not_json_is_refused_in_the_error_shape(
-    client: TestClient, key: str
+    client: httpx.Client, key: str
 ) -> None:
     response = client.post("/api/v1/payments", content=b"amount=12.50", headers={"X-Api-Key": key})
     assert response.status_code == 422
@@ -147,7 +153,7 @@ def test_a_body_that_is_not_json_is_refused_in_the_error_shape(
 
 
 def test_the_openapi_schema_describes_the_body_the_answers_and_the_key(
-    client: TestClient,
+    client: httpx.Client,
 ) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/payments"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
