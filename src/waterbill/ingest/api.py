@@ -80,14 +80,16 @@ class PaymentOut(BaseModel):
         )
 
 
-class ErrorDetail(BaseModel):
+class PaymentErrorDetail(BaseModel):
+    """The API's error shape, naming the refused field too."""
+
     code: str
     message: str
     field: str | None = None
 
 
-class ErrorOut(BaseModel):
-    error: ErrorDetail
+class PaymentErrorOut(BaseModel):
+    error: PaymentErrorDetail
 
 
 def _language(request: Request) -> str:
@@ -96,7 +98,7 @@ def _language(request: Request) -> str:
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    body = ErrorOut(error=ErrorDetail(code=code, message=message, field=field))
+    body = PaymentErrorOut(error=PaymentErrorDetail(code=code, message=message, field=field))
     return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True))
 
 
@@ -122,9 +124,9 @@ _REQUEST_BODY: dict[str, Any] = {
     response_model=PaymentOut,
     responses={
         200: {"model": PaymentOut, "description": "The same payment again: the stored answer"},
-        401: {"model": ErrorOut, "description": "The API key is missing, wrong or revoked"},
-        409: {"model": ErrorOut, "description": "This payment_id holds another payment"},
-        422: {"model": ErrorOut, "description": "Invalid; the field is named"},
+        401: {"model": PaymentErrorOut, "description": "The API key is missing, wrong or revoked"},
+        409: {"model": PaymentErrorOut, "description": "This payment_id holds another payment"},
+        422: {"model": PaymentErrorOut, "description": "Invalid; the field is named"},
     },
     openapi_extra=_REQUEST_BODY,
 )
