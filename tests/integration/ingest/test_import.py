@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -397,3 +398,18 @@ def test_a_file_larger_than_a_batch_loads_in_several_transactions(
     )
     assert (summary.rows, summary.loaded, summary.batches) == (250, 250, 3)
     assert _count(engine, subscribers) == 250
+
+
+def test_rejected_json_lines_are_written_back_as_json_lines_with_an_error_key(
+    tmp_path: Path, run_import: ImportFn
+) -> None:
+    _subscribers(tmp_path, run_import)
+    rows = [payment_row("P-1"), payment_row("P-2", amount="yeddi")]
+    summary = run_import("payments", write_jsonl(tmp_path / "p.jsonl.gz", rows))
+    assert (summary.loaded, summary.rejected) == (1, 1)
+    assert summary.reject_path is not None
+    [rejected] = [
+        json.loads(line) for line in summary.reject_path.read_text(encoding="utf-8").splitlines()
+    ]
+    assert rejected["payment_id"] == "P-2"
+    assert rejected["error"].startswith("sətir 2: amount: «yeddi» rəqəm deyil")
