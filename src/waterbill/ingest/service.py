@@ -135,6 +135,8 @@ def import_file(
             if missing:
                 names = ", ".join(missing)
                 raise FeedError(f"başlıqda sütun yoxdur: {names}", f"missing columns: {names}")
+        # A reject file left by an earlier run would describe rows this run may have loaded.
+        rejects_path.unlink(missing_ok=True)
         writer = RejectWriter(rejects_path, feed)
         importer = _BatchImporter(
             db=db,
