@@ -163,4 +163,3 @@ def _leak(month: MonthLine, usual: Decimal | None) -> Note | None:
         return None
     ratio = (volume / usual).quantize(Decimal("0.1"))
     return Note("possible_leak", {"volume": volume, "usual": usual, "ratio": ratio})
-

@@ -253,9 +253,9 @@ def say(note: Note, gettext: Gettext, locale: str) -> str:
                 before=volume("before"), after=volume("after")
             )
         case "tariff_changed":
-            return gettext("The {service} tariff changed: {before} per m³ before, {after} now.").format(
-                service=service(), before=money("before"), after=money("after")
-            )
+            return gettext(
+                "The {service} tariff changed: {before} per m³ before, {after} now."
+            ).format(service=service(), before=money("before"), after=money("after"))
         case "service_added":
             return gettext("A service was added to the bill: {service}.").format(service=service())
         case "service_removed":

@@ -46,7 +46,8 @@ def test_the_same_volume_at_the_same_price_is_the_same_amount() -> None:
 
 
 def test_a_new_tariff_is_named_with_the_old_and_the_new_price() -> None:
-    invoices = both("2025-12", "10") + [
+    invoices = [
+        *both("2025-12", "10"),
         line("2026-01", "10", "water", tariff=Decimal("0.90")),
         line("2026-01", "10", "wastewater"),
     ]
@@ -72,7 +73,8 @@ def test_the_comparison_skips_an_unbilled_month_and_names_the_month_compared() -
 
 
 def test_a_recalculated_month_shows_the_amount_before_and_after() -> None:
-    invoices = both("2025-12", "10") + [
+    invoices = [
+        *both("2025-12", "10"),
         line("2026-01", "8", "water", before="7.70"),
         line("2026-01", "8", "wastewater"),
     ]
@@ -83,7 +85,9 @@ def test_a_recalculated_month_shows_the_amount_before_and_after() -> None:
 
 
 def test_an_estimate_is_explained_and_the_next_metered_month_mentions_the_correction() -> None:
-    invoices = both("2025-12", "10") + both("2026-01", "10", basis="estimate") + both("2026-02", "6")
+    invoices = (
+        both("2025-12", "10") + both("2026-01", "10", basis="estimate") + both("2026-02", "6")
+    )
     notes = explain(statement(invoices))
     assert "estimated" in kinds(notes[1])
     assert "after_estimate" in kinds(notes[2])

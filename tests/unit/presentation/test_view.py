@@ -73,7 +73,8 @@ def test_a_possible_leak_is_a_warning_with_the_ratio_in_the_readers_numbers() ->
 
 
 def test_a_recalculated_and_a_tariff_changed_month_in_russian() -> None:
-    invoices = both("2025-12", "10") + [
+    invoices = [
+        *both("2025-12", "10"),
         line("2026-01", "10", "water", tariff=Decimal("0.90"), before="9.00"),
         line("2026-01", "10", "wastewater"),
     ]
