@@ -39,3 +39,11 @@ class AuditUnavailable(ServiceError):
 
 class MalformedFin(ServiceError):
     code = "malformed_fin"
+
+
+class MalformedVerificationCode(ServiceError):
+    code = "malformed_verification_code"
+
+
+class UnknownDocument(ServiceError):
+    code = "unknown_document"

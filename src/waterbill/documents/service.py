@@ -1,0 +1,72 @@
+"""Issuing a statement document and verifying one: what the web routes and the CLI call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from waterbill.documents import repository
+from waterbill.documents.domain import (
+    DocumentKind,
+    IssuedDocument,
+    Verdict,
+    new_code,
+    normalise_code,
+)
+from waterbill.errors import MalformedVerificationCode, UnknownDocument
+from waterbill.statement.domain import Statement
+from waterbill.statement.schemas import StatementOut
+
+
+def document_content(statement: Statement) -> dict[str, Any]:
+    """What a statement document shows, in the API's words (already masked when it was)."""
+    return StatementOut.from_statement(statement).model_dump(mode="json")
+
+
+def issue_document(
+    *,
+    db: Connection,
+    key: bytes,
+    kind: DocumentKind,
+    locale: str,
+    statement: Statement,
+    render: Callable[[str], bytes],
+    now: datetime | None = None,
+) -> tuple[IssuedDocument, bytes]:
+    """Render the document with a fresh verification code and record it; returns the file too.
+
+    ``render`` receives the code, so the code and the QR code are printed on the document itself.
+    """
+    code = new_code()
+    file = render(code)
+    document = IssuedDocument.issue(
+        key=key,
+        code=code,
+        kind=kind,
+        locale=locale,
+        subscriber_code=statement.subscriber.code,
+        issued_at=now or datetime.now(UTC),
+        content=document_content(statement),
+        file=file,
+    )
+    repository.add(db, document)
+    return document, file
+
+
+def verify_document(
+    *, db: Connection, key: bytes, code: str, file: bytes | None = None
+) -> tuple[IssuedDocument, Verdict]:
+    """The document issued under ``code`` and whether it (and ``file``, if given) is genuine.
+
+    Raises MalformedVerificationCode or UnknownDocument.
+    """
+    normalised = normalise_code(code)
+    if normalised is None:
+        raise MalformedVerificationCode()
+    document = repository.find(db, normalised)
+    if document is None:
+        raise UnknownDocument()
+    return document, document.check(key=key, file=file)
