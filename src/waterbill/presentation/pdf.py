@@ -1,0 +1,222 @@
+"""The statement as a PDF: the page's content, with Noto Sans embedded (it has ₼), a verification
+code and a QR code that opens the verification page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import qrcode
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+from waterbill.documents.domain import display_code
+from waterbill.i18n.catalog import translations
+from waterbill.presentation.view import StatementView
+from waterbill.statement.domain import BAKU
+
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "NotoSans"
+INK = (29, 42, 51)
+MUTED = (61, 75, 85)
+PRIMARY = (10, 92, 122)
+TINT = (234, 242, 246)
+WARNING = (138, 74, 0)
+
+
+def _(message: str) -> str:
+    return message
+
+
+TEXTS = {
+    "provider": _("Azərsu OJSC · water supply and wastewater"),
+    "issued": _("Issued {moment} (Baku time)"),
+    "page": _("Page {page} of {pages}"),
+    "explanations": _("Why the amounts changed"),
+}
+
+
+class _Document(FPDF):
+    footer_text = ""
+    page_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(FAMILY, size=8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, self.footer_text, align="L")
+        self.set_x(self.l_margin)
+        page = self.page_text.format(page=self.page_no(), pages="{nb}")
+        self.cell(0, 5, page, align="R")
+
+
+def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: datetime) -> bytes:
+    """A4, one or two pages; ``verify_url`` is the full address of ``/verify/{code}``."""
+    gettext = translations(view.locale).gettext
+    labels = view.labels
+    pdf = _Document(orientation="portrait", unit="mm", format="A4")
+    pdf.set_lang(view.locale)
+    pdf.set_title(f"{labels['title']} · {view.code}")
+    pdf.set_author("Azərsu")
+    pdf.set_creator("waterbill")
+    pdf.set_creation_date(issued_at)
+    pdf.add_font(FAMILY, "", str(FONTS / "NotoSans-Regular.ttf"))
+    pdf.add_font(FAMILY, "B", str(FONTS / "NotoSans-Bold.ttf"))
+    pdf.set_margins(15, 14, 15)
+    pdf.set_auto_page_break(auto=True, margin=18)
+    baku_moment = issued_at.astimezone(BAKU).strftime("%Y-%m-%d %H:%M")
+    pdf.footer_text = (
+        f"{gettext(TEXTS['issued']).format(moment=baku_moment)} · {display_code(code)}"
+    )
+    pdf.page_text = gettext(TEXTS["page"])
+    pdf.add_page()
+
+    pdf.set_text_color(*PRIMARY)
+    pdf.set_font(FAMILY, "B", 9)
+    pdf.cell(0, 5, gettext(TEXTS["provider"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FAMILY, "B", 16)
+    pdf.multi_cell(0, 8, labels["title"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+    _verification(pdf, view, code=code, verify_url=verify_url)
+    _details(pdf, view)
+    pdf.set_font(FAMILY, size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(
+        0, 4.5, f"{labels['verify_hint']} {verify_url}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    pdf.set_text_color(*INK)
+    if view.masked:
+        pdf.set_font(FAMILY, size=9)
+        pdf.set_text_color(*WARNING)
+        pdf.multi_cell(0, 5, labels["masked"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+    pdf.ln(3)
+    _months(pdf, view)
+    _balances(pdf, view)
+    _explanations(pdf, view, gettext(TEXTS["explanations"]))
+    return bytes(pdf.output())
+
+
+def _details(pdf: FPDF, view: StatementView) -> None:
+    labels = view.labels
+    rows = [
+        (labels["code"], view.code),
+        (labels["holder"], view.holder),
+        (labels["address"], view.address),
+        (labels["persons"], view.persons),
+        (labels["services"], view.services),
+        (labels["meter"], view.meter),
+        (labels["reporting_period"], view.reporting_period),
+        (labels["as_of"], view.as_of),
+    ]
+    for label, value in rows:
+        pdf.set_font(FAMILY, size=9)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(48, 5.5, label)
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(90, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _verification(pdf: FPDF, view: StatementView, *, code: str, verify_url: str) -> None:
+    """The QR code and the code itself, at the top right, beside the subscriber's details."""
+    size = 32
+    x = pdf.w - pdf.r_margin - size
+    y = pdf.get_y()
+    image = qrcode.make(verify_url, box_size=4, border=1).get_image()
+    pdf.image(image, x=x, y=y, w=size, h=size, alt_text=view.labels["verification_code"])
+    pdf.set_xy(x - 20, y + size + 1)
+    pdf.set_font(FAMILY, size=7)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(size + 20, 4, view.labels["verification_code"], align="R")
+    pdf.set_xy(x - 20, y + size + 5)
+    pdf.set_font(FAMILY, "B", 9)
+    pdf.set_text_color(*INK)
+    pdf.cell(size + 20, 5, display_code(code), align="R")
+    pdf.set_xy(pdf.l_margin, y)
+
+
+def _months(pdf: FPDF, view: StatementView) -> None:
+    labels = view.labels
+    pdf.set_font(FAMILY, size=8.5)
+    pdf.set_draw_color(201, 211, 217)
+    heading = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=PRIMARY)
+    with pdf.table(
+        col_widths=(30, 24, 28, 30, 30, 38),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=heading,
+        cell_fill_color=TINT,
+        cell_fill_mode=TableCellFillMode.ROWS,
+        line_height=5.5,
+        first_row_as_headings=True,
+    ) as table:
+        table.row(
+            [
+                labels["month"],
+                labels["water_m3"],
+                labels["wastewater_m3"],
+                labels["invoiced"],
+                labels["paid"],
+                labels["balance"],
+            ]
+        )
+        for row in view.rows:
+            table.row(
+                [
+                    row.label,
+                    row.water_m3,
+                    row.wastewater_m3,
+                    row.invoiced,
+                    row.paid,
+                    row.balance,
+                ]
+            )
+        total = table.row()
+        for value in (
+            labels["total"],
+            view.total_water_m3,
+            view.total_wastewater_m3,
+            view.total_invoiced,
+            view.total_paid,
+            "",
+        ):
+            total.cell(value, style=FontFace(emphasis="BOLD"))
+
+
+def _balances(pdf: FPDF, view: StatementView) -> None:
+    labels = view.labels
+    pdf.ln(3)
+    for label, value in (
+        (labels["opening_balance"], view.opening_balance),
+        (labels["closing_balance"], f"{view.closing_balance} ({view.balance_kind})"),
+    ):
+        pdf.set_font(FAMILY, size=9)
+        pdf.cell(60, 5.5, label)
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.cell(0, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FAMILY, size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(0, 4.5, labels["balance_explained"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+
+
+def _explanations(pdf: FPDF, view: StatementView, heading: str) -> None:
+    pdf.ln(3)
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.cell(0, 7, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for row in view.rows:
+        if not row.billed:
+            continue
+        pdf.set_font(FAMILY, "B", 8.5)
+        pdf.cell(30, 4.8, row.label)
+        pdf.set_font(FAMILY, size=8.5)
+        sentences = [sentence.text for sentence in row.notes]
+        if row.possible_leak:
+            pdf.set_text_color(*WARNING)
+        pdf.multi_cell(0, 4.8, " ".join(sentences), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        pdf.ln(0.8)

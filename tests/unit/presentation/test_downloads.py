@@ -1,0 +1,122 @@
+"""The PDF and the CSV carry the page's content, the verification code, and read back right."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from tests.unit.presentation.builders import monthly, statement
+from waterbill.presentation.pdf import render_pdf
+from waterbill.presentation.tabular import render_csv
+from waterbill.presentation.view import statement_view
+from waterbill.statement.domain import mask_statement
+
+CODE = "K7Q4M2XD9TPA3B6C"
+URL = "https://e-xidmet.example/verify/K7Q4-M2XD-9TPA-3B6C"
+VOLUMES = ["10", "10", "11", "10", "9", "10", "10", "11", "10", "10", "10", "1234.5"]
+RESULT = statement(monthly(VOLUMES), [("2026-03-10T10:00:00", "40.00")], opening="3.30")
+
+
+def pdf_text(locale: str, result: object = RESULT) -> str:
+    document = render_pdf(
+        statement_view(result, locale),  # type: ignore[arg-type]
+        code=CODE,
+        verify_url=URL,
+        issued_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
+    )
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+
+
+def test_the_pdf_shows_the_subscriber_the_months_and_the_verification_code() -> None:
+    text = pdf_text("az")
+    for expected in (
+        "Son 12 ayın su hesabları və ödənişləri",
+        "Hüseynov Qorxmaz Əli oğlu",
+        "Bakı, Nəsimi r., Füzuli küç. 12, m. 34",
+        "dekabr 2025",
+        "noyabr 2026",
+        "1.234,50 ₼",
+        "40,00 ₼",
+        "K7Q4-M2XD-9TPA-3B6C",
+        URL,
+        "Ehtimal olunan sızma",
+    ):
+        assert expected in text
+
+
+def test_the_pdf_embeds_a_font_that_has_the_manat_sign() -> None:
+    document = render_pdf(
+        statement_view(RESULT, "az"), code=CODE, verify_url=URL, issued_at=datetime.now(UTC)
+    )
+    reader = PdfReader(io.BytesIO(document))
+    fonts = reader.pages[0]["/Resources"]["/Font"]  # type: ignore[index]
+    descriptors = [
+        font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        for font in fonts.values()  # type: ignore[union-attr]
+    ]
+    assert all("NotoSans" in str(descriptor["/FontName"]) for descriptor in descriptors)
+    assert all("/FontFile2" in descriptor for descriptor in descriptors)
+
+
+def test_the_pdf_in_russian_shows_azn() -> None:
+    text = pdf_text("ru")
+    assert "Счета за воду и платежи за 12 месяцев" in text
+    assert "1 234,50 AZN" in text or "1\xa0234,50 AZN" in text
+    assert "ноябрь 2026" in text
+
+
+def test_a_masked_statement_stays_masked_in_the_pdf() -> None:
+    text = pdf_text("az", mask_statement(RESULT, reason="not_holder"))
+    assert "Hüseynov" not in text
+    assert "Füzuli" not in text
+    assert "H. Q." in text
+    assert "gizlədilib" in text
+
+
+def read_csv(locale: str) -> tuple[bytes, list[list[str]]]:
+    data = render_csv(statement_view(RESULT, locale), code=CODE, verify_url=URL)
+    delimiter = ";" if locale != "en" else ","
+    return data, list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def test_the_azerbaijani_csv_has_a_bom_semicolons_and_decimal_commas() -> None:
+    data, rows = read_csv("az")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert ["Abonent kodu", "0104410203"] in rows
+    assert ["Yoxlama kodu", "K7Q4-M2XD-9TPA-3B6C"] in rows
+    header = rows.index(next(row for row in rows if row and row[0] == "Dövr"))
+    assert rows[header][4] == "Hesablanıb, ₼"
+    november = rows[header + 12]
+    assert november[:7] == [
+        "2026-11",
+        "noyabr 2026",
+        "1234,500",
+        "1234,500",
+        "1234,50",
+        "0,00",
+        november[6],
+    ]
+    assert "sızma" in november[7]
+    assert rows[header + 13][4] == "1345,50"
+
+
+def test_the_english_csv_uses_commas_and_decimal_points() -> None:
+    _, rows = read_csv("en")
+    header = next(index for index, row in enumerate(rows) if row and row[0] == "Period")
+    assert rows[header][4] == "Invoiced, AZN"
+    assert rows[header + 4][5] == "40.00"
+    assert rows[-1][:3] == ["Balance at the end, AZN", "1308.80", "debt"]
+
+
+@pytest.mark.parametrize("locale", ["az", "en", "ru"])
+def test_the_csv_balance_adds_up(locale: str) -> None:
+    assert (
+        RESULT.closing_balance
+        == RESULT.opening_balance + RESULT.totals.invoiced - RESULT.totals.paid
+    )
+    _, rows = read_csv(locale)
+    assert rows[-1][1].replace(",", ".") == str(RESULT.closing_balance)
