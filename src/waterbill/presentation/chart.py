@@ -44,7 +44,7 @@ TEXTS = {
     "consumption": _("Water used per month, m³"),
     "money": _("Invoiced and paid per month"),
     "balance": _("Balance at the end of each month"),
-    "summary": _("From {first} to {last}. Every figure is in the statement table below."),
+    "summary": _("From {first} to {last}. Every figure is also in the statement table."),
     "water": _("Water supply"),
     "wastewater": _("Wastewater"),
     "invoiced": _("Invoiced"),

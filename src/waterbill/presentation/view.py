@@ -67,6 +67,7 @@ LABELS: dict[str, str] = {
     "verify_hint": _("Check that this document is genuine and unchanged at"),
     "balance_explained": _("A positive balance is a debt; a negative balance is paid in advance."),
     "caption": _("Invoiced consumption, invoiced amount and amount paid, month by month"),
+    "charts": _("The same 12 months in charts; every figure is also in the table above."),
 }
 
 
