@@ -44,7 +44,7 @@ TEXTS = {
     "consumption": _("Water used per month, m³"),
     "money": _("Invoiced and paid per month"),
     "balance": _("Balance at the end of each month"),
-    "summary": _("From {first} to {last}. Every figure is also in the statement table."),
+    "summary": _("From %(first)s to %(last)s. Every figure is also in the statement table."),
     "water": _("Water supply"),
     "wastewater": _("Wastewater"),
     "invoiced": _("Invoiced"),
@@ -67,7 +67,7 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
     months = [
         format_date(month.period.first_day, "LLL", locale=view.locale) for month in statement.months
     ]
-    summary = gettext(TEXTS["summary"]).format(first=view.first_month, last=view.last_month)
+    summary = gettext(TEXTS["summary"]) % dict(first=view.first_month, last=view.last_month)
 
     def volume(value: Decimal) -> str:
         return str(format_decimal(value, format="#,##0.#", locale=view.locale))

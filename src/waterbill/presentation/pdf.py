@@ -32,8 +32,8 @@ def _(message: str) -> str:
 
 TEXTS = {
     "provider": _("Azərsu OJSC · water supply and wastewater"),
-    "issued": _("Issued {moment} (Baku time)"),
-    "page": _("Page {page} of {pages}"),
+    "issued": _("Issued %(moment)s (Baku time)"),
+    "page": _("Page %(page)s of %(pages)s"),
     "explanations": _("Why the amounts changed"),
 }
 
@@ -48,7 +48,7 @@ class _Document(FPDF):
         self.set_text_color(*MUTED)
         self.cell(0, 5, self.footer_text, align="L")
         self.set_x(self.l_margin)
-        page = self.page_text.format(page=self.page_no(), pages="{nb}")
+        page = self.page_text % dict(page=self.page_no(), pages="{nb}")
         self.cell(0, 5, page, align="R")
 
 
@@ -68,7 +68,7 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
     pdf.set_auto_page_break(auto=True, margin=18)
     baku_moment = issued_at.astimezone(BAKU).strftime("%Y-%m-%d %H:%M")
     pdf.footer_text = (
-        f"{gettext(TEXTS['issued']).format(moment=baku_moment)} · {display_code(code)}"
+        f"{gettext(TEXTS['issued']) % dict(moment=baku_moment)} · {display_code(code)}"
     )
     pdf.page_text = gettext(TEXTS["page"])
     pdf.add_page()

@@ -236,37 +236,39 @@ def say(note: Note, gettext: Gettext, locale: str) -> str:
         case "first_billed":
             return gettext("No earlier month in these 12 months to compare with.")
         case "amount_up":
-            return gettext("{delta} more than in {previous}.").format(
+            return gettext("%(delta)s more than in %(previous)s.") % dict(
                 delta=money("delta"), previous=month("previous")
             )
         case "amount_down":
-            return gettext("{delta} less than in {previous}.").format(
+            return gettext("%(delta)s less than in %(previous)s.") % dict(
                 delta=money("delta"), previous=month("previous")
             )
         case "amount_same":
-            return gettext("The same amount as in {previous}.").format(previous=month("previous"))
+            return gettext("The same amount as in %(previous)s.") % dict(previous=month("previous"))
         case "consumption_up":
-            return gettext("You used more water: {before} m³ before, {after} m³ now.").format(
+            return gettext("You used more water: %(before)s m³ before, %(after)s m³ now.") % dict(
                 before=volume("before"), after=volume("after")
             )
         case "consumption_down":
-            return gettext("You used less water: {before} m³ before, {after} m³ now.").format(
+            return gettext("You used less water: %(before)s m³ before, %(after)s m³ now.") % dict(
                 before=volume("before"), after=volume("after")
             )
         case "tariff_changed":
             return gettext(
-                "The {service} tariff changed: {before} per m³ before, {after} now."
-            ).format(service=service(), before=money("before"), after=money("after"))
+                "The %(service)s tariff changed: %(before)s per m³ before, %(after)s now."
+            ) % dict(service=service(), before=money("before"), after=money("after"))
         case "service_added":
-            return gettext("A service was added to the bill: {service}.").format(service=service())
+            return gettext("A service was added to the bill: %(service)s.") % dict(
+                service=service()
+            )
         case "service_removed":
-            return gettext("A service is no longer on the bill: {service}.").format(
+            return gettext("A service is no longer on the bill: %(service)s.") % dict(
                 service=service()
             )
         case "recalculated":
             return gettext(
-                "This month was recalculated: it was {before}, it is now {after}."
-            ).format(before=money("before"), after=money("after"))
+                "This month was recalculated: it was %(before)s, it is now %(after)s."
+            ) % dict(before=money("before"), after=money("after"))
         case "estimated":
             return gettext(
                 "The meter was not read, so this month is an estimate (the average of earlier "
@@ -280,10 +282,10 @@ def say(note: Note, gettext: Gettext, locale: str) -> str:
             )
         case "possible_leak":
             return gettext(
-                "Possible leak: {volume} m³ is {ratio} times your usual {usual} m³ (the median "
-                "of these 12 months). If nobody used more water, check taps, the cistern and "
-                "pipes, or call 955."
-            ).format(
+                "Possible leak: %(volume)s m³ is %(ratio)s times your usual %(usual)s m³ "
+                "(the median of these 12 months). If nobody used more water, check taps, the "
+                "cistern and pipes, or call 955."
+            ) % dict(
                 volume=volume("volume"),
                 usual=volume("usual"),
                 ratio=format_ratio(values["ratio"], locale),
