@@ -16,7 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-from waterbill.i18n.catalog import translations
+from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_money
 from waterbill.presentation.view import StatementView, month_end_balances
 

@@ -13,7 +13,7 @@ from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from waterbill.documents.domain import display_code
-from waterbill.i18n.catalog import translations
+from waterbill.i18n.catalogs import translations
 from waterbill.presentation.view import StatementView
 from waterbill.statement.domain import BAKU
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
-from waterbill.i18n.catalog import supported, translations
+from waterbill.i18n.catalogs import negotiate, translations
 from waterbill.i18n.formatting import format_money, format_month, format_volume
 from waterbill.presentation.explain import Note, explain
 from waterbill.statement.domain import Service, Statement, YearMonth
@@ -140,7 +140,7 @@ def month_end_balances(statement: Statement) -> tuple[Decimal, ...]:
 
 
 def statement_view(statement: Statement, locale: str) -> StatementView:
-    locale = supported(locale)
+    locale = negotiate(locale)
     gettext = translations(locale).gettext
     subscriber = statement.subscriber
     notes = explain(statement)

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from tests.unit.presentation.builders import both, line, monthly, statement
-from waterbill.i18n.catalog import translations
+from waterbill.i18n.catalogs import translations
 from waterbill.presentation import view
 from waterbill.presentation.view import month_end_balances, statement_view
 
