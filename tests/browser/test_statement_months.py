@@ -34,7 +34,7 @@ def preview(locale: str) -> str:
         loader=FileSystemLoader([WEB / "templates", Path(__file__).parent]),
         autoescape=select_autoescape(["html"]),
     )
-    css = (WEB / "static" / "waterbill.css").read_text(encoding="utf-8")
+    css = (WEB / "static" / "site.css").read_text(encoding="utf-8")
     return environment.get_template("preview.html").render(
         view=view, charts=statement_charts(view), css=css
     )

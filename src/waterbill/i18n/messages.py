@@ -29,6 +29,13 @@ ERROR_MESSAGES: dict[str, str] = {
     "not_household": _(
         "The subscriber %(code)s is not a household. This service is for households only."
     ),
+    "malformed_verification_code": _(
+        "A verification code has 16 letters and digits, as printed on the document "
+        "(for example K7Q4-M2XD-9TPA-3B6C)."
+    ),
+    "unknown_document": _(
+        "No document was issued with this verification code. Check the code on the document."
+    ),
     "unauthenticated": _("Sign in through the e-gov portal to use this service."),
     "sign_in_failed": _("The sign-in could not be completed. Please sign in again."),
     "forbidden": _("You may not do this."),

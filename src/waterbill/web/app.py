@@ -18,7 +18,7 @@ from waterbill.errors import ServiceError
 from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
-from waterbill.web import access_api, access_pages, api, pages
+from waterbill.web import access_api, access_pages, api, documents, pages
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.templating import Templates
 
@@ -28,6 +28,8 @@ STATUS_BY_CODE = {
     "malformed_code": 422,
     "validation_error": 422,
     "unknown_code": 404,
+    "unknown_document": 404,
+    "malformed_verification_code": 404,
     "not_found": 404,
     "not_household": 403,
     "forbidden": 403,
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Templates()
 
     app.include_router(pages.router)
+    app.include_router(documents.router)
     app.include_router(api.router)
     app.include_router(access_pages.router)
     app.include_router(access_api.router)

@@ -17,6 +17,8 @@ from waterbill.access.service import (
 from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.sessions import end_session, start_session
+from waterbill.presentation.chart import statement_charts
+from waterbill.presentation.view import statement_view
 from waterbill.web import services
 from waterbill.web.deps import (
     CsrfChecked,
@@ -173,4 +175,7 @@ def statement_page(
     """The statement of one subscriber code: the nine items of regulation 3.4."""
     statement = view_statement(database=database, viewer=citizen, code=code, channel="web")
     log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
-    return _templates(request).response(request, "statement.html", statement=statement)
+    view = statement_view(statement, locale)
+    return _templates(request).response(
+        request, "statement.html", statement=statement, view=view, charts=statement_charts(view)
+    )

@@ -1,0 +1,70 @@
+"""What the verification page shows of an issued document: only what the document itself shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from waterbill.documents.domain import IssuedDocument, Verdict, display_code
+from waterbill.i18n.catalogs import translations
+from waterbill.i18n.formatting import format_money, format_month
+from waterbill.presentation.view import BALANCE_NAMES
+from waterbill.statement.domain import BAKU, YearMonth
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedDocument:
+    verdict: Verdict
+    code: str
+    kind: str
+    issued_at: str
+    subscriber_code: str
+    holder: str
+    address: str
+    period: str
+    as_of: str
+    invoiced: str
+    paid: str
+    closing_balance: str
+    masked: bool
+    file_checked: bool
+
+
+def verified_document(
+    document: IssuedDocument, verdict: Verdict, *, locale: str, file_checked: bool
+) -> VerifiedDocument:
+    gettext = translations(locale).gettext
+    content: Mapping[str, Any] = document.content
+    subscriber = content["subscriber"]
+    months = content["months"]
+
+    def money(key: str, source: Mapping[str, Any] = content) -> str:
+        return format_money(Decimal(source[key]), locale)
+
+    def month(text: str) -> str:
+        return format_month(YearMonth.parse(text), locale)
+
+    balance_kind = content["balance_kind"]
+    holder = " ".join(
+        part
+        for part in (subscriber["surname"], subscriber["name"], subscriber["patronymic"])
+        if part
+    )
+    return VerifiedDocument(
+        verdict=verdict,
+        code=display_code(document.code),
+        kind=document.kind.upper(),
+        issued_at=document.issued_at.astimezone(BAKU).strftime("%Y-%m-%d %H:%M"),
+        subscriber_code=subscriber["code"],
+        holder=holder,
+        address=subscriber["address"]["text"],
+        period=f"{month(months[0]['period'])} – {month(months[-1]['period'])}",
+        as_of=content["as_of"],
+        invoiced=money("invoiced", content["totals"]),
+        paid=money("paid", content["totals"]),
+        closing_balance=f"{money('closing_balance')} ({gettext(BALANCE_NAMES[balance_kind])})",
+        masked=bool(content["masked"]),
+        file_checked=file_checked,
+    )

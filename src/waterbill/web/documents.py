@@ -1,0 +1,174 @@
+"""Downloads of the statement (PDF, CSV) and the public check of a downloaded document."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from waterbill.config import Settings
+from waterbill.documents.domain import DocumentKind, display_code
+from waterbill.documents.service import issue_document, verify_document
+from waterbill.errors import MalformedVerificationCode
+from waterbill.presentation.pdf import render_pdf
+from waterbill.presentation.tabular import render_csv
+from waterbill.presentation.verification import verified_document
+from waterbill.presentation.view import StatementView, statement_view
+from waterbill.web import services
+from waterbill.web.deps import CurrentCitizen, DatabaseDep, DbRead, Locale, SettingsDep
+from waterbill.web.templating import Templates
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+# A statement PDF is about 30 KB and its CSV 3 KB; anything far larger is not one of ours.
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MEDIA_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+def verify_url(settings: Settings, code: str) -> str:
+    return f"{settings.base_url}/verify/{display_code(code)}"
+
+
+def _download(
+    *,
+    kind: DocumentKind,
+    code: str,
+    locale: str,
+    citizen: CurrentCitizen,
+    database: DatabaseDep,
+    settings: Settings,
+) -> Response:
+    now = datetime.now(UTC)
+    renderers: dict[str, Callable[[StatementView, str], bytes]] = {
+        "pdf": lambda view, document_code: render_pdf(
+            view,
+            code=document_code,
+            verify_url=verify_url(settings, document_code),
+            issued_at=now,
+        ),
+        "csv": lambda view, document_code: render_csv(
+            view, code=document_code, verify_url=verify_url(settings, document_code)
+        ),
+    }
+    with database.write() as db:
+        statement = services.statement_for(db=db, citizen=citizen, code=code, settings=settings)
+        view = statement_view(statement, locale)
+        _, file = issue_document(
+            db=db,
+            key=settings.secret_key.get_secret_value().encode(),
+            kind=kind,
+            locale=locale,
+            statement=statement,
+            render=lambda document_code: renderers[kind](view, document_code),
+            now=now,
+        )
+    subscriber_code = statement.subscriber.code
+    log.info("document: citizen %s code %s %s", citizen.pseudonym, subscriber_code, kind)
+    filename = f"azersu-{subscriber_code}-{statement.as_of.isoformat()}.{kind}"
+    return Response(
+        file,
+        media_type=MEDIA_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/statements/{code}/statement.pdf")
+def statement_pdf(
+    code: str,
+    locale: Locale,
+    citizen: CurrentCitizen,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> Response:
+    """The statement as a PDF, with a verification code and a QR code."""
+    return _download(
+        kind="pdf",
+        code=code,
+        locale=locale,
+        citizen=citizen,
+        database=database,
+        settings=settings,
+    )
+
+
+@router.get("/statements/{code}/statement.csv")
+def statement_csv(
+    code: str,
+    locale: Locale,
+    citizen: CurrentCitizen,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> Response:
+    """The statement as CSV for a spreadsheet, with a verification code."""
+    return _download(
+        kind="csv",
+        code=code,
+        locale=locale,
+        citizen=citizen,
+        database=database,
+        settings=settings,
+    )
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(request: Request, locale: Locale, code: str | None = None) -> Response:
+    """Where whoever holds a document types its verification code."""
+    if code is not None:
+        if not code.strip():
+            raise MalformedVerificationCode()
+        return RedirectResponse(f"/verify/{code.strip()}", status_code=303)
+    templates: Templates = request.app.state.templates
+    return templates.response(request, "verify_form.html")
+
+
+def _verification_page(
+    request: Request,
+    *,
+    code: str,
+    locale: str,
+    db: DbRead,
+    settings: Settings,
+    file: bytes | None,
+) -> Response:
+    document, verdict = verify_document(
+        db=db, key=settings.secret_key.get_secret_value().encode(), code=code, file=file
+    )
+    shown = verified_document(document, verdict, locale=locale, file_checked=file is not None)
+    templates: Templates = request.app.state.templates
+    return templates.response(request, "verify.html", document=shown)
+
+
+@router.get("/verify/{code}", response_class=HTMLResponse)
+def verify_page(
+    request: Request, code: str, locale: Locale, db: DbRead, settings: SettingsDep
+) -> Response:
+    """Whether the document with this code was issued here, and what it shows."""
+    return _verification_page(
+        request, code=code, locale=locale, db=db, settings=settings, file=None
+    )
+
+
+@router.post("/verify/{code}", response_class=HTMLResponse)
+def verify_file(
+    request: Request,
+    code: str,
+    locale: Locale,
+    db: DbRead,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Whether an uploaded file is, byte for byte, the document issued under this code."""
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    return _verification_page(
+        request,
+        code=code,
+        locale=locale,
+        db=db,
+        settings=settings,
+        file=data,
+    )
