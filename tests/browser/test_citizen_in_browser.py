@@ -1,0 +1,205 @@
+"""A citizen's whole visit in Debian's chromium, against the real app under uvicorn.
+
+Sign in through the bundled identity provider, look up a code, read the statement, switch the
+language and back, download the PDF and the CSV and check what they say, verify the PDF by its
+code and by the file itself; axe-core on every page, and screenshots at desktop and phone widths.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
+from sqlalchemy import Engine
+
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    horizontal_overflow,
+    save_screenshots,
+)
+from tests.factories import add_invoice, add_payment, add_subscriber, recalculate
+from tests.functional.conftest import LiveServer, serve
+from waterbill.config import Settings
+from waterbill.db.engine import make_engine
+from waterbill.db.migrate import upgrade
+from waterbill.statement.domain import Window, baku_date
+from waterbill.statement.service import as_of_date
+
+FIN = "7BRWSR2"
+CODE = "0104410203"
+# Eleven ordinary months, a leaking twelfth; one estimate and one recalculation on the way.
+VOLUMES = ["10", "10", "11", "10", "9", "10", "10", "11", "10", "10", "10", "26"]
+PAGE_BUDGET = 100_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'waterbill.db'}"
+    upgrade(url)
+    engine: Engine = make_engine(url, Settings(database_url=url))
+    months = Window.ending(as_of_date(None)).months
+    with engine.begin() as db:
+        household = add_subscriber(db, code=CODE, holder_fin=FIN)
+        for month, volume in zip(months, VOLUMES, strict=True):
+            basis = "estimate" if month == months[4] else "meter"
+            for service in ("water", "wastewater"):
+                invoice = add_invoice(db, household, str(month), service, volume, basis=basis)
+                if month == months[5] and service == "water":
+                    recalculate(db, invoice, amount="5.60", consumption="8.000")
+        paid_at = datetime.combine(months[2].first_day, datetime.min.time(), UTC)
+        add_payment(db, household, paid_at + timedelta(days=9), "30.00")
+    try:
+        with serve(url, engine) as live:
+            yield live
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def visit(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """One browsing session for the whole visit: the steps below build on each other."""
+    context = browser.new_context(
+        base_url=server.url, viewport=DESKTOP, accept_downloads=True, locale="az-AZ"
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def check_page(page: Page, name: str) -> None:
+    """Every page: accessible at both widths, nothing wider than a 320 px phone, screenshots."""
+    assert_accessible(page)
+    page.set_viewport_size(PHONE)
+    assert horizontal_overflow(page) == 0, f"{name} scrolls sideways at 320 px"
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    save_screenshots(page, name)
+
+
+def test_the_start_page_leads_to_the_e_gov_sign_in(visit: Page, server: LiveServer) -> None:
+    visit.goto("/")
+    expect(visit.locator("h1")).to_have_text("Son 12 ayın hesab-fakturaları və ödənişləri")
+    check_page(visit, "01-start")
+    visit.get_by_role("link", name="e-gov ilə daxil ol").click()
+    expect(visit).to_have_url(re.compile(r"/dev-idp/authorize"))
+    check_page(visit, "02-dev-idp-sign-in")
+
+
+def test_the_citizen_signs_in_and_looks_up_a_code(visit: Page) -> None:
+    visit.get_by_label("Elektron imza kartı").check()
+    visit.locator(f"#fin-{FIN}").check()
+    visit.get_by_role("button", name="Daxil ol").click()
+    expect(visit).to_have_url(re.compile(r"/statements$"))
+    check_page(visit, "03-lookup")
+    visit.get_by_label("Abonent kodu").fill("01-0441-0203")
+    visit.get_by_role("button", name="Çıxarışı göstər").click()
+    expect(visit.locator("h1")).to_contain_text(CODE)
+
+
+def test_the_statement_reads_well_and_stays_small(visit: Page, server: LiveServer) -> None:
+    table = visit.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(14)
+    expect(visit.locator(".warning").first).to_contain_text("Ehtimal olunan sızma")
+    expect(visit.locator("tr.leak")).to_have_count(1)
+    expect(table).to_contain_text("təxmini")
+    expect(table).to_contain_text("yenidən hesablanıb")
+    expect(visit.get_by_role("img")).to_have_count(3)
+    expect(visit.locator("body")).to_contain_text("₼")
+    size = visit.evaluate("document.documentElement.outerHTML.length")
+    assert size < PAGE_BUDGET
+    check_page(visit, "04-statement")
+
+
+def test_the_language_switch_keeps_the_page_and_comes_back(visit: Page) -> None:
+    here = visit.url
+    visit.get_by_role("link", name="English").click()
+    expect(visit.locator("h1")).to_have_text(f"Statement of subscriber {CODE}")
+    expect(visit.locator("html")).to_have_attribute("lang", "en")
+    expect(visit.get_by_role("table")).to_contain_text("AZN")
+    assert visit.url.split("?")[0] == here.split("?")[0]
+    visit.get_by_role("link", name="Русский").click()
+    expect(visit.locator("h1")).to_contain_text("абонент")
+    check_page(visit, "05-statement-ru")
+    visit.get_by_role("link", name="Azərbaycanca").click()
+    expect(visit.locator("html")).to_have_attribute("lang", "az")
+    expect(visit.locator("h1")).to_contain_text(CODE)
+
+
+def _download(page: Page, name: str, tmp_path: Path) -> Path:
+    with page.expect_download() as started:
+        page.get_by_role("link", name=re.compile(name)).click()
+    path = tmp_path / started.value.suggested_filename
+    started.value.save_as(path)
+    return path
+
+
+def test_the_pdf_says_what_the_page_says_and_verifies(visit: Page, tmp_path: Path) -> None:
+    pdf = _download(visit, "PDF", tmp_path)
+    assert pdf.name.startswith(f"azersu-{CODE}-")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+    for expected in ("Hüseynov Qorxmaz Əli oğlu", CODE, "₼", "Ehtimal olunan sızma", "Yoxlama kodu"):
+        assert expected in text
+    assert visit.locator("tbody th").first.inner_text() in text
+    code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", text)
+    assert code is not None
+
+    visit.goto(f"/verify/{code.group()}")
+    expect(visit.locator(".notice")).to_contain_text("Həqiqidir")
+    expect(visit.locator("dl.items")).to_contain_text("Hüseynov Qorxmaz Əli oğlu")
+    check_page(visit, "06-verify")
+    visit.get_by_label("Aldığınız PDF və ya CSV faylı").set_input_files(str(pdf))
+    visit.get_by_role("button", name="Verilmiş sənədlə müqayisə et").click()
+    expect(visit.locator(".notice")).to_contain_text("heç bir bayt dəyişməyib")
+
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(pdf.read_bytes().replace(b"/Title", b"/Titel", 1))
+    visit.get_by_label("Aldığınız PDF və ya CSV faylı").set_input_files(str(changed))
+    visit.get_by_role("button", name="Verilmiş sənədlə müqayisə et").click()
+    expect(visit.locator(".problem")).to_contain_text("Verilmiş fayl deyil")
+    check_page(visit, "07-verify-file-differs")
+
+
+def test_the_csv_opens_in_excel_with_the_same_figures(
+    visit: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    visit.goto(f"/statements/{CODE}")
+    data = _download(visit, "CSV", tmp_path).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "Abonent kodu;0104410203" in text
+    assert ";26,000;26,000;26,00;" in text
+    today = baku_date(datetime.now(UTC))
+    assert f";{today.isoformat()}" in text
+
+
+def test_the_verification_form_and_its_refusal_are_accessible(visit: Page) -> None:
+    visit.goto("/verify")
+    check_page(visit, "08-verify-form")
+    visit.get_by_label("Yoxlama kodu").fill("0000-0000-0000-0000")
+    visit.get_by_role("button", name="Yoxla").click()
+    expect(visit.locator("h1")).to_contain_text("Bu yoxlama kodu ilə heç bir sənəd verilməyib")
+    check_page(visit, "09-verify-unknown")
+
+
+def test_a_refusal_page_is_accessible(visit: Page) -> None:
+    visit.goto("/statements/0599999999")
+    expect(visit.locator("h1")).to_contain_text("0599999999")
+    check_page(visit, "10-unknown-code")
+
+
+def test_every_page_is_under_100_kb(server: LiveServer, visit: Page) -> None:
+    cookies = {cookie["name"]: cookie["value"] for cookie in visit.context.cookies()}
+    with httpx.Client(base_url=server.url, cookies=cookies, timeout=10) as client:
+        for path in ("/", "/statements", f"/statements/{CODE}", "/verify", "/static/site.css"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert len(response.content) < PAGE_BUDGET, path
