@@ -146,7 +146,13 @@ def test_the_pdf_says_what_the_page_says_and_verifies(visit: Page, tmp_path: Pat
     pdf = _download(visit, "PDF", tmp_path)
     assert pdf.name.startswith(f"azersu-{CODE}-")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
-    for expected in ("Hüseynov Qorxmaz Əli oğlu", CODE, "₼", "Ehtimal olunan sızma", "Yoxlama kodu"):
+    for expected in (
+        "Hüseynov Qorxmaz Əli oğlu",
+        CODE,
+        "₼",
+        "Ehtimal olunan sızma",
+        "Yoxlama kodu",
+    ):
         assert expected in text
     assert visit.locator("tbody th").first.inner_text() in text
     code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", text)
@@ -203,3 +209,26 @@ def test_every_page_is_under_100_kb(server: LiveServer, visit: Page) -> None:
             response = client.get(path)
             assert response.status_code == 200, path
             assert len(response.content) < PAGE_BUDGET, path
+
+
+def test_signing_in_with_asan_imza_confirms_on_an_accessible_page(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(base_url=server.url, viewport=DESKTOP, locale="ru-RU")
+    page = context.new_page()
+    try:
+        page.goto("/statements")
+        page.get_by_label("Asan İmza").check()
+        page.get_by_label("Mobil nömrə").fill("+994 50 123 45 67")
+        page.get_by_label("İstifadəçi ID").fill("123456")
+        page.locator(f"#fin-{FIN}").check()
+        page.get_by_role("button", name="Daxil ol").click()
+        expect(page.locator("h1")).to_have_text("Asan İmza ilə təsdiq")
+        check_page(page, "11-dev-idp-asan-imza-confirm")
+        page.get_by_role("button", name="Telefonda təsdiq etdim").click()
+        # Accept-Language is Russian and nothing else was chosen: the service answers in Russian
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        page.get_by_role("button", name="Выйти").click()
+        expect(page).to_have_url(re.compile(r"/$"))
+    finally:
+        context.close()

@@ -71,6 +71,8 @@ def assert_well_formed(html: str, locale: str | None = None) -> BeautifulSoup:
         ("/me/views", 200),
         ("/me/authorisations", 200),
         ("/admin/audit", 403),
+        ("/verify", 200),
+        ("/verify/0000-0000-0000-0000", 404),
     ],
 )
 def test_a_signed_in_citizen_page_is_well_formed(
