@@ -17,7 +17,6 @@ from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from waterbill.i18n.catalogs import translations
-from waterbill.i18n.formatting import format_money
 from waterbill.presentation.view import StatementView, month_end_balances
 
 WIDTH = 640
@@ -72,8 +71,11 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
     def volume(value: Decimal) -> str:
         return str(format_decimal(value, format="#,##0.#", locale=view.locale))
 
+    # Axis labels stay short (the currency goes in the title) so that they fit beside the axis.
+    currency = "₼" if view.locale == "az" else "AZN"
+
     def money(value: Decimal) -> str:
-        return format_money(value, view.locale)
+        return str(format_decimal(value, format="#,##0.##", locale=view.locale))
 
     consumption = _bars(
         f"{id_prefix}-consumption",
@@ -96,7 +98,7 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
     )
     money_chart = _bars(
         f"{id_prefix}-money",
-        gettext(TEXTS["money"]),
+        f"{gettext(TEXTS['money'])}, {currency}",
         summary,
         months,
         [
@@ -111,7 +113,7 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
     )
     balance = _line(
         f"{id_prefix}-balance",
-        gettext(TEXTS["balance"]),
+        f"{gettext(TEXTS['balance'])}, {currency}",
         summary,
         months,
         Series(gettext(TEXTS["balance_line"]), BALANCE, month_end_balances(statement)),

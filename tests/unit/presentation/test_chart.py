@@ -69,3 +69,11 @@ def test_the_balance_chart_draws_one_point_per_month() -> None:
     balance = charts()[2]
     assert len(list(balance.iter(f"{SVG}circle"))) == 12
     assert len((balance.find(f"{SVG}polyline").get("points") or "").split()) == 12  # type: ignore[union-attr]
+
+
+def test_money_axes_carry_short_labels_and_the_currency_in_the_title() -> None:
+    money = charts("az")[1]
+    assert money.findtext(f"{SVG}title") == "Aylar üzrə hesablanmış və ödənilmiş məbləğ, ₼"
+    ticks = [text.text or "" for text in money.iter(f"{SVG}text")][:3]
+    assert ticks == ["0", "25", "50"]
+    assert charts("en")[2].findtext(f"{SVG}title") == "Balance at the end of each month, AZN"
