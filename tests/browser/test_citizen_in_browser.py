@@ -75,12 +75,17 @@ def visit(browser: Browser, server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
-def check_page(page: Page, name: str) -> None:
-    """Every page: accessible at both widths, nothing wider than a 320 px phone, screenshots."""
+def check_page(page: Page, name: str, *, phone_layout_differs: bool = False) -> None:
+    """Every page: accessible, nothing wider than a 320 px phone, screenshots at both widths.
+
+    axe-core runs again at phone width where the layout changes in substance (the statement's
+    table becomes cards); elsewhere the phone layout only stacks the same elements.
+    """
     assert_accessible(page)
     page.set_viewport_size(PHONE)
     assert horizontal_overflow(page) == 0, f"{name} scrolls sideways at 320 px"
-    assert_accessible(page)
+    if phone_layout_differs:
+        assert_accessible(page)
     page.set_viewport_size(DESKTOP)
     save_screenshots(page, name)
 
@@ -116,7 +121,7 @@ def test_the_statement_reads_well_and_stays_small(visit: Page, server: LiveServe
     expect(visit.locator("body")).to_contain_text("₼")
     size = visit.evaluate("document.documentElement.outerHTML.length")
     assert size < PAGE_BUDGET
-    check_page(visit, "04-statement")
+    check_page(visit, "04-statement", phone_layout_differs=True)
 
 
 def test_the_language_switch_keeps_the_page_and_comes_back(visit: Page) -> None:
@@ -128,7 +133,7 @@ def test_the_language_switch_keeps_the_page_and_comes_back(visit: Page) -> None:
     assert visit.url.split("?")[0] == here.split("?")[0]
     visit.get_by_role("link", name="Русский").click()
     expect(visit.locator("h1")).to_contain_text("абонент")
-    check_page(visit, "05-statement-ru")
+    check_page(visit, "05-statement-ru", phone_layout_differs=True)
     visit.get_by_role("link", name="Azərbaycanca").click()
     expect(visit.locator("html")).to_have_attribute("lang", "az")
     expect(visit.locator("h1")).to_contain_text(CODE)
