@@ -61,6 +61,14 @@ class Series:
 
 def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup:
     """The three charts, each an accessible inline ``<svg>``."""
+    return Markup("\n").join(svg for _, svg in chart_list(view, id_prefix=id_prefix))
+
+
+def chart_list(
+    view: StatementView, *, id_prefix: str = "chart", font_family: str | None = None
+) -> list[tuple[str, Markup]]:
+    """Each chart's title with its ``<svg>``; ``font_family`` names the font for a PDF renderer
+    (a web page's SVG inherits the page's font)."""
     gettext = translations(view.locale).gettext
     statement = view.statement
     months = [
@@ -95,6 +103,7 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
             ),
         ],
         volume,
+        font_family,
     )
     money_chart = _bars(
         f"{id_prefix}-money",
@@ -110,6 +119,7 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
             Series(gettext(TEXTS["paid"]), PAID, [m.paid for m in statement.months]),
         ],
         money,
+        font_family,
     )
     balance = _line(
         f"{id_prefix}-balance",
@@ -118,8 +128,13 @@ def statement_charts(view: StatementView, *, id_prefix: str = "chart") -> Markup
         months,
         Series(gettext(TEXTS["balance_line"]), BALANCE, month_end_balances(statement)),
         money,
+        font_family,
     )
-    return Markup("\n").join([consumption, money_chart, balance])
+    return [
+        (f"{gettext(TEXTS['consumption'])}", consumption),
+        (f"{gettext(TEXTS['money'])}, {currency}", money_chart),
+        (f"{gettext(TEXTS['balance'])}, {currency}", balance),
+    ]
 
 
 def nice_ceiling(value: Decimal) -> Decimal:
@@ -153,11 +168,12 @@ class _Frame:
         return LEFT + self.slot * index
 
 
-def _open(chart_id: str, title: str, desc: str) -> list[str]:
+def _open(chart_id: str, title: str, desc: str, font_family: str | None) -> list[str]:
+    font = f' font-family="{escape(font_family)}"' if font_family else ""
     return [
         f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="13">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="13"{font}>',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
@@ -226,11 +242,12 @@ def _bars(
     months: Sequence[str],
     series: Sequence[Series],
     label: Callable[[Decimal], str],
+    font_family: str | None,
 ) -> Markup:
     values = [value for item in series for value in item.values if value is not None]
     top = nice_ceiling(max(values, default=Decimal(0)))
     frame = _Frame(Decimal(0), top, len(months))
-    parts = _open(chart_id, title, desc)
+    parts = _open(chart_id, title, desc, font_family)
     parts += _axes(frame, months, _ticks(top), label)
     gap = frame.slot / 5
     width = (frame.slot - gap) / len(series)
@@ -256,6 +273,7 @@ def _line(
     months: Sequence[str],
     series: Series,
     label: Callable[[Decimal], str],
+    font_family: str | None,
 ) -> Markup:
     values = [value for value in series.values if value is not None]
     highest, lowest = max(values, default=Decimal(0)), min(values, default=Decimal(0))
@@ -264,7 +282,7 @@ def _line(
     if high == low:
         high = Decimal(1)
     frame = _Frame(low, high, len(months))
-    parts = _open(chart_id, title, desc)
+    parts = _open(chart_id, title, desc, font_family)
     parts += _axes(frame, months, _ticks(high, low), label)
     points = [
         (frame.x(index) + frame.slot / 2, frame.y(value))

@@ -4,7 +4,9 @@ code and a QR code that opens the verification page.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 
 import qrcode
@@ -14,10 +16,16 @@ from fpdf.fonts import FontFace
 
 from waterbill.documents.domain import display_code
 from waterbill.i18n.catalogs import translations
+from waterbill.presentation.chart import HEIGHT as CHART_HEIGHT
+from waterbill.presentation.chart import WIDTH as CHART_WIDTH
+from waterbill.presentation.chart import chart_list
 from waterbill.presentation.view import StatementView
 from waterbill.statement.domain import BAKU
 
 FONTS = Path(__file__).parent / "fonts"
+# fpdf2 draws no SVG <title>/<desc> (they are for screen readers on the page) and would log a
+# warning for each of them on every download.
+logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 FAMILY = "NotoSans"
 INK = (29, 42, 51)
 MUTED = (61, 75, 85)
@@ -98,6 +106,7 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
     _months(pdf, view)
     _balances(pdf, view)
     _explanations(pdf, view, gettext(TEXTS["explanations"]))
+    _charts(pdf, view)
     return bytes(pdf.output())
 
 
@@ -220,3 +229,18 @@ def _explanations(pdf: FPDF, view: StatementView, heading: str) -> None:
         pdf.multi_cell(0, 4.8, " ".join(sentences), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
         pdf.ln(0.8)
+
+
+def _charts(pdf: FPDF, view: StatementView) -> None:
+    """The page's three charts, drawn as vectors from the same SVG the page shows."""
+    pdf.add_page()
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.multi_cell(0, 6, view.labels["charts"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    height = width * CHART_HEIGHT / CHART_WIDTH
+    for title, svg in chart_list(view, id_prefix="pdf", font_family=FAMILY):
+        pdf.ln(3)
+        pdf.set_font(FAMILY, "B", 9.5)
+        pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.image(BytesIO(str(svg).encode()), x=pdf.l_margin, w=width, h=height, alt_text=title)
+        pdf.set_y(pdf.get_y() + 1)

@@ -120,3 +120,19 @@ def test_the_csv_balance_adds_up(locale: str) -> None:
     )
     _, rows = read_csv(locale)
     assert rows[-1][1].replace(",", ".") == str(RESULT.closing_balance)
+
+
+def test_the_pdf_draws_the_pages_charts_on_its_second_page() -> None:
+    document = render_pdf(
+        statement_view(RESULT, "en"), code=CODE, verify_url=URL, issued_at=datetime.now(UTC)
+    )
+    pages = PdfReader(io.BytesIO(document)).pages
+    assert len(pages) == 2
+    text = pages[1].extract_text()
+    for title in (
+        "Water used per month, m³",
+        "Invoiced and paid per month, AZN",
+        "Balance at the end of each month, AZN",
+        "Nov",
+    ):
+        assert title in text
