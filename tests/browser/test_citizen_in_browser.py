@@ -124,6 +124,20 @@ def test_the_statement_reads_well_and_stays_small(visit: Page, server: LiveServe
     check_page(visit, "04-statement", phone_layout_differs=True)
 
 
+def test_the_statement_works_at_200_percent_zoom_and_by_keyboard(visit: Page) -> None:
+    # 200 % zoom on a 1280 px screen lays the page out in 640 CSS pixels
+    visit.set_viewport_size({"width": 640, "height": 450})
+    assert horizontal_overflow(visit) == 0
+    visit.set_viewport_size(DESKTOP)
+    visit.reload()
+    visit.keyboard.press("Tab")
+    skip = visit.get_by_role("link", name="Əsas məzmuna keç")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    visit.keyboard.press("Enter")
+    assert visit.evaluate("document.activeElement.id") == "content"
+
+
 def test_the_language_switch_keeps_the_page_and_comes_back(visit: Page) -> None:
     here = visit.url
     visit.get_by_role("link", name="English").click()
