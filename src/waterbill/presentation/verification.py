@@ -10,7 +10,7 @@ from typing import Any
 from waterbill.documents.domain import IssuedDocument, Verdict, display_code
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_money, format_month
-from waterbill.presentation.view import BALANCE_NAMES
+from waterbill.presentation.view import BALANCE_NAMES, holder_name
 from waterbill.statement.domain import BAKU, YearMonth
 
 
@@ -47,10 +47,11 @@ def verified_document(
         return format_month(YearMonth.parse(text), locale)
 
     balance_kind = content["balance_kind"]
-    holder = " ".join(
-        part
-        for part in (subscriber["surname"], subscriber["name"], subscriber["patronymic"])
-        if part
+    holder = holder_name(
+        subscriber["surname"],
+        subscriber["name"],
+        subscriber["patronymic"],
+        masked=bool(content["masked"]),
     )
     return VerifiedDocument(
         verdict=verdict,

@@ -185,8 +185,8 @@ def statement_view(statement: Statement, locale: str) -> StatementView:
         statement=statement,
         labels={key: gettext(text) for key, text in LABELS.items()},
         code=subscriber.code,
-        holder=" ".join(
-            part for part in (subscriber.surname, subscriber.name, subscriber.patronymic) if part
+        holder=holder_name(
+            subscriber.surname, subscriber.name, subscriber.patronymic, masked=statement.masked
         ),
         address=subscriber.address.text,
         persons=str(subscriber.persons_served) if subscriber.persons_served is not None else "—",
@@ -206,6 +206,12 @@ def statement_view(statement: Statement, locale: str) -> StatementView:
         closing_balance=money(statement.closing_balance),
         balance_kind=gettext(BALANCE_NAMES[statement.balance_kind]),
     )
+
+
+def holder_name(surname: str, name: str, patronymic: str, *, masked: bool) -> str:
+    """``Hüseynov Qorxmaz Əli oğlu``; masked, the initials the way they are read: ``Q. H.``."""
+    parts = (name, surname) if masked else (surname, name, patronymic)
+    return " ".join(part for part in parts if part)
 
 
 def say(note: Note, gettext: Gettext, locale: str) -> str:

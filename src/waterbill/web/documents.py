@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from waterbill.access.service import view_statement
 from waterbill.config import Settings
 from waterbill.documents.domain import DocumentKind, display_code
 from waterbill.documents.service import issue_document, verify_document
@@ -18,7 +19,6 @@ from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.verification import verified_document
 from waterbill.presentation.view import StatementView, statement_view
-from waterbill.web import services
 from waterbill.web.deps import CurrentCitizen, DatabaseDep, DbRead, Locale, SettingsDep
 from waterbill.web.templating import Templates
 
@@ -55,9 +55,10 @@ def _download(
             view, code=document_code, verify_url=verify_url(settings, document_code)
         ),
     }
+    # Through the access policy, like the page: the same masking, and the download is logged.
+    statement = view_statement(database=database, viewer=citizen, code=code, channel="web")
+    view = statement_view(statement, locale)
     with database.write() as db:
-        statement = services.statement_for(db=db, citizen=citizen, code=code, settings=settings)
-        view = statement_view(statement, locale)
         _, file = issue_document(
             db=db,
             key=settings.secret_key.get_secret_value().encode(),
