@@ -18,6 +18,7 @@ from waterbill.documents.cli import verify
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import cli as ingest_cli
+from waterbill.ops.cli import maintenance
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.text import render_text
 from waterbill.web.cli import serve
@@ -86,6 +87,7 @@ main.add_command(demo_data)
 main.add_command(ingest_cli.import_command)
 main.add_command(ingest_cli.channels)
 main.add_command(verify)
+main.add_command(maintenance)
 
 
 if __name__ == "__main__":

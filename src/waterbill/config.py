@@ -30,7 +30,12 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_SQLITE_URL
     database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Seconds; libpq waits at least 2 s for a new connection, the app answers 503 sooner anyway.
     database_connect_timeout: float = Field(default=2.0, gt=0)
+    # Seconds a request waits for a pooled connection before "database unavailable".
+    database_pool_timeout: float = Field(default=1.0, gt=0, le=30)
+    # Seconds one SQL statement may run on PostgreSQL (0 turns the limit off).
+    database_statement_timeout: float = Field(default=5.0, ge=0)
 
     # Subscriber codes: digits only, spaces and hyphens stripped; no official length exists.
     code_min_length: int = Field(default=6, ge=1, le=32)
@@ -62,7 +67,24 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
 
-    @field_validator("database_replica_urls", mode="before")
+    # Operations: shared counters, limits, headers, timeouts (see waterbill.ops).
+    redis_url: str | None = None
+    # Origins allowed to frame the pages (the e-gov portal), for CSP frame-ancestors.
+    portal_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Origins forms may post to besides the service itself (the identity provider).
+    form_action_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_request_bytes: int = Field(default=65_536, ge=1_024)
+    # Seconds a citizen page may take before it answers 503 instead of hanging.
+    request_deadline: float = Field(default=1.8, gt=0)
+    rate_limit_codes_per_citizen: int = Field(default=30, ge=1)
+    rate_limit_codes_window: int = Field(default=3_600, ge=1)
+    rate_limit_ip_requests: int = Field(default=300, ge=1)
+    rate_limit_ip_window: int = Field(default=60, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator(
+        "database_replica_urls", "portal_origins", "form_action_origins", mode="before"
+    )
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):

@@ -41,12 +41,25 @@ def make_engine(raw_url: str, settings: Settings | None = None, **overrides: Any
         engine = create_engine(url, **overrides)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
+    connect_args: dict[str, Any] = {
+        "connect_timeout": max(1, round(settings.database_connect_timeout)),
+        # A peer that vanishes without a reset (a cut network) is noticed in seconds, not hours.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+        "tcp_user_timeout": 5_000,
+    }
+    if settings.database_statement_timeout > 0:
+        statement_ms = round(settings.database_statement_timeout * 1000)
+        connect_args["options"] = f"-c statement_timeout={statement_ms}"
     options: dict[str, Any] = {
         "pool_size": settings.database_pool_size,
         "max_overflow": settings.database_pool_size,
+        # A connection broken by an outage is replaced on checkout, so recovery needs no restart.
         "pool_pre_ping": True,
-        "pool_timeout": settings.database_connect_timeout,
-        "connect_args": {"connect_timeout": max(1, round(settings.database_connect_timeout))},
+        "pool_timeout": settings.database_pool_timeout,
+        "connect_args": connect_args,
     }
     options.update(overrides)
     return create_engine(url, **options)

@@ -10,6 +10,7 @@ from waterbill.billing import tables as billing_tables
 from waterbill.db.metadata import metadata
 from waterbill.documents import tables as documents_tables
 from waterbill.ingest import tables as ingest_tables
+from waterbill.ops import tables as ops_tables
 
 __all__ = [
     "access_tables",
@@ -19,4 +20,5 @@ __all__ = [
     "documents_tables",
     "ingest_tables",
     "metadata",
+    "ops_tables",
 ]

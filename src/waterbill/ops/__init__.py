@@ -1,0 +1,1 @@
+"""Service continuity and hardening: maintenance, outages, health, metrics, limits, headers."""

@@ -1,0 +1,128 @@
+"""The service stays honest when the database goes away or maintenance is announced.
+
+A pure ASGI middleware, so it answers without touching the page code: citizen pages and the API get
+a 503 with ``Retry-After`` (maintenance: the announced end; outage: a short retry) and never a stack
+trace or a hang. Health endpoints pass through untouched and stay truthful.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import anyio
+import psycopg
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from waterbill.ops.maintenance import BAKU, MaintenanceMonitor
+from waterbill.ops.responses import send_refusal
+
+log = logging.getLogger("waterbill.ops.continuity")
+
+OUTAGE_RETRY_AFTER = 30
+EXEMPT_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
+
+
+def is_database_error(error: BaseException) -> bool:
+    """A lost or unusable database, however deep the driver or a task group wrapped it."""
+    if isinstance(error, BaseExceptionGroup):
+        return any(is_database_error(inner) for inner in error.exceptions)
+    if isinstance(error, PoolTimeoutError | DisconnectionError | psycopg.OperationalError):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
+    cause = error.__cause__ or error.__context__
+    return cause is not None and cause is not error and is_database_error(cause)
+
+
+class ContinuityMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        monitor: MaintenanceMonitor,
+        deadline: float,
+        exempt_prefixes: Iterable[str] = EXEMPT_PREFIXES,
+    ) -> None:
+        self.app = app
+        self.monitor = monitor
+        self.deadline = deadline
+        self.exempt_prefixes = tuple(exempt_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        probe = await self.monitor.probe()
+        if not probe.database_ok:
+            await self._outage(scope, send, reason="probe")
+            return
+        if probe.maintenance is not None:
+            window = probe.maintenance
+            now = datetime.now(UTC)
+            await send_refusal(
+                scope,
+                send,
+                status=503,
+                code="maintenance",
+                retry_after=window.seconds_left(now),
+                until=window.until.astimezone(BAKU).strftime("%d.%m.%Y %H:%M"),
+            )
+            return
+        remaining = max(0.05, self.deadline - (time.monotonic() - started))
+        await self._guarded(scope, receive, send, remaining)
+
+    async def _outage(self, scope: Scope, send: Send, *, reason: str) -> None:
+        log.warning("database unavailable", extra={"reason": reason, "path": scope["path"]})
+        await send_refusal(
+            scope, send, status=503, code="database_unavailable", retry_after=OUTAGE_RETRY_AFTER
+        )
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, remaining: float) -> None:
+        """Run the app; answer 503 if it fails on the database or has not answered in time."""
+        response_started = False
+        abandoned = False
+        failure: BaseException | None = None
+        answered = anyio.Event()
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if abandoned:
+                return
+            if message["type"] == "http.response.start":
+                response_started = True
+                answered.set()
+            await send(message)
+
+        async def run() -> None:
+            nonlocal failure
+            try:
+                await self.app(scope, receive, guarded_send)
+            except Exception as error:  # re-raised below unless it is an outage
+                failure = error
+            finally:
+                answered.set()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(run)
+            with anyio.move_on_after(remaining):
+                await answered.wait()
+            if not answered.is_set():
+                # Page code blocked in a thread cannot be interrupted; its late answer is dropped.
+                abandoned = True
+                self.monitor.forget()
+                await self._outage(scope, send, reason="deadline")
+                group.cancel_scope.cancel()
+                return
+        if failure is None:
+            return
+        if is_database_error(failure) and not response_started:
+            self.monitor.forget()
+            await self._outage(scope, send, reason=type(failure).__name__)
+            return
+        raise failure

@@ -1,0 +1,144 @@
+"""Announced maintenance: switched on and off by the operator, seen by every app instance.
+
+The database is the truth, so every instance agrees; each instance re-reads it at most once a
+second, which keeps the check cheap on every request. Maintenance ends by itself at the announced
+time: the regulation accepts only announced interruptions, so an overrun must be announced again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import anyio
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from waterbill.db.database import Database
+from waterbill.ops import repository
+
+BAKU = ZoneInfo("Asia/Baku")
+MESSAGE_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    until: datetime
+    message: str | None
+    announced_at: datetime
+
+    def is_active(self, now: datetime) -> bool:
+        return now < self.until
+
+    def seconds_left(self, now: datetime) -> int:
+        return max(1, int((self.until - now).total_seconds() + 0.999))
+
+
+def parse_until(text: str, *, now: datetime) -> datetime:
+    """``2026-12-01 06:00`` is Baku time; an explicit offset (``…+00:00``) is respected."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"not a date and time: {text!r} (expected YYYY-MM-DD HH:MM)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BAKU)
+    moment = moment.astimezone(UTC)
+    if moment <= now:
+        raise ValueError("the end of the maintenance must be in the future")
+    return moment
+
+
+def announce_maintenance(
+    *, db: Database, until: datetime, message: str | None, now: datetime
+) -> MaintenanceWindow:
+    if until.tzinfo is None:
+        raise ValueError("until must be timezone-aware")
+    text = (message or "").strip() or None
+    if text is not None and len(text) > MESSAGE_MAX_LENGTH:
+        raise ValueError(f"the message is longer than {MESSAGE_MAX_LENGTH} characters")
+    with db.write() as connection:
+        repository.save_maintenance(connection, until=until, message=text, announced_at=now)
+    return MaintenanceWindow(until=until.astimezone(UTC), message=text, announced_at=now)
+
+
+def end_maintenance(*, db: Database) -> bool:
+    """Switch maintenance off; False when none was on."""
+    with db.write() as connection:
+        return repository.delete_maintenance(connection)
+
+
+def current_maintenance(*, engine: Engine, now: datetime) -> MaintenanceWindow | None:
+    with engine.connect() as connection:
+        row = repository.read_maintenance(connection)
+    if row is None:
+        return None
+    window = MaintenanceWindow(until=row[0], message=row[1], announced_at=row[2])
+    return window if window.is_active(now) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What one look at the database found: whether it answered, and any maintenance."""
+
+    database_ok: bool
+    maintenance: MaintenanceWindow | None
+
+
+class MaintenanceMonitor:
+    """Per-instance view of the maintenance state, re-read from the database at most every ``ttl``.
+
+    The probe doubles as an outage detector: while it fails, requests are answered 503 at once
+    instead of each one waiting for a connection that will not come.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        ttl: float = 1.0,
+        timeout: float = 1.5,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self.timeout = timeout
+        self.clock = clock
+        self._probe: Probe | None = None
+        self._probed_at = 0.0
+        self._lock: anyio.Lock | None = None
+
+    def _fresh(self) -> Probe | None:
+        if self._probe is not None and time.monotonic() - self._probed_at < self.ttl:
+            return self._probe
+        return None
+
+    def forget(self) -> None:
+        """Look again on the next request (after a request met a database error)."""
+        self._probe = None
+
+    def _read(self) -> Probe:
+        try:
+            window = current_maintenance(engine=self.engine, now=self.clock())
+        except SQLAlchemyError:
+            return Probe(database_ok=False, maintenance=None)
+        return Probe(database_ok=True, maintenance=window)
+
+    async def probe(self) -> Probe:
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh
+            result = Probe(database_ok=False, maintenance=None)
+            # A black-holed database would hold the thread; the answer must not wait for it.
+            with anyio.move_on_after(self.timeout):
+                result = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
+            self._probe, self._probed_at = result, time.monotonic()
+            return result

@@ -1,0 +1,87 @@
+"""Refusals answered straight at the ASGI level: JSON for the API, a plain page for people.
+
+The page has no inline script or style (the CSP forbids them) and escapes every value.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.types import Scope, Send
+
+from waterbill.ops.messages import choose_locale, message, title
+
+API_PREFIX = "/api/"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def locale_of(scope: Scope) -> str:
+    cookie_header = _header(scope, b"cookie")
+    cookie: str | None = None
+    if cookie_header:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(cookie_header)
+        except CookieError:  # a malformed Cookie header only loses the language preference
+            jar = SimpleCookie()
+        if "lang" in jar:
+            cookie = jar["lang"].value
+    return choose_locale(
+        query=scope.get("query_string", b"").decode("latin-1"),
+        cookie=cookie,
+        accept_language=_header(scope, b"accept-language"),
+    )
+
+
+def wants_json(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    return path.startswith(API_PREFIX) or "application/json" in (_header(scope, b"accept") or "")
+
+
+def render_page(*, code: str, locale: str, text: str) -> str:
+    heading = escape(title(code, locale))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{locale}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{heading} – Azərsu</title>\n</head>\n<body>\n<main>\n"
+        f"<h1>{heading}</h1>\n<p>{escape(text)}</p>\n</main>\n</body>\n</html>\n"
+    )
+
+
+async def send_refusal(
+    scope: Scope,
+    send: Send,
+    *,
+    status: int,
+    code: str,
+    retry_after: int | None = None,
+    **params: object,
+) -> None:
+    locale = locale_of(scope)
+    text = message(code, locale, **params)
+    if wants_json(scope):
+        body = json.dumps(
+            {"error": {"code": code, "message": text}}, ensure_ascii=False
+        ).encode()
+        content_type = b"application/json"
+    else:
+        body = render_page(code=code, locale=locale, text=text).encode()
+        content_type = b"text/html; charset=utf-8"
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-language", locale.encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
