@@ -47,3 +47,9 @@ class MalformedVerificationCode(ServiceError):
 
 class UnknownDocument(ServiceError):
     code = "unknown_document"
+
+
+class RateLimited(ServiceError):
+    """Too many lookups; ``retry_after`` says in how many seconds to try again."""
+
+    code = "rate_limited"

@@ -68,9 +68,7 @@ async def send_refusal(
     locale = locale_of(scope)
     text = message(code, locale, **params)
     if wants_json(scope):
-        body = json.dumps(
-            {"error": {"code": code, "message": text}}, ensure_ascii=False
-        ).encode()
+        body = json.dumps({"error": {"code": code, "message": text}}, ensure_ascii=False).encode()
         content_type = b"application/json"
     else:
         body = render_page(code=code, locale=locale, text=text).encode()
