@@ -1,0 +1,82 @@
+"""Per request: an id (X-Request-Id in and out), one access-log line, and the traffic metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from waterbill.ops.logs import new_request_id, request_id
+from waterbill.ops.metrics import Metrics
+
+log = logging.getLogger("waterbill.access")
+UNMATCHED = "unmatched"
+
+
+def route_template(app: ASGIApp, scope: Scope) -> str:
+    """The route's path template (``/api/v1/statements/{code}``), never the raw path with a code."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    # Answered before routing (a refusal by middleware): find the route it would have reached.
+    for candidate in getattr(app, "routes", []):
+        match, _ = candidate.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(candidate, "path", UNMATCHED))
+    return UNMATCHED
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, routes: ASGIApp) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+        rid = new_request_id(incoming)
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *[(k, v) for k, v in message["headers"] if k != b"x-request-id"],
+                    (b"x-request-id", rid.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("request failed", extra={"method": scope["method"]})
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            route = route_template(self.routes, scope)
+            self.metrics.observe_request(
+                method=scope["method"], route=route, status=status, seconds=seconds
+            )
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
+            )
+            request_id.reset(token)

@@ -1,0 +1,72 @@
+"""Probes for the platform: alive, ready (database and schema), and the metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from waterbill.db.migrate import current_revision, head_revision
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    database: str  # "ok" | "unreachable"
+    migrations: str  # "head" | "behind" | "unknown"
+    revision: str | None
+    head: str | None
+
+    @property
+    def ready(self) -> bool:
+        return self.database == "ok" and self.migrations == "head"
+
+
+def check_readiness(*, engine: Engine) -> Readiness:
+    head = head_revision()
+    try:
+        revision = current_revision(engine)
+    except SQLAlchemyError:
+        return Readiness(database="unreachable", migrations="unknown", revision=None, head=head)
+    migrations = "head" if revision == head else "behind"
+    return Readiness(database="ok", migrations=migrations, revision=revision, head=head)
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive and answering."""
+    return {"status": "alive"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready for traffic: the database answers and its schema is at the newest migration."""
+    ops = request.app.state.ops
+    result = Readiness(database="unreachable", migrations="unknown", revision=None, head=None)
+    with anyio.move_on_after(ops.settings.request_deadline):
+        result = await anyio.to_thread.run_sync(
+            lambda: check_readiness(engine=ops.database.primary), abandon_on_cancel=True
+        )
+    body = {
+        "status": "ready" if result.ready else "not_ready",
+        "database": result.database,
+        "migrations": result.migrations,
+        "revision": result.revision,
+        "head": result.head,
+    }
+    return JSONResponse(body, status_code=200 if result.ready else 503)
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this instance."""
+    ops = request.app.state.ops
+    await ops.metrics.refresh()
+    return Response(generate_latest(ops.metrics.registry), media_type=CONTENT_TYPE_LATEST)
