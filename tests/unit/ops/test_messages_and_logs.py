@@ -1,0 +1,63 @@
+"""Refusal texts in three languages, the language choice, and JSON log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from waterbill.ops.logs import JsonFormatter, new_request_id, request_id
+from waterbill.ops.messages import MESSAGES, TITLES, choose_locale, message
+
+
+def test_every_refusal_has_a_title_and_message_in_azerbaijani_english_and_russian() -> None:
+    for table in (MESSAGES, TITLES):
+        for code, texts in table.items():
+            assert set(texts) == {"az", "en", "ru"}, code
+            assert all(text.strip() for text in texts.values()), code
+
+
+def test_the_outage_message_names_the_hotline_in_every_language() -> None:
+    for locale in ("az", "en", "ru"):
+        assert "955" in message("database_unavailable", locale)
+    assert "Məlumat bazası" in message("database_unavailable", "az")
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "accept", "expected"),
+    [
+        ("lang=ru", "en", "az", "ru"),
+        ("", "en", "ru", "en"),
+        ("lang=xx", None, "ru-RU,ru;q=0.9", "ru"),
+        ("", None, "de-DE, en;q=0.5", "en"),
+        ("", "<script>", None, "az"),
+    ],
+)
+def test_the_language_comes_from_the_query_then_the_cookie_then_the_browser(
+    query: str, cookie: str | None, accept: str | None, expected: str
+) -> None:
+    assert choose_locale(query=query, cookie=cookie, accept_language=accept) == expected
+
+
+def test_a_plain_incoming_request_id_is_kept_and_a_hostile_one_replaced() -> None:
+    assert new_request_id("portal-7f3a.1") == "portal-7f3a.1"
+    replaced = new_request_id('x"\n{"level":"error"}')
+    assert len(replaced) == 32
+    assert replaced.isalnum()
+
+
+def test_a_log_line_is_one_json_object_with_the_request_id_and_the_extra_fields() -> None:
+    record = logging.LogRecord("waterbill.test", logging.INFO, __file__, 1, "looked up", None, None)
+    record.subscriber_code = "0104410203"
+    token = request_id.set("req-1")
+    try:
+        line = JsonFormatter().format(record)
+    finally:
+        request_id.reset(token)
+    entry = json.loads(line)
+    assert entry["message"] == "looked up"
+    assert entry["request_id"] == "req-1"
+    assert entry["subscriber_code"] == "0104410203"
+    assert entry["level"] == "info"
+    assert "\n" not in line
