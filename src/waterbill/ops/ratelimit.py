@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -112,18 +113,20 @@ class RedisBackend:
         self.prefix = prefix
         self.cooldown = cooldown
         self.fallback = MemoryBackend()
-        self._clients: dict[int, aioredis.Redis] = {}
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+            weakref.WeakKeyDictionary()
+        )
         self._down_until = 0.0
 
     def _client(self) -> aioredis.Redis:
         # An asyncio connection belongs to the loop that opened it: one client per running loop.
-        loop_id = id(asyncio.get_running_loop())
-        client = self._clients.get(loop_id)
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
         if client is None:
             client = aioredis.Redis.from_url(
                 self.url, socket_timeout=0.25, socket_connect_timeout=0.25
             )
-            self._clients[loop_id] = client
+            self._clients[loop] = client
         return client
 
     def _usable(self) -> bool:
@@ -136,7 +139,7 @@ class RedisBackend:
                 extra={"error": type(error).__name__, "retry_in_s": self.cooldown},
             )
         self._down_until = time.monotonic() + self.cooldown
-        self._clients.pop(id(asyncio.get_running_loop()), None)
+        self._clients.pop(asyncio.get_running_loop(), None)
 
     async def count(self, key: str, *, window: int) -> tuple[int, float]:
         if self._usable():
