@@ -8,6 +8,7 @@ hole are then closed, as the server would long have given up on them.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import Literal
@@ -52,10 +53,8 @@ class TcpProxy:
         with self._lock:
             sockets, self._sockets = self._sockets, set()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _track(self, *sockets: socket.socket) -> None:
@@ -98,7 +97,5 @@ class TcpProxy:
         finally:
             for sock in (source, sink):
                 if self.mode != "blackhole":
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
