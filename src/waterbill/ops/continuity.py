@@ -71,6 +71,8 @@ class ContinuityMiddleware:
                 status=503,
                 code="maintenance",
                 retry_after=window.seconds_left(now),
+                note=window.message,
+                details={"until": window.until.isoformat()},
                 until=window.until.astimezone(BAKU).strftime("%d.%m.%Y %H:%M"),
             )
             return

@@ -13,6 +13,7 @@ import sys
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -40,9 +41,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        current = request_id.get()
-        if current is not None:
-            entry["request_id"] = current
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
@@ -50,6 +48,26 @@ class JsonFormatter(logging.Formatter):
             entry["error"] = record.exc_info[0].__name__
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _stamp_request_id() -> None:
+    """Every record remembers the request it was written in, even if formatted later elsewhere."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "stamps_request_id", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        current = request_id.get()
+        if current is not None:
+            record.request_id = current
+        return record
+
+    factory.stamps_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_stamp_request_id()
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -46,13 +46,14 @@ def wants_json(scope: Scope) -> bool:
     return path.startswith(API_PREFIX) or "application/json" in (_header(scope, b"accept") or "")
 
 
-def render_page(*, code: str, locale: str, text: str) -> str:
+def render_page(*, code: str, locale: str, text: str, note: str | None = None) -> str:
     heading = escape(title(code, locale))
+    extra = f"<p>{escape(note)}</p>\n" if note else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{locale}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{heading} – Azərsu</title>\n</head>\n<body>\n<main>\n"
-        f"<h1>{heading}</h1>\n<p>{escape(text)}</p>\n</main>\n</body>\n</html>\n"
+        f"<h1>{heading}</h1>\n<p>{escape(text)}</p>\n{extra}</main>\n</body>\n</html>\n"
     )
 
 

@@ -48,13 +48,21 @@ def test_a_plain_incoming_request_id_is_kept_and_a_hostile_one_replaced() -> Non
 
 
 def test_a_log_line_is_one_json_object_with_the_request_id_and_the_extra_fields() -> None:
-    record = logging.LogRecord("waterbill.test", logging.INFO, __file__, 1, "looked up", None, None)
-    record.subscriber_code = "0104410203"
     token = request_id.set("req-1")
     try:
-        line = JsonFormatter().format(record)
+        record = logging.getLogger("waterbill.test").makeRecord(
+            "waterbill.test",
+            logging.INFO,
+            __file__,
+            1,
+            "looked up",
+            None,
+            None,
+            extra={"subscriber_code": "0104410203"},
+        )
     finally:
         request_id.reset(token)
+    line = JsonFormatter().format(record)
     entry = json.loads(line)
     assert entry["message"] == "looked up"
     assert entry["request_id"] == "req-1"
