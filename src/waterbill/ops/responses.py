@@ -64,15 +64,20 @@ async def send_refusal(
     status: int,
     code: str,
     retry_after: int | None = None,
+    note: str | None = None,
+    details: dict[str, object] | None = None,
     **params: object,
 ) -> None:
+    """Answer a refusal; ``note`` is the operator's own words, shown as they were written."""
     locale = locale_of(scope)
     text = message(code, locale, **params)
     if wants_json(scope):
-        body = json.dumps({"error": {"code": code, "message": text}}, ensure_ascii=False).encode()
+        error: dict[str, object] = {"code": code, "message": f"{text} {note}" if note else text}
+        error.update(details or {})
+        body = json.dumps({"error": error}, ensure_ascii=False).encode()
         content_type = b"application/json"
     else:
-        body = render_page(code=code, locale=locale, text=text).encode()
+        body = render_page(code=code, locale=locale, text=text, note=note).encode()
         content_type = b"text/html; charset=utf-8"
     headers = [
         (b"content-type", content_type),
