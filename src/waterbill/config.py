@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     form_action_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_request_bytes: int = Field(default=65_536, ge=1_024)
     # Seconds a citizen page may take before it answers 503 instead of hanging.
-    request_deadline: float = Field(default=1.8, gt=0)
+    request_deadline: float = Field(default=1.5, gt=0)
     rate_limit_codes_per_citizen: int = Field(default=30, ge=1)
     rate_limit_codes_window: int = Field(default=3_600, ge=1)
     rate_limit_ip_requests: int = Field(default=300, ge=1)

@@ -80,7 +80,8 @@ class ContinuityMiddleware:
         await self._guarded(scope, receive, send, remaining)
 
     async def _outage(self, scope: Scope, send: Send, *, reason: str) -> None:
-        log.warning("database unavailable", extra={"reason": reason, "path": scope["path"]})
+        # The monitor logs the outage once; each refused request is only a debug line.
+        log.debug("answered database unavailable", extra={"reason": reason})
         await send_refusal(
             scope, send, status=503, code="database_unavailable", retry_after=OUTAGE_RETRY_AFTER
         )
@@ -117,14 +118,14 @@ class ContinuityMiddleware:
             if not answered.is_set():
                 # Page code blocked in a thread cannot be interrupted; its late answer is dropped.
                 abandoned = True
-                self.monitor.forget()
+                self.monitor.report_failure()
                 await self._outage(scope, send, reason="deadline")
                 group.cancel_scope.cancel()
                 return
         if failure is None:
             return
         if is_database_error(failure) and not response_started:
-            self.monitor.forget()
+            self.monitor.report_failure()
             await self._outage(scope, send, reason=type(failure).__name__)
             return
         raise failure

@@ -7,6 +7,7 @@ time: the regulation accepts only announced interruptions, so an overrun must be
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill.db.database import Database
 from waterbill.ops import repository
+
+log = logging.getLogger("waterbill.ops.maintenance")
 
 BAKU = ZoneInfo("Asia/Baku")
 MESSAGE_MAX_LENGTH = 500
@@ -99,7 +102,7 @@ class MaintenanceMonitor:
         engine: Engine,
         *,
         ttl: float = 1.0,
-        timeout: float = 1.5,
+        timeout: float = 1.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
@@ -109,15 +112,18 @@ class MaintenanceMonitor:
         self._probe: Probe | None = None
         self._probed_at = 0.0
         self._lock: anyio.Lock | None = None
+        self._database_ok: bool | None = None
 
     def _fresh(self) -> Probe | None:
         if self._probe is not None and time.monotonic() - self._probed_at < self.ttl:
             return self._probe
         return None
 
-    def forget(self) -> None:
-        """Look again on the next request (after a request met a database error)."""
-        self._probe = None
+    def report_failure(self) -> None:
+        """A request met the database gone: answer the next ones 503 at once until the next look."""
+        down = Probe(database_ok=False, maintenance=None)
+        self._note_transition(down)
+        self._probe, self._probed_at = down, time.monotonic()
 
     def _read(self) -> Probe:
         try:
@@ -132,6 +138,9 @@ class MaintenanceMonitor:
             return fresh
         if self._lock is None:
             self._lock = anyio.Lock()
+        if self._lock.locked() and self._probe is not None:
+            # Another request is already looking; a second-old answer beats waiting for it.
+            return self._probe
         async with self._lock:
             fresh = self._fresh()
             if fresh is not None:
@@ -140,5 +149,15 @@ class MaintenanceMonitor:
             # A black-holed database would hold the thread; the answer must not wait for it.
             with anyio.move_on_after(self.timeout):
                 result = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
+            self._note_transition(result)
             self._probe, self._probed_at = result, time.monotonic()
             return result
+
+    def _note_transition(self, result: Probe) -> None:
+        if result.database_ok == self._database_ok:
+            return
+        if not result.database_ok:
+            log.warning("database unreachable")
+        elif self._database_ok is False:
+            log.warning("database reachable again")
+        self._database_ok = result.database_ok
