@@ -58,6 +58,10 @@ def make_app(settings: Settings) -> FastAPI:
 
         return await run_in_threadpool(read)
 
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug, not an outage")
+
     @app.post("/echo")
     async def echo(request: Request) -> dict[str, int]:
         return {"received": len(await request.body())}

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from waterbill.ops.logs import new_request_id, request_id
 from waterbill.ops.metrics import Metrics
+from waterbill.ops.responses import send_refusal
 
 log = logging.getLogger("waterbill.access")
 UNMATCHED = "unmatched"
@@ -47,11 +48,12 @@ class RequestContextMiddleware:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        status_sent = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *[(k, v) for k, v in message["headers"] if k != b"x-request-id"],
@@ -62,8 +64,11 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
+            # The trace goes to the log under the request id; the citizen gets a plain refusal.
             log.exception("request failed", extra={"method": scope["method"]})
-            raise
+            if status_sent:
+                raise
+            await send_refusal(scope, send_with_id, status=500, code="internal_error")
         finally:
             seconds = time.perf_counter() - started
             route = route_template(self.routes, scope)

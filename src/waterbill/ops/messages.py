@@ -28,6 +28,11 @@ TITLES: Mapping[str, Mapping[str, str]] = {
         "en": "Too many requests",
         "ru": "Слишком много запросов",
     },
+    "internal_error": {
+        "az": "Gözlənilməz xəta",
+        "en": "Something went wrong",
+        "ru": "Непредвиденная ошибка",
+    },
     "request_too_large": {
         "az": "Sorğu çox böyükdür",
         "en": "The request is too large",
@@ -58,6 +63,13 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Too many requests in a short time. Please try again in {minutes} minutes.",
         "ru": "Слишком много запросов за короткое время. Повторите попытку через {minutes} мин.",
     },
+    "internal_error": {
+        "az": "Bizim tərəfdə xəta baş verdi. Bir az sonra yenidən cəhd edin. "
+        "Qaynar xətt: {hotline}.",
+        "en": "Something went wrong on our side. Please try again later. Hotline: {hotline}.",
+        "ru": "На нашей стороне произошла ошибка. Повторите попытку позже. "
+        "Горячая линия: {hotline}.",
+    },
     "request_too_large": {
         "az": "Göndərilən məlumat icazə verilən həcmdən böyükdür.",
         "en": "The data sent is larger than allowed.",
@@ -75,7 +87,7 @@ def title(code: str, locale: str) -> str:
 
 
 def choose_locale(*, query: str, cookie: str | None, accept_language: str | None) -> str:
-    """``?lang=``, then the ``lang`` cookie, then the browser's languages, then Azerbaijani."""
+    """``?lang=``, then the language cookie, then the browser's languages, then Azerbaijani."""
     for part in query.split("&"):
         key, _, value = part.partition("=")
         if key == "lang" and value in LOCALES:

@@ -14,6 +14,8 @@ from starlette.types import Scope, Send
 from waterbill.ops.messages import choose_locale, message, title
 
 API_PREFIX = "/api/"
+# The web pages keep the chosen language in this cookie.
+LANGUAGE_COOKIE = "waterbill_lang"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -32,8 +34,8 @@ def locale_of(scope: Scope) -> str:
             jar.load(cookie_header)
         except CookieError:  # a malformed Cookie header only loses the language preference
             jar = SimpleCookie()
-        if "lang" in jar:
-            cookie = jar["lang"].value
+        if LANGUAGE_COOKIE in jar:
+            cookie = jar[LANGUAGE_COOKIE].value
     return choose_locale(
         query=scope.get("query_string", b"").decode("latin-1"),
         cookie=cookie,

@@ -86,11 +86,11 @@ def install_ops(app: FastAPI, *, settings: Settings, database: Database) -> Ops:
     )
     app.add_middleware(IpRateLimitMiddleware, limiter=ops.limiter, exempt_prefixes=EXEMPT_PREFIXES)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=ops.metrics, routes=app)
     app.add_middleware(
         SecurityHeadersMiddleware,
         frame_ancestors=settings.portal_origins,
         form_action=settings.form_action_origins,
         hsts=settings.env == "production",
     )
-    app.add_middleware(RequestContextMiddleware, metrics=ops.metrics, routes=app)
     return ops

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 
@@ -134,3 +135,21 @@ def test_sql_and_markup_metacharacters_in_a_code_are_inert(
     assert "<img" not in page.text
     with engine.connect() as db:
         assert db.execute(select(func.count()).select_from(subscribers)).scalar_one() == 1
+
+
+def test_a_bug_stays_a_plain_500_without_a_stack_trace_and_is_not_taken_for_an_outage(
+    ops_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="waterbill.access"):
+        response = httpx.get(f"{ops_url}/broken", headers={"X-Request-Id": "bug-1"})
+        api = httpx.get(f"{ops_url}/api/v1/statements/0104410203")
+    assert response.status_code == 500
+    assert "Traceback" not in response.text
+    assert "a bug" not in response.text
+    assert "Bizim tərəfdə xəta baş verdi" in response.text
+    assert response.headers["x-request-id"] == "bug-1"
+    assert "object-src 'none'" in response.headers["content-security-policy"]
+    assert api.status_code == 404
+    logged = [r for r in caplog.records if r.getMessage() == "request failed"]
+    assert [getattr(r, "request_id", None) for r in logged] == ["bug-1"]
+    assert logged[0].exc_info is not None
