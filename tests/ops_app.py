@@ -18,6 +18,7 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.ops.ratelimit import enforce_code_lookup
+from waterbill.ops.responses import RefusalOut, document_refusals
 from waterbill.ops.setup import install_ops
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import get_statement
@@ -28,7 +29,7 @@ def make_app(settings: Settings) -> FastAPI:
     app = FastAPI()
     ops = install_ops(app, settings=settings, database=database)
 
-    @app.get("/statement/{code}", response_class=HTMLResponse)
+    @app.get("/statement/{code}", response_class=HTMLResponse, include_in_schema=False)
     def statement_page(code: str) -> HTMLResponse:
         with database.read() as connection:
             try:
@@ -38,7 +39,11 @@ def make_app(settings: Settings) -> FastAPI:
         subscriber = statement.subscriber
         return HTMLResponse(f"<h1>{escape(subscriber.surname)} {escape(subscriber.name)}</h1>")
 
-    @app.get("/api/v1/statements/{code}")
+    @app.get(
+        "/api/v1/statements/{code}",
+        response_model=StatementOut,
+        responses={404: {"model": RefusalOut}},
+    )
     async def statement_api(
         code: str, citizen: Annotated[str, Header(alias="x-test-citizen")] = ""
     ) -> JSONResponse:
@@ -58,12 +63,14 @@ def make_app(settings: Settings) -> FastAPI:
 
         return await run_in_threadpool(read)
 
-    @app.get("/broken")
+    @app.get("/broken", include_in_schema=False)
     def broken() -> None:
         raise RuntimeError("a bug, not an outage")
 
-    @app.post("/echo")
+    @app.post("/api/v1/echo")
     async def echo(request: Request) -> dict[str, int]:
+        """How many bytes arrived (to test the body limit)."""
         return {"received": len(await request.body())}
 
+    document_refusals(app)
     return app

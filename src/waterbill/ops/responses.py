@@ -8,7 +8,11 @@ from __future__ import annotations
 import json
 from html import escape
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.types import Scope, Send
 
 from waterbill.ops.messages import choose_locale, message, title
@@ -91,3 +95,34 @@ async def send_refusal(
         headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class RefusalOut(BaseModel):
+    """``{"error": {"code": …, "message": …}}``, the one shape of every refusal of the API."""
+
+    error: ErrorBody
+
+
+# The refusals this area may answer on any API route, before the route itself runs.
+API_REFUSALS: dict[int | str, dict[str, Any]] = {
+    413: {"model": RefusalOut, "description": "The request body is too large."},
+    429: {"model": RefusalOut, "description": "Too many requests; see Retry-After."},
+    503: {
+        "model": RefusalOut,
+        "description": "Database unavailable or announced maintenance; see Retry-After.",
+    },
+}
+
+
+def document_refusals(app: FastAPI) -> None:
+    """Declare the refusals above on every API route, so the OpenAPI schema tells the truth."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith(API_PREFIX):
+            for status, spec in API_REFUSALS.items():
+                route.responses.setdefault(status, spec)
+    app.openapi_schema = None
