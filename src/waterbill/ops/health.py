@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import anyio
 from fastapi import APIRouter, Request, Response
@@ -26,8 +27,14 @@ class Readiness:
         return self.database == "ok" and self.migrations == "head"
 
 
+@lru_cache(maxsize=1)
+def _head() -> str | None:
+    # The migration scripts ship with the code: the head cannot change while the process runs.
+    return head_revision()
+
+
 def check_readiness(*, engine: Engine) -> Readiness:
-    head = head_revision()
+    head = _head()
     try:
         revision = current_revision(engine)
     except SQLAlchemyError:
@@ -54,12 +61,16 @@ async def readyz(request: Request) -> JSONResponse:
         result = await anyio.to_thread.run_sync(
             lambda: check_readiness(engine=ops.database.primary), abandon_on_cancel=True
         )
+    probe = await ops.monitor.probe() if result.database == "ok" else None
+    window = probe.maintenance if probe is not None else None
     body = {
         "status": "ready" if result.ready else "not_ready",
         "database": result.database,
         "migrations": result.migrations,
         "revision": result.revision,
         "head": result.head,
+        # Ready but closed to citizens: the platform should keep routing here, not restart it.
+        "maintenance_until": window.until.isoformat() if window is not None else None,
     }
     return JSONResponse(body, status_code=200 if result.ready else 503)
 

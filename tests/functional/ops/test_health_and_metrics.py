@@ -27,6 +27,7 @@ def test_healthz_says_alive_and_readyz_sees_the_database_at_the_newest_migration
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
     assert ready.json()["revision"] == head_revision()
+    assert ready.json()["maintenance_until"] is None
 
 
 def test_readyz_refuses_traffic_while_migrations_are_behind(

@@ -63,7 +63,9 @@ def test_maintenance_switched_on_by_the_command_closes_both_instances_and_off_re
             assert api.json()["error"]["until"] == "2099-12-01T02:00:00+00:00"
             assert "технические работы" in api.json()["error"]["message"]
             assert httpx.get(f"{base}/healthz").status_code == 200
-            assert httpx.get(f"{base}/readyz").status_code == 200
+            ready = httpx.get(f"{base}/readyz")
+            assert ready.status_code == 200
+            assert ready.json()["maintenance_until"] == "2099-12-01T02:00:00+00:00"
 
         off = _waterbill(settings, "maintenance", "off")
         assert off.returncode == 0, off.stderr
