@@ -1,7 +1,7 @@
-"""The refusals this area answers itself, in Azerbaijani, English and Russian.
+"""The refusals this area answers itself; their translations live in the gettext catalogs.
 
-They are answered before any page code runs (the database may be gone), so the texts live here
-rather than in a template that would need the application.
+They are answered before any page code runs (the database may be gone), so they need nothing but
+the catalogs. ``make messages`` extracts the texts below with the rest.
 """
 
 from __future__ import annotations
@@ -9,87 +9,55 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from waterbill.i18n import DEFAULT_LOCALE, LOCALES
+from waterbill.i18n.catalogs import gettext_for
 
 HOTLINE = "955"
 
-TITLES: Mapping[str, Mapping[str, str]] = {
-    "database_unavailable": {
-        "az": "Xidmət müvəqqəti olaraq əlçatan deyil",
-        "en": "The service is temporarily unavailable",
-        "ru": "Сервис временно недоступен",
-    },
-    "maintenance": {
-        "az": "Planlı texniki işlər aparılır",
-        "en": "Announced maintenance",
-        "ru": "Плановые технические работы",
-    },
-    "rate_limited": {
-        "az": "Sorğuların sayı həddi aşıb",
-        "en": "Too many requests",
-        "ru": "Слишком много запросов",
-    },
-    "internal_error": {
-        "az": "Gözlənilməz xəta",
-        "en": "Something went wrong",
-        "ru": "Непредвиденная ошибка",
-    },
-    "request_too_large": {
-        "az": "Sorğu çox böyükdür",
-        "en": "The request is too large",
-        "ru": "Слишком большой запрос",
-    },
+
+def _(message: str) -> str:
+    """Marks a message for extraction; translation happens when it is shown."""
+    return message
+
+
+TITLES: Mapping[str, str] = {
+    "database_unavailable": _("The service is temporarily unavailable"),
+    "maintenance": _("Announced maintenance"),
+    "rate_limited": _("Too many requests"),
+    "request_too_large": _("The request is too large"),
+    "internal_error": _("Something went wrong"),
 }
 
-MESSAGES: Mapping[str, Mapping[str, str]] = {
-    "database_unavailable": {
-        "az": "Məlumat bazası ilə əlaqə müvəqqəti olaraq kəsilib. Bir neçə dəqiqədən sonra "
-        "yenidən cəhd edin. Suallarınız üçün qaynar xətt: {hotline}.",
-        "en": "The connection to the database is temporarily lost. Please try again in a few "
-        "minutes. For questions call the hotline {hotline}.",
-        "ru": "Связь с базой данных временно потеряна. Повторите попытку через несколько минут. "
-        "По вопросам звоните на горячую линию {hotline}.",
-    },
-    "maintenance": {
-        "az": "Xidmətdə planlı texniki işlər aparılır. Xidmət {until} (Bakı vaxtı) bərpa "
-        "olunacaq. Qaynar xətt: {hotline}.",
-        "en": "The service is under announced maintenance until {until} (Baku time). "
-        "Hotline: {hotline}.",
-        "ru": "В сервисе проводятся плановые технические работы до {until} (по бакинскому "
-        "времени). Горячая линия: {hotline}.",
-    },
-    "rate_limited": {
-        "az": "Qısa müddətdə çox sayda sorğu göndərilib. Zəhmət olmasa {minutes} dəqiqədən sonra "
-        "yenidən cəhd edin.",
-        "en": "Too many requests in a short time. Please try again in {minutes} minutes.",
-        "ru": "Слишком много запросов за короткое время. Повторите попытку через {minutes} мин.",
-    },
-    "internal_error": {
-        "az": "Bizim tərəfdə xəta baş verdi. Bir az sonra yenidən cəhd edin. "
-        "Qaynar xətt: {hotline}.",
-        "en": "Something went wrong on our side. Please try again later. Hotline: {hotline}.",
-        "ru": "На нашей стороне произошла ошибка. Повторите попытку позже. "
-        "Горячая линия: {hotline}.",
-    },
-    "request_too_large": {
-        "az": "Göndərilən məlumat icazə verilən həcmdən böyükdür.",
-        "en": "The data sent is larger than allowed.",
-        "ru": "Объём отправленных данных превышает допустимый.",
-    },
+MESSAGES: Mapping[str, str] = {
+    "database_unavailable": _(
+        "The connection to the database is temporarily lost. Please try again in a few "
+        "minutes. For questions call the hotline %(hotline)s."
+    ),
+    "maintenance": _(
+        "The service is under announced maintenance until %(until)s (Baku time). "
+        "Hotline: %(hotline)s."
+    ),
+    "rate_limited": _(
+        "Too many requests in a short time. Please try again in %(minutes)s minutes."
+    ),
+    "request_too_large": _("The data sent is larger than allowed."),
+    "internal_error": _(
+        "Something went wrong on our side. Please try again later. Hotline: %(hotline)s."
+    ),
 }
 
 
 def message(code: str, locale: str, **params: object) -> str:
-    return MESSAGES[code][locale].format(hotline=HOTLINE, **params)
+    return gettext_for(locale, MESSAGES[code]) % {"hotline": HOTLINE, **params}
 
 
 def title(code: str, locale: str) -> str:
-    return TITLES[code][locale]
+    return gettext_for(locale, TITLES[code])
 
 
 def choose_locale(*, query: str, cookie: str | None, accept_language: str | None) -> str:
     """``?lang=``, then the language cookie, then the browser's languages, then Azerbaijani."""
     for part in query.split("&"):
-        key, _, value = part.partition("=")
+        key, _sep, value = part.partition("=")
         if key == "lang" and value in LOCALES:
             return value
     if cookie in LOCALES:

@@ -8,14 +8,17 @@ import logging
 import pytest
 
 from waterbill.ops.logs import JsonFormatter, new_request_id, request_id
-from waterbill.ops.messages import MESSAGES, TITLES, choose_locale, message
+from waterbill.ops.messages import MESSAGES, TITLES, choose_locale, message, title
 
 
-def test_every_refusal_has_a_title_and_message_in_azerbaijani_english_and_russian() -> None:
-    for table in (MESSAGES, TITLES):
-        for code, texts in table.items():
-            assert set(texts) == {"az", "en", "ru"}, code
-            assert all(text.strip() for text in texts.values()), code
+def test_every_refusal_has_a_title_and_message_translated_to_azerbaijani_and_russian() -> None:
+    for code in MESSAGES:
+        params = {"until": "01.12.2026 06:00", "minutes": 5}
+        english = message(code, "en", **params)
+        assert title(code, "en") == TITLES[code]
+        for locale in ("az", "ru"):
+            assert message(code, locale, **params) != english, (code, locale)
+            assert title(code, locale) != TITLES[code], (code, locale)
 
 
 def test_the_outage_message_names_the_hotline_in_every_language() -> None:
