@@ -18,7 +18,7 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.ops.ratelimit import enforce_code_lookup
-from waterbill.ops.responses import RefusalOut, document_refusals
+from waterbill.ops.responses import RefusalOut
 from waterbill.ops.setup import install_ops
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import get_statement
@@ -27,7 +27,6 @@ from waterbill.statement.service import get_statement
 def make_app(settings: Settings) -> FastAPI:
     database = Database(settings)
     app = FastAPI()
-    ops = install_ops(app, settings=settings, database=database)
 
     @app.get("/statement/{code}", response_class=HTMLResponse, include_in_schema=False)
     def statement_page(code: str) -> HTMLResponse:
@@ -48,17 +47,16 @@ def make_app(settings: Settings) -> FastAPI:
         code: str, citizen: Annotated[str, Header(alias="x-test-citizen")] = ""
     ) -> JSONResponse:
         if citizen:
-            await enforce_code_lookup(limiter=ops.limiter, citizen_id=citizen, code=code)
+            limiter = app.state.ops.limiter
+            await enforce_code_lookup(limiter=limiter, citizen_id=citizen, code=code)
 
         def read() -> JSONResponse:
             with database.read() as connection:
                 try:
                     statement = get_statement(db=connection, code=code)
                 except ServiceError as error:
-                    ops.metrics.count_statement_view(error.code)
                     body = {"error": {"code": error.code, "message": error.code}}
                     return JSONResponse(body, status_code=404)
-            ops.metrics.count_statement_view("shown")
             return JSONResponse(StatementOut.from_statement(statement).model_dump(mode="json"))
 
         return await run_in_threadpool(read)
@@ -72,5 +70,10 @@ def make_app(settings: Settings) -> FastAPI:
         """How many bytes arrived (to test the body limit)."""
         return {"received": len(await request.body())}
 
-    document_refusals(app)
+    install_ops(
+        app,
+        settings=settings,
+        database=database,
+        statement_routes=["/statement/{code}", "/api/v1/statements/{code}"],
+    )
     return app

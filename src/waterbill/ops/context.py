@@ -14,6 +14,17 @@ from waterbill.ops.responses import send_refusal
 
 log = logging.getLogger("waterbill.access")
 UNMATCHED = "unmatched"
+# A statement lookup's outcome, read from its answer: the same for pages and the API.
+STATEMENT_RESULT_BY_STATUS = {
+    200: "shown",
+    303: "unauthenticated",
+    401: "unauthenticated",
+    403: "not_household",
+    404: "unknown_code",
+    422: "malformed_code",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 def route_template(app: ASGIApp, scope: Scope) -> str:
@@ -31,10 +42,18 @@ def route_template(app: ASGIApp, scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, routes: ASGIApp) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        routes: ASGIApp,
+        statement_routes: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.routes = routes
+        self.statement_routes = statement_routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,6 +94,8 @@ class RequestContextMiddleware:
             self.metrics.observe_request(
                 method=scope["method"], route=route, status=status, seconds=seconds
             )
+            if route in self.statement_routes and scope["method"] == "GET":
+                self.metrics.count_statement_view(STATEMENT_RESULT_BY_STATUS.get(status, "error"))
             log.info(
                 "request",
                 extra={

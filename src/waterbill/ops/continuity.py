@@ -13,11 +13,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import anyio
-import psycopg
-from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from waterbill.ops.dberrors import is_database_error
 from waterbill.ops.maintenance import BAKU, MaintenanceMonitor
 from waterbill.ops.responses import send_refusal
 
@@ -25,18 +23,6 @@ log = logging.getLogger("waterbill.ops.continuity")
 
 OUTAGE_RETRY_AFTER = 30
 EXEMPT_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/")
-
-
-def is_database_error(error: BaseException) -> bool:
-    """A lost or unusable database, however deep the driver or a task group wrapped it."""
-    if isinstance(error, BaseExceptionGroup):
-        return any(is_database_error(inner) for inner in error.exceptions)
-    if isinstance(error, PoolTimeoutError | DisconnectionError | psycopg.OperationalError):
-        return True
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
-    cause = error.__cause__ or error.__context__
-    return cause is not None and cause is not error and is_database_error(cause)
 
 
 class ContinuityMiddleware:

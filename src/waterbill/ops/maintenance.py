@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill.db.database import Database
 from waterbill.ops import repository
+from waterbill.ops.dberrors import is_database_error
 
 log = logging.getLogger("waterbill.ops.maintenance")
 
@@ -128,8 +129,13 @@ class MaintenanceMonitor:
     def _read(self) -> Probe:
         try:
             window = current_maintenance(engine=self.engine, now=self.clock())
-        except SQLAlchemyError:
-            return Probe(database_ok=False, maintenance=None)
+        except SQLAlchemyError as error:
+            if is_database_error(error):
+                return Probe(database_ok=False, maintenance=None)
+            # Reachable but not as expected (say, not migrated): /readyz reports it; pages that
+            # need no database keep working, and the others fail on their own terms.
+            log.error("maintenance state unreadable", extra={"error": type(error).__name__})
+            return Probe(database_ok=True, maintenance=None)
         return Probe(database_ok=True, maintenance=window)
 
     async def probe(self) -> Probe:

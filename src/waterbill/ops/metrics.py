@@ -21,13 +21,13 @@ BAKU = ZoneInfo("Asia/Baku")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 STATEMENT_RESULTS = (
     "shown",
-    "masked",
-    "malformed_code",
-    "unknown_code",
+    "unauthenticated",
     "not_household",
-    "forbidden",
+    "unknown_code",
+    "malformed_code",
     "rate_limited",
-    "database_unavailable",
+    "unavailable",
+    "error",
 )
 
 
@@ -96,7 +96,7 @@ class Metrics:
         )
         self.statement_views = Counter(
             "waterbill_statement_views",
-            "Statement lookups, by result",
+            "Statement lookups by pages and API, by result",
             ["result"],
             registry=self.registry,
         )

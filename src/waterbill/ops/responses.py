@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from html import escape
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -18,6 +18,12 @@ from starlette.types import Scope, Send
 from waterbill.ops.messages import choose_locale, message, title
 
 API_PREFIX = "/api/"
+
+
+class PageRenderer(Protocol):
+    def __call__(self, *, code: str, locale: str, text: str, note: str | None) -> str: ...
+
+
 # The web pages keep the chosen language in this cookie.
 LANGUAGE_COOKIE = "waterbill_lang"
 
@@ -83,7 +89,11 @@ async def send_refusal(
         body = json.dumps({"error": error}, ensure_ascii=False).encode()
         content_type = b"application/json"
     else:
-        body = render_page(code=code, locale=locale, text=text, note=note).encode()
+        # The app's own error page when it has one (same look, no database needed), else ours.
+        state = getattr(scope.get("app"), "state", None)
+        ops = getattr(state, "ops", None)
+        renderer = getattr(ops, "page_renderer", None) or render_page
+        body = renderer(code=code, locale=locale, text=text, note=note).encode()
         content_type = b"text/html; charset=utf-8"
     headers = [
         (b"content-type", content_type),

@@ -54,6 +54,9 @@ class SecurityHeadersMiddleware:
         }
         if hsts:
             headers["strict-transport-security"] = HSTS
+        if "frame-ancestors 'none'" in headers["content-security-policy"]:
+            # For browsers without CSP level 2; with a portal allowed, frame-ancestors alone rules.
+            headers["x-frame-options"] = "DENY"
         self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

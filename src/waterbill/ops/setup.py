@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -23,7 +25,13 @@ from waterbill.ops.ratelimit import (
     RedisBackend,
     retry_minutes,
 )
-from waterbill.ops.responses import locale_of, render_page, wants_json
+from waterbill.ops.responses import (
+    PageRenderer,
+    document_refusals,
+    locale_of,
+    render_page,
+    wants_json,
+)
 from waterbill.ops.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -36,6 +44,7 @@ class Ops:
     metrics: Metrics
     monitor: MaintenanceMonitor
     limiter: RateLimiter
+    page_renderer: PageRenderer | None = None
 
 
 def make_limiter(settings: Settings) -> RateLimiter:
@@ -58,25 +67,51 @@ def rate_limited_response(request: Request, error: RateLimited) -> Response:
     if wants_json(request.scope):
         body = {"error": {"code": "rate_limited", "message": text}}
         return JSONResponse(body, status_code=429, headers=headers)
-    page = render_page(code="rate_limited", locale=locale, text=text)
+    ops = getattr(request.app.state, "ops", None)
+    renderer = getattr(ops, "page_renderer", None) or render_page
+    page = renderer(code="rate_limited", locale=locale, text=text, note=None)
     return HTMLResponse(page, status_code=429, headers=headers)
 
 
-def install_ops(app: FastAPI, *, settings: Settings, database: Database) -> Ops:
-    """Health routes, limits, headers, continuity, request ids and metrics for ``app``."""
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def form_action_origins(settings: Settings) -> list[str]:
+    """Configured origins plus the identity provider's, where sign-in forms may lead."""
+    origins = list(settings.form_action_origins)
+    issuer = _origin(settings.issuer) if settings.issuer else None
+    if issuer and issuer != _origin(settings.base_url) and issuer not in origins:
+        origins.append(issuer)
+    return origins
+
+
+def install_ops(
+    app: FastAPI,
+    *,
+    settings: Settings,
+    database: Database,
+    page_renderer: PageRenderer | None = None,
+    statement_routes: Iterable[str] = (),
+) -> Ops:
+    """Health routes, limits, headers, continuity, request ids and metrics for ``app``.
+
+    Call it once the app's routes are in place: the API routes get their refusals documented.
+    """
     ops = Ops(
         settings=settings,
         database=database,
         metrics=Metrics(database.primary),
         monitor=MaintenanceMonitor(database.primary),
         limiter=make_limiter(settings),
+        page_renderer=page_renderer,
     )
     app.state.ops = ops
     app.include_router(health.router)
 
     async def on_rate_limited(request: Request, error: Exception) -> Response:
         assert isinstance(error, RateLimited)
-        ops.metrics.count_statement_view("rate_limited")
         return rate_limited_response(request, error)
 
     app.add_exception_handler(RateLimited, on_rate_limited)
@@ -86,11 +121,17 @@ def install_ops(app: FastAPI, *, settings: Settings, database: Database) -> Ops:
     )
     app.add_middleware(IpRateLimitMiddleware, limiter=ops.limiter, exempt_prefixes=EXEMPT_PREFIXES)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=ops.metrics, routes=app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=ops.metrics,
+        routes=app,
+        statement_routes=frozenset(statement_routes),
+    )
     app.add_middleware(
         SecurityHeadersMiddleware,
         frame_ancestors=settings.portal_origins,
-        form_action=settings.form_action_origins,
+        form_action=form_action_origins(settings),
         hsts=settings.env == "production",
     )
+    document_refusals(app)
     return ops

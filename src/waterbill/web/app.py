@@ -18,6 +18,7 @@ from waterbill.errors import ServiceError
 from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
+from waterbill.ops.setup import install_ops
 from waterbill.web import access_api, access_pages, api, documents, pages
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.templating import Templates
@@ -39,6 +40,8 @@ STATUS_BY_CODE = {
     "malformed_fin": 422,
     "audit_unavailable": 503,
 }
+# Counted as statement views in the metrics (waterbill.ops).
+STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
 _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
@@ -81,9 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.set_cookie(
                 LANGUAGE_COOKIE, chosen.lower(), max_age=365 * 86400, samesite="lax", httponly=True
             )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
         if request.url.path.startswith(("/statements", "/api/", "/auth/", "/dev-idp/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -100,6 +101,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def http_error(request: Request, error: StarletteHTTPException) -> Response:
         return _refusal(request, _HTTP_CODES.get(error.status_code, "internal_error"), {})
 
+    templates: Templates = app.state.templates
+
+    def refusal_page(*, code: str, locale: str, text: str, note: str | None) -> str:
+        return templates.render(
+            "error.html", locale=locale, code=code, message=text, note=note, session=None, path=""
+        )
+
+    install_ops(
+        app,
+        settings=settings,
+        database=app.state.database,
+        page_renderer=refusal_page,
+        statement_routes=STATEMENT_ROUTES,
+    )
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from waterbill.config import get_settings
+from waterbill.ops.logs import configure_logging
 
 
 @click.command()
@@ -33,4 +34,13 @@ def serve(host: str, port: int) -> None:
             click.echo(
                 f"sign in as the demo citizen {full_name}, FIN {fin}; subscriber code {code}"
             )
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        server_header=False,
+        log_config=None,
+        access_log=False,
+    )
