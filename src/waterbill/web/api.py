@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from waterbill.access.service import view_statement
 from waterbill.statement.schemas import StatementOut
 from waterbill.web import services
-from waterbill.web.deps import CurrentCitizen, DatabaseDep, DbRead, Locale
+from waterbill.web.deps import CodeLookupLimited, CurrentCitizen, DatabaseDep, DbRead, Locale
 
 
 class ErrorBody(BaseModel):
@@ -57,7 +57,12 @@ def my_accounts(citizen: CurrentCitizen, db: DbRead, locale: Locale) -> Accounts
     return AccountsOut(accounts=[AccountOut(code=code) for code in codes])
 
 
-@router.get("/statements/{code}", response_model=StatementOut, responses=_STATEMENT_ERRORS)
+@router.get(
+    "/statements/{code}",
+    response_model=StatementOut,
+    responses=_STATEMENT_ERRORS,
+    dependencies=[CodeLookupLimited],
+)
 def statement(
     code: str, citizen: CurrentCitizen, database: DatabaseDep, locale: Locale
 ) -> StatementOut:

@@ -16,6 +16,8 @@ from waterbill.auth.sessions import WebSession, csrf_matches, load_session
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import negotiate
+from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.ops.ratelimit import enforce_code_lookup
 
 LANGUAGE_COOKIE = "waterbill_lang"
 
@@ -97,6 +99,24 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
         raise Forbidden(reason="csrf")
 
 
+async def limit_code_lookups(
+    request: Request, citizen: Annotated[Citizen, Depends(get_citizen)], code: str | None = None
+) -> None:
+    """Refuses (429) a citizen who looks up too many distinct subscriber codes (enumeration)."""
+    if code is None:
+        return
+    settings = get_settings(request)
+    try:
+        normalised = parse_subscriber_code(
+            code, min_length=settings.code_min_length, max_length=settings.code_max_length
+        )
+    except MalformedCodeError:
+        return  # refused as malformed by the route; it reveals nothing
+    await enforce_code_lookup(
+        limiter=request.app.state.ops.limiter, citizen_id=citizen.pseudonym, code=normalised
+    )
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ProviderDep = Annotated[Provider, Depends(get_provider)]
@@ -105,3 +125,4 @@ Locale = Annotated[str, Depends(get_locale)]
 SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 CurrentCitizen = Annotated[Citizen, Depends(get_citizen)]
 CsrfChecked = Depends(check_csrf)
+CodeLookupLimited = Depends(limit_code_lookups)

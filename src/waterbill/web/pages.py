@@ -21,6 +21,7 @@ from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
 from waterbill.web import services
 from waterbill.web.deps import (
+    CodeLookupLimited,
     CsrfChecked,
     CurrentCitizen,
     DatabaseDep,
@@ -148,7 +149,7 @@ def logout(
     return response
 
 
-@router.get("/statements", response_class=HTMLResponse)
+@router.get("/statements", response_class=HTMLResponse, dependencies=[CodeLookupLimited])
 def lookup(
     request: Request,
     locale: Locale,
@@ -164,7 +165,7 @@ def lookup(
     return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
 
 
-@router.get("/statements/{code}", response_class=HTMLResponse)
+@router.get("/statements/{code}", response_class=HTMLResponse, dependencies=[CodeLookupLimited])
 def statement_page(
     request: Request,
     code: str,
