@@ -231,7 +231,7 @@ def test_fuzzing_the_whole_openapi_schema_of_the_real_app_finds_no_5xx_and_no_sc
     assert "GET /api/v1/me/accounts" in exercised
 
 
-def _wait(check: Callable[[], bool], within: float = 3.0) -> None:
+def _wait(check: Callable[[], bool], within: float = 5.0) -> None:
     import time
 
     deadline = time.monotonic() + within
