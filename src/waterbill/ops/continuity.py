@@ -75,17 +75,20 @@ class ContinuityMiddleware:
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, remaining: float) -> None:
         """Run the app; answer 503 if it fails on the database or has not answered in time."""
         response_started = False
+        response_complete = False
         abandoned = False
         failure: BaseException | None = None
         answered = anyio.Event()
 
         async def guarded_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal response_started, response_complete
             if abandoned:
                 return
             if message["type"] == "http.response.start":
                 response_started = True
                 answered.set()
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                response_complete = True
             await send(message)
 
         async def run() -> None:
@@ -113,5 +116,11 @@ class ContinuityMiddleware:
         if is_database_error(failure) and not response_started:
             self.monitor.report_failure()
             await self._outage(scope, send, reason=type(failure).__name__)
+            return
+        if is_database_error(failure) and response_complete:
+            # The citizen has the whole answer; only the clean-up after it met the outage
+            # (a rollback on a connection that just broke). Nothing is lost, nothing to raise.
+            self.monitor.report_failure()
+            log.debug("database lost after the answer", extra={"error": type(failure).__name__})
             return
         raise failure
