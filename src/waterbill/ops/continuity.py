@@ -107,7 +107,7 @@ class ContinuityMiddleware:
             if not answered.is_set():
                 # Page code blocked in a thread cannot be interrupted; its late answer is dropped.
                 abandoned = True
-                self.monitor.report_failure()
+                self.monitor.expire()
                 await self._outage(scope, send, reason="deadline")
                 group.cancel_scope.cancel()
                 return

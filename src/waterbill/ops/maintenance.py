@@ -103,7 +103,7 @@ class MaintenanceMonitor:
         engine: Engine,
         *,
         ttl: float = 1.0,
-        timeout: float = 1.0,
+        timeout: float = 1.2,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
@@ -119,6 +119,11 @@ class MaintenanceMonitor:
         if self._probe is not None and time.monotonic() - self._probed_at < self.ttl:
             return self._probe
         return None
+
+    def expire(self) -> None:
+        """Look again on the next request, serving the last answer meanwhile (a slow request
+        is a hint, not proof, that the database is gone)."""
+        self._probed_at = float("-inf")
 
     def report_failure(self) -> None:
         """A request met the database gone: answer the next ones 503 at once until the next look."""

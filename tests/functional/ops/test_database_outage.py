@@ -160,7 +160,7 @@ def _outage(
     time.sleep(1.0)
     cut_at = time.monotonic()
     proxy.cut(mode)
-    time.sleep(4.0)
+    time.sleep(5.0)
     restored_at = time.monotonic()
     proxy.restore()
     _wait_for_recovery(answers, since=restored_at, within=6.0)
