@@ -6,6 +6,7 @@ The page has no inline script or style (the CSP forbids them) and escapes every 
 from __future__ import annotations
 
 import json
+import logging
 from html import escape
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Protocol
@@ -17,11 +18,15 @@ from starlette.types import Scope, Send
 
 from waterbill.ops.messages import choose_locale, message, title
 
+log = logging.getLogger("waterbill.ops.responses")
+
 API_PREFIX = "/api/"
 
 
 class PageRenderer(Protocol):
-    def __call__(self, *, code: str, locale: str, text: str, note: str | None) -> str: ...
+    def __call__(
+        self, *, scope: Scope, code: str, locale: str, text: str, note: str | None
+    ) -> str: ...
 
 
 # The web pages keep the chosen language in this cookie.
@@ -69,6 +74,19 @@ def render_page(*, code: str, locale: str, text: str, note: str | None = None) -
     )
 
 
+def page(scope: Scope, *, code: str, locale: str, text: str, note: str | None) -> str:
+    """The app's own error page when it has one (same look, no database needed), else ours."""
+    state = getattr(scope.get("app"), "state", None)
+    renderer: PageRenderer | None = getattr(getattr(state, "ops", None), "page_renderer", None)
+    if renderer is not None:
+        try:
+            return renderer(scope=scope, code=code, locale=locale, text=text, note=note)
+        except Exception:
+            # A refusal must never become a 500: the plain page says the same.
+            log.exception("error page could not be rendered", extra={"code": code})
+    return render_page(code=code, locale=locale, text=text, note=note)
+
+
 async def send_refusal(
     scope: Scope,
     send: Send,
@@ -90,10 +108,7 @@ async def send_refusal(
         content_type = b"application/json"
     else:
         # The app's own error page when it has one (same look, no database needed), else ours.
-        state = getattr(scope.get("app"), "state", None)
-        ops = getattr(state, "ops", None)
-        renderer = getattr(ops, "page_renderer", None) or render_page
-        body = renderer(code=code, locale=locale, text=text, note=note).encode()
+        body = page(scope, code=code, locale=locale, text=text, note=note).encode()
         content_type = b"text/html; charset=utf-8"
     headers = [
         (b"content-type", content_type),

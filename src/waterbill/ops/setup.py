@@ -29,7 +29,7 @@ from waterbill.ops.responses import (
     PageRenderer,
     document_refusals,
     locale_of,
-    render_page,
+    page,
     wants_json,
 )
 from waterbill.ops.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -67,10 +67,8 @@ def rate_limited_response(request: Request, error: RateLimited) -> Response:
     if wants_json(request.scope):
         body = {"error": {"code": "rate_limited", "message": text}}
         return JSONResponse(body, status_code=429, headers=headers)
-    ops = getattr(request.app.state, "ops", None)
-    renderer = getattr(ops, "page_renderer", None) or render_page
-    page = renderer(code="rate_limited", locale=locale, text=text, note=None)
-    return HTMLResponse(page, status_code=429, headers=headers)
+    html = page(request.scope, code="rate_limited", locale=locale, text=text, note=None)
+    return HTMLResponse(html, status_code=429, headers=headers)
 
 
 def _origin(url: str) -> str | None:

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from waterbill.auth.oidc import Provider
 from waterbill.config import Settings, get_settings
@@ -103,9 +104,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     templates: Templates = app.state.templates
 
-    def refusal_page(*, code: str, locale: str, text: str, note: str | None) -> str:
+    def refusal_page(*, scope: Scope, code: str, locale: str, text: str, note: str | None) -> str:
+        request = Request(scope)
         return templates.render(
-            "error.html", locale=locale, code=code, message=text, note=note, session=None, path=""
+            "error.html",
+            locale=locale,
+            request=request,
+            code=code,
+            message=text,
+            note=note,
+            session=None,
+            path=request.url.path,
         )
 
     install_ops(
