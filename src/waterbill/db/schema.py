@@ -8,6 +8,7 @@ from waterbill.audit import tables as audit_tables
 from waterbill.auth import tables as auth_tables
 from waterbill.billing import tables as billing_tables
 from waterbill.db.metadata import metadata
+from waterbill.disputes import tables as dispute_tables
 from waterbill.documents import tables as documents_tables
 from waterbill.ingest import tables as ingest_tables
 from waterbill.ops import tables as ops_tables
@@ -17,6 +18,7 @@ __all__ = [
     "audit_tables",
     "auth_tables",
     "billing_tables",
+    "dispute_tables",
     "documents_tables",
     "ingest_tables",
     "metadata",

@@ -1,0 +1,124 @@
+"""Meter photos: checked from their content, cleaned of metadata, kept outside the web root.
+
+The file name and the declared content type come from the client and prove nothing, so the type is
+read from the bytes by Pillow, the whole image is decoded (a truncated or forged file is refused),
+and what is stored is a fresh encoding of the pixels alone: EXIF (GPS position, phone serial),
+PNG text chunks and ICC profiles do not survive it. Stored names are random.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from waterbill.disputes.errors import PhotoTooLarge, PhotoUndecodable, PhotoWrongType
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# A meter's dial is readable at far less; bigger pictures are scaled down on re-encoding.
+MAX_SIDE = 3000
+# Refuse decompression bombs: a small file that would decode to a huge bitmap.
+MAX_PIXELS = 50_000_000
+_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
+_NAME_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class CleanPhoto:
+    data: bytes
+    extension: str
+    media_type: str
+
+
+def clean_photo(data: bytes) -> CleanPhoto:
+    """A JPEG or PNG up to 5 MB, fully decoded and re-encoded without any metadata."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoTooLarge(max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
+    if not data:
+        raise PhotoUndecodable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Only the JPEG and PNG decoders ever see the bytes; anything else is unidentified.
+            image = Image.open(io.BytesIO(data), formats=tuple(_FORMATS))
+            kind = image.format or ""
+            if image.width * image.height > MAX_PIXELS:
+                raise _too_many_pixels()
+            if kind == "JPEG":
+                # Decode at a reduced scale straight away when the photo is much bigger than needed.
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            image.load()
+            # The orientation lives in EXIF, which is about to go: apply it to the pixels first.
+            image = ImageOps.exif_transpose(image)
+    except PhotoTooLarge:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except UnidentifiedImageError:
+        raise PhotoWrongType() from None
+    except (OSError, SyntaxError, ValueError):
+        raise PhotoUndecodable() from None
+    extension, media_type = _FORMATS[kind]
+    return CleanPhoto(data=_encode(image, kind), extension=extension, media_type=media_type)
+
+
+def _too_many_pixels() -> PhotoTooLarge:
+    return PhotoTooLarge(reason="pixels", max_megapixels=MAX_PIXELS // 1_000_000)
+
+
+def _encode(image: Image.Image, kind: str) -> bytes:
+    if kind == "JPEG":
+        pixels = image.convert("RGB")
+    else:
+        has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+        pixels = image.convert("RGBA" if has_alpha else "RGB")
+    pixels.thumbnail((MAX_SIDE, MAX_SIDE))
+    # A new image from the raw pixels carries no info dictionary: nothing of the original's
+    # metadata can be written back by the encoder.
+    bare = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    if kind == "JPEG":
+        bare.save(out, format="JPEG", quality=88, optimize=True)
+    else:
+        bare.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def store_photo(photo: CleanPhoto, *, upload_dir: Path) -> str:
+    """Writes the cleaned photo under a random name and returns that name."""
+    upload_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(_NAME_LENGTH // 2)}.{photo.extension}"
+    final = upload_dir / name
+    partial = upload_dir / f".{name}.part"
+    # Written whole then renamed, so a reader never sees half a file.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(photo.data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, final)
+    return name
+
+
+def photo_path(name: str, *, upload_dir: Path) -> Path | None:
+    """The stored file for a name the store handed out; anything else (a path) finds nothing."""
+    stem, _, extension = name.partition(".")
+    if (
+        len(stem) != _NAME_LENGTH
+        or not all(char in "0123456789abcdef" for char in stem)
+        or extension not in {"jpg", "png"}
+    ):
+        return None
+    path = upload_dir / name
+    return path if path.is_file() else None
+
+
+def remove_photo(name: str, *, upload_dir: Path) -> None:
+    path = photo_path(name, upload_dir=upload_dir)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,328 @@
+"""Filing, following and answering dispute requests: what pages, the API and the CLI call.
+
+Writing functions own their transaction (``database.write()``), so that a stored photo and the
+row naming it succeed or fail together; reading functions take an open connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from waterbill.auth.identity import Citizen
+from waterbill.db.database import Database
+from waterbill.disputes import photos, repository
+from waterbill.disputes.access import may_dispute
+from waterbill.disputes.domain import (
+    ANSWER_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    Dispute,
+    DisputeWithHistory,
+    StaffFilter,
+    Status,
+    check_transition,
+    clean_text,
+    format_reference,
+    parse_period,
+    parse_reason,
+    parse_service,
+)
+from waterbill.disputes.errors import (
+    DisputeAlreadyOpen,
+    DisputeNotFound,
+    DisputeRateLimited,
+    DisputeStatusConflict,
+    NotAllowedToDispute,
+)
+from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
+from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.statement import repository as statement_repository
+from waterbill.statement.domain import BAKU, Subscriber, Window, YearMonth, baku_date
+
+
+@dataclass(frozen=True, slots=True)
+class FilingRules:
+    """What the configuration decides about filing."""
+
+    upload_dir: Path
+    daily_limit: int
+    code_length: tuple[int, int] = (6, 13)
+
+
+def _now(now: datetime | None) -> datetime:
+    instant = now or datetime.now(UTC)
+    if instant.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return instant
+
+
+def _subscriber(
+    db: Connection, *, code: str, code_length: tuple[int, int]
+) -> tuple[int, Subscriber]:
+    try:
+        code = parse_subscriber_code(code, min_length=code_length[0], max_length=code_length[1])
+    except MalformedCodeError as error:
+        raise MalformedCode(
+            reason=error.reason, min_length=error.min_length, max_length=error.max_length
+        ) from None
+    found = statement_repository.find_subscriber(db, code)
+    if found is None:
+        raise UnknownCode(code=code)
+    if not found[1].is_household:
+        raise NotHousehold(code=code)
+    return found
+
+
+def _start_of_baku_day(day: date) -> datetime:
+    return datetime.combine(day, time(), BAKU).astimezone(UTC)
+
+
+def file_dispute(
+    *,
+    database: Database,
+    citizen: Citizen,
+    code: str,
+    period: str,
+    service: str,
+    reason: str,
+    text: str | None,
+    photo: bytes | None,
+    rules: FilingRules,
+    now: datetime | None = None,
+) -> Dispute:
+    """Opens a request on one month and service of an account and returns it, numbered.
+
+    Refusals, in the order a citizen meets them: the code (malformed, unknown, not a household),
+    the right to dispute it, the daily limit, the month, service, reason and text, the photo, and
+    an open request on the same month and service.
+    """
+    filed_at = _now(now)
+    today = baku_date(filed_at)
+    with database.read() as db:
+        subscriber_id, subscriber = _subscriber(db, code=code, code_length=rules.code_length)
+        if not may_dispute(db, citizen=citizen, subscriber=subscriber):
+            raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+    month = parse_period(period, window=Window.ending(today))
+    chosen_service = parse_service(service, provided=subscriber.services)
+    chosen_reason = parse_reason(reason)
+    body = clean_text(text, required=chosen_reason == "other", max_length=TEXT_MAX_LENGTH)
+    cleaned = photos.clean_photo(photo) if photo else None
+
+    stored: str | None = None
+    try:
+        with database.write() as db:
+            # First statement of the transaction: from here on filings are one at a time, which
+            # also makes the daily count below exact under concurrent submissions.
+            number = repository.next_reference_number(db, year=today.year)
+            filed_today = repository.count_filed_since(
+                db, filed_by=citizen.pseudonym, since=_start_of_baku_day(today)
+            )
+            if filed_today >= rules.daily_limit:
+                raise DisputeRateLimited(reason="dispute_daily", limit=rules.daily_limit)
+            already = repository.open_reference(
+                db, subscriber_id=subscriber_id, period=str(month), service=chosen_service
+            )
+            if already is not None:
+                raise DisputeAlreadyOpen(reference=already)
+            if cleaned is not None:
+                stored = photos.store_photo(cleaned, upload_dir=rules.upload_dir)
+            reference = format_reference(today.year, number)
+            request_id = repository.insert_request(
+                db,
+                reference=reference,
+                subscriber_id=subscriber_id,
+                period=str(month),
+                service=chosen_service,
+                reason=chosen_reason,
+                text=body,
+                photo=stored,
+                status="received",
+                filed_by=citizen.pseudonym,
+                filed_at=filed_at,
+                updated_at=filed_at,
+            )
+            repository.insert_event(
+                db,
+                request_id=request_id,
+                from_status=None,
+                to_status="received",
+                actor_kind="citizen",
+                actor=citizen.pseudonym,
+                note=None,
+                at=filed_at,
+            )
+            found = repository.find(db, reference=reference)
+    except IntegrityError:
+        # Only the partial unique index can fail here: another filing won the race.
+        if stored is not None:
+            photos.remove_photo(stored, upload_dir=rules.upload_dir)
+        with database.read() as db:
+            winner = repository.open_reference(
+                db, subscriber_id=subscriber_id, period=str(month), service=chosen_service
+            )
+        raise DisputeAlreadyOpen(reference=winner or "") from None
+    except BaseException:
+        if stored is not None:
+            photos.remove_photo(stored, upload_dir=rules.upload_dir)
+        raise
+    assert found is not None
+    return found[1]
+
+
+def list_my_disputes(*, db: Connection, citizen: Citizen) -> list[Dispute]:
+    """The requests this citizen filed, newest first."""
+    return repository.filed_by(db, filed_by=citizen.pseudonym)
+
+
+def get_my_dispute(
+    *, db: Connection, citizen: Citizen, reference: str
+) -> DisputeWithHistory:
+    """One request with its history, for the citizen who filed it or who may dispute the account.
+
+    Anyone else gets "not found", so that reference numbers cannot be probed.
+    """
+    found = repository.find(db, reference=reference.strip().upper())
+    if found is None:
+        raise DisputeNotFound()
+    request_id, dispute = found
+    if dispute.filed_by != citizen.pseudonym:
+        account = statement_repository.find_subscriber(db, dispute.code)
+        if account is None or not may_dispute(db, citizen=citizen, subscriber=account[1]):
+            raise DisputeNotFound()
+    return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
+
+
+def disputes_on_statement(
+    *, db: Connection, citizen: Citizen, code: str, months: tuple[YearMonth, ...]
+) -> dict[tuple[str, str], Dispute]:
+    """The newest request per (month, service) of an account, to show beside the statement.
+
+    Empty for a citizen who may not dispute the account: its requests are not theirs to read.
+    """
+    found = statement_repository.find_subscriber(db, code)
+    if found is None or not may_dispute(db, citizen=citizen, subscriber=found[1]):
+        return {}
+    newest: dict[tuple[str, str], Dispute] = {}
+    for dispute in repository.latest_per_month(
+        db, subscriber_id=found[0], periods=[str(month) for month in months]
+    ):
+        newest.setdefault((str(dispute.period), dispute.service), dispute)
+    return newest
+
+
+# Staff. The caller has established the admin role; the functions record who acted.
+
+
+def list_for_staff(*, db: Connection, where: StaffFilter) -> tuple[list[Dispute], int]:
+    """A page of requests matching the filter, oldest first, and the number matching in all."""
+    return repository.for_staff(db, where=where)
+
+
+def get_for_staff(*, db: Connection, reference: str) -> DisputeWithHistory:
+    found = repository.find(db, reference=reference.strip().upper())
+    if found is None:
+        raise DisputeNotFound()
+    request_id, dispute = found
+    return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
+
+
+def _move(
+    *,
+    database: Database,
+    staff: Citizen,
+    reference: str,
+    wanted: Status,
+    note: str | None,
+    now: datetime | None,
+    extra: dict[str, object],
+) -> Dispute:
+    at = _now(now)
+    with database.write() as db:
+        found = repository.find(db, reference=reference.strip().upper())
+        if found is None:
+            raise DisputeNotFound()
+        request_id, dispute = found
+        check_transition(dispute.status, wanted)
+        values: dict[str, object] = {"status": wanted, "updated_at": at, **extra}
+        if wanted == "answered":
+            values |= {"answered_at": at, "answered_by": staff.pseudonym}
+        if wanted == "closed":
+            values["closed_at"] = at
+        if not repository.change_status(
+            db, request_id=request_id, expected=dispute.status, values=values
+        ):
+            raise DisputeStatusConflict(current=dispute.status, wanted=wanted)
+        repository.insert_event(
+            db,
+            request_id=request_id,
+            from_status=dispute.status,
+            to_status=wanted,
+            actor_kind="staff",
+            actor=staff.pseudonym,
+            note=note,
+            at=at,
+        )
+        moved = repository.find(db, reference=dispute.reference)
+    assert moved is not None
+    return moved[1]
+
+
+def start_review(
+    *, database: Database, staff: Citizen, reference: str, now: datetime | None = None
+) -> Dispute:
+    """Marks a received request as under review, so the citizen sees somebody took it."""
+    return _move(
+        database=database,
+        staff=staff,
+        reference=reference,
+        wanted="under_review",
+        note=None,
+        now=now,
+        extra={},
+    )
+
+
+def answer_dispute(
+    *,
+    database: Database,
+    staff: Citizen,
+    reference: str,
+    answer: str,
+    now: datetime | None = None,
+) -> Dispute:
+    """Gives the answer the citizen will read beside the disputed month."""
+    text = clean_text(answer, required=True, max_length=ANSWER_MAX_LENGTH)
+    return _move(
+        database=database,
+        staff=staff,
+        reference=reference,
+        wanted="answered",
+        note=text,
+        now=now,
+        extra={"answer": text},
+    )
+
+
+def close_dispute(
+    *,
+    database: Database,
+    staff: Citizen,
+    reference: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Dispute:
+    """Closes a request; a month and service can be disputed again only after this."""
+    text = clean_text(note, required=False, max_length=ANSWER_MAX_LENGTH) or None
+    return _move(
+        database=database,
+        staff=staff,
+        reference=reference,
+        wanted="closed",
+        note=text,
+        now=now,
+        extra={},
+    )
