@@ -45,16 +45,16 @@ def clean_photo(data: bytes) -> CleanPhoto:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             # Only the JPEG and PNG decoders ever see the bytes; anything else is unidentified.
-            image = Image.open(io.BytesIO(data), formats=tuple(_FORMATS))
-            kind = image.format or ""
-            if image.width * image.height > MAX_PIXELS:
+            opened = Image.open(io.BytesIO(data), formats=tuple(_FORMATS))
+            kind = opened.format or ""
+            if opened.width * opened.height > MAX_PIXELS:
                 raise _too_many_pixels()
             if kind == "JPEG":
                 # Decode at a reduced scale straight away when the photo is much bigger than needed.
-                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
-            image.load()
+                opened.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            opened.load()
             # The orientation lives in EXIF, which is about to go: apply it to the pixels first.
-            image = ImageOps.exif_transpose(image)
+            image = ImageOps.exif_transpose(opened)
     except PhotoTooLarge:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

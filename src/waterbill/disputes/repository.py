@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from waterbill.billing.tables import subscribers
@@ -46,7 +46,7 @@ _COLUMNS = (
 _FROM = dispute_requests.join(subscribers, subscribers.c.id == dispute_requests.c.subscriber_id)
 
 
-def _dispute(row: Row[Any]) -> Dispute:
+def _dispute(row: Any) -> Dispute:
     return Dispute(
         reference=row.reference,
         code=row.code,

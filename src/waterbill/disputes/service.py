@@ -178,9 +178,7 @@ def list_my_disputes(*, db: Connection, citizen: Citizen) -> list[Dispute]:
     return repository.filed_by(db, filed_by=citizen.pseudonym)
 
 
-def get_my_dispute(
-    *, db: Connection, citizen: Citizen, reference: str
-) -> DisputeWithHistory:
+def get_my_dispute(*, db: Connection, citizen: Citizen, reference: str) -> DisputeWithHistory:
     """One request with its history, for the citizen who filed it or who may dispute the account.
 
     Anyone else gets "not found", so that reference numbers cannot be probed.

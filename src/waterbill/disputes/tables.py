@@ -59,9 +59,7 @@ dispute_requests = Table(
     _one_of("service", SERVICES),
     _one_of("reason", REASONS),
     _one_of("status", STATUSES),
-    CheckConstraint(
-        "(answer IS NULL) = (answered_at IS NULL)", name="answer_has_answered_at"
-    ),
+    CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answer_has_answered_at"),
 )
 
 # At most one open request per month and service of an account; a partial unique index is

@@ -79,9 +79,7 @@ def upgrade() -> None:
         sqlite_where=sa.text(OPEN),
         postgresql_where=sa.text(OPEN),
     )
-    op.create_index(
-        "ix_dispute_requests_filed_by", "dispute_requests", ["filed_by", "filed_at"]
-    )
+    op.create_index("ix_dispute_requests_filed_by", "dispute_requests", ["filed_by", "filed_at"])
     op.create_index(
         "ix_dispute_requests_status_filed_at", "dispute_requests", ["status", "filed_at"]
     )
