@@ -73,3 +73,19 @@ class NotAllowedToDispute(ServiceError):
 
 class DisputeRateLimited(ServiceError):
     code = "rate_limited"
+
+
+class NotStaff(ServiceError):
+    """Only the admin role answers requests."""
+
+    code = "forbidden"
+
+
+class FormUnreadable(ServiceError):
+    """A filing that is not a well-formed multipart form of a known length."""
+
+    code = "validation_error"
+
+
+class UnknownStatus(ServiceError):
+    code = "unknown_status"

@@ -14,11 +14,13 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from waterbill.auth.identity import Citizen
+from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import photos, repository
 from waterbill.disputes.access import may_dispute
 from waterbill.disputes.domain import (
     ANSWER_MAX_LENGTH,
+    STATUSES,
     TEXT_MAX_LENGTH,
     Dispute,
     DisputeWithHistory,
@@ -36,7 +38,9 @@ from waterbill.disputes.errors import (
     DisputeNotFound,
     DisputeRateLimited,
     DisputeStatusConflict,
+    MalformedPeriod,
     NotAllowedToDispute,
+    UnknownStatus,
 )
 from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
@@ -51,6 +55,22 @@ class FilingRules:
     upload_dir: Path
     daily_limit: int
     code_length: tuple[int, int] = (6, 13)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FilingRules:
+        return cls(
+            upload_dir=settings.upload_dir,
+            daily_limit=settings.dispute_daily_limit,
+            code_length=settings.code_length_range,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatementDisputes:
+    """What the statement page shows about disputes: may the viewer file, and what was filed."""
+
+    may_file: bool
+    by_month: dict[str, list[Dispute]]
 
 
 def _now(now: datetime | None) -> datetime:
@@ -196,23 +216,83 @@ def get_my_dispute(*, db: Connection, citizen: Citizen, reference: str) -> Dispu
 
 def disputes_on_statement(
     *, db: Connection, citizen: Citizen, code: str, months: tuple[YearMonth, ...]
-) -> dict[tuple[str, str], Dispute]:
-    """The newest request per (month, service) of an account, to show beside the statement.
+) -> StatementDisputes:
+    """The newest request per month and service of an account, to show beside the statement.
 
-    Empty for a citizen who may not dispute the account: its requests are not theirs to read.
+    Nothing for a citizen who may not dispute the account: its requests are not theirs to read.
     """
     found = statement_repository.find_subscriber(db, code)
     if found is None or not may_dispute(db, citizen=citizen, subscriber=found[1]):
-        return {}
-    newest: dict[tuple[str, str], Dispute] = {}
+        return StatementDisputes(may_file=False, by_month={})
+    seen: set[tuple[str, str]] = set()
+    by_month: dict[str, list[Dispute]] = {}
     for dispute in repository.latest_per_month(
         db, subscriber_id=found[0], periods=[str(month) for month in months]
     ):
-        newest.setdefault((str(dispute.period), dispute.service), dispute)
-    return newest
+        key = (str(dispute.period), dispute.service)
+        if key not in seen:
+            seen.add(key)
+            by_month.setdefault(key[0], []).append(dispute)
+    for disputes in by_month.values():
+        disputes.sort(key=lambda dispute: dispute.service != "water")
+    return StatementDisputes(may_file=True, by_month=by_month)
+
+
+def filing_choices(
+    *, db: Connection, citizen: Citizen, code: str, code_length: tuple[int, int], today: date
+) -> tuple[Subscriber, Window]:
+    """The account and the months a new request may name, once the citizen may file on it."""
+    _, subscriber = _subscriber(db, code=code, code_length=code_length)
+    if not may_dispute(db, citizen=citizen, subscriber=subscriber):
+        raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+    return subscriber, Window.ending(today)
+
+
+def photo_of(*, dispute: Dispute, upload_dir: Path) -> Path | None:
+    return photos.photo_path(dispute.photo, upload_dir=upload_dir) if dispute.photo else None
 
 
 # Staff. The caller has established the admin role; the functions record who acted.
+
+
+def staff_filter(
+    *,
+    status: str | None = None,
+    code: str | None = None,
+    period: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    code_length: tuple[int, int] = (6, 13),
+) -> StaffFilter:
+    """The filter of the staff list from what was typed; empty fields filter nothing."""
+    chosen_status = None
+    if status:
+        chosen_status = next((known for known in STATUSES if known == status.strip()), None)
+        if chosen_status is None:
+            raise UnknownStatus(value=status)
+    chosen_code = None
+    if code and code.strip():
+        try:
+            chosen_code = parse_subscriber_code(
+                code, min_length=code_length[0], max_length=code_length[1]
+            )
+        except MalformedCodeError as error:
+            raise MalformedCode(
+                reason=error.reason, min_length=error.min_length, max_length=error.max_length
+            ) from None
+    chosen_period = None
+    if period and period.strip():
+        try:
+            chosen_period = YearMonth.parse(period.strip())
+        except ValueError:
+            raise MalformedPeriod(value=period) from None
+    return StaffFilter(
+        status=chosen_status,
+        code=chosen_code,
+        period=chosen_period,
+        limit=max(1, min(limit, 200)),
+        offset=max(0, offset),
+    )
 
 
 def list_for_staff(*, db: Connection, where: StaffFilter) -> tuple[list[Dispute], int]:

@@ -61,6 +61,43 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "maintenance": _("The service is under maintenance. Please try again later."),
     "internal_error": _("Something went wrong on our side. Please try again later."),
+    # Disputes (regulation 3.6)
+    "malformed_period": _("Write the month as YYYY-MM, for example 2026-03."),
+    "period_outside_statement": _(
+        "Only the months shown on the statement can be disputed: %(first)s to %(last)s."
+    ),
+    "unknown_service": _("Choose the service: water supply or wastewater."),
+    "service_not_provided": _("This subscriber does not receive the chosen service."),
+    "unknown_reason": _("Choose the reason for the request from the list."),
+    "unknown_status": _("Choose a status from the list."),
+    "text_required": _("Describe the problem in a few words."),
+    "text_too_long": _("The text may have at most %(max_length)s characters (it has %(length)s)."),
+    "text_not_printable": _(
+        "The text contains invisible control characters. Remove them and send it again."
+    ),
+    "photo_too_large": _("The photo may be at most %(max_mb)s MB."),
+    "photo_too_large.pixels": _(
+        "The photo has too many pixels: at most %(max_megapixels)s megapixels."
+    ),
+    "photo_wrong_type": _("Only a JPEG or PNG photo can be uploaded."),
+    "photo_undecodable": _(
+        "The photo cannot be read: the file is damaged or incomplete. Choose another one."
+    ),
+    "dispute_already_open": _(
+        "There is already an open request on this month and service: %(reference)s."
+    ),
+    "dispute_not_found": _("No such request was found. Check the reference number."),
+    "dispute_status_conflict": _(
+        "The request's status has changed and this step is no longer possible. Reload the page."
+    ),
+    "forbidden.dispute": _(
+        "Only the account holder, or a person the holder has authorised, can file a request "
+        "on this subscriber code."
+    ),
+    "forbidden.not_admin": _("Only Azərsu staff can open this page."),
+    "rate_limited.dispute_daily": _(
+        "You can file at most %(limit)s requests a day. Please try again tomorrow."
+    ),
 }
 
 

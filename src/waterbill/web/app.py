@@ -20,8 +20,9 @@ from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
 from waterbill.ops.setup import install_ops
-from waterbill.web import access_api, access_pages, api, documents, pages
+from waterbill.web import access_api, access_pages, api, dispute_api, dispute_pages, documents, pages
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
+from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ STATUS_BY_CODE = {
     "method_not_allowed": 405,
     "malformed_fin": 422,
     "audit_unavailable": 503,
+    **DISPUTE_STATUS_BY_CODE,
 }
 # Counted as statement views in the metrics (waterbill.ops).
 STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
@@ -71,6 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(access_pages.router)
     app.include_router(access_api.router)
     app.include_router(payments_api.router)
+    app.include_router(dispute_pages.router)
+    app.include_router(dispute_api.router)
+    app.include_router(dispute_api.staff_router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 
@@ -86,7 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 LANGUAGE_COOKIE, chosen.lower(), max_age=365 * 86400, samesite="lax", httponly=True
             )
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith(("/statements", "/api/", "/auth/", "/dev-idp/")):
+        if request.url.path.startswith(
+            ("/statements", "/api/", "/auth/", "/dev-idp/", "/disputes", "/admin/")
+        ):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -17,6 +17,7 @@ from waterbill.access.service import (
 from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.sessions import end_session, start_session
+from waterbill.disputes.service import disputes_on_statement
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
 from waterbill.web import services
@@ -32,6 +33,7 @@ from waterbill.web.deps import (
     SettingsDep,
     session_cookie_name,
 )
+from waterbill.web.dispute_pages import LABELS
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -177,6 +179,19 @@ def statement_page(
     statement = view_statement(database=database, viewer=citizen, code=code, channel="web")
     log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
     view = statement_view(statement, locale)
+    with database.read() as db:
+        disputes = disputes_on_statement(
+            db=db,
+            citizen=citizen,
+            code=statement.subscriber.code,
+            months=tuple(month.period for month in statement.months),
+        )
     return _templates(request).response(
-        request, "statement.html", statement=statement, view=view, charts=statement_charts(view)
+        request,
+        "statement.html",
+        statement=statement,
+        view=view,
+        charts=statement_charts(view),
+        disputes=disputes,
+        dispute_labels=LABELS,
     )

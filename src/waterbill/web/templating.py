@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from waterbill.i18n import LOCALES
 from waterbill.i18n.catalogs import translations
-from waterbill.i18n.formatting import format_money, format_month, format_volume
+from waterbill.i18n.formatting import format_instant, format_money, format_month, format_volume
 from waterbill.statement.domain import YearMonth
 
 
@@ -43,7 +43,12 @@ class Templates:
         def day(value: date) -> str:
             return value.isoformat()
 
-        environment.filters.update(money=money, volume=volume, month=month, day=day)
+        def instant(value: datetime) -> str:
+            return format_instant(value, locale)
+
+        environment.filters.update(
+            money=money, volume=volume, month=month, day=day, instant=instant
+        )
         return environment
 
     def render(self, name: str, *, locale: str, **context: Any) -> str:

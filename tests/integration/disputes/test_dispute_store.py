@@ -123,10 +123,12 @@ def test_another_citizen_can_neither_read_a_request_nor_see_it_on_the_statement(
             get_my_dispute(db=db, citizen=STRANGER, reference=dispute.reference)
         assert list_my_disputes(db=db, citizen=STRANGER) == []
         months = (YearMonth(2026, 9),)
-        assert disputes_on_statement(db=db, citizen=STRANGER, code=CODE, months=months) == {}
-        assert disputes_on_statement(db=db, citizen=HOLDER, code=CODE, months=months) == {
-            ("2026-09", "water"): dispute
-        }
+        theirs = disputes_on_statement(db=db, citizen=STRANGER, code=CODE, months=months)
+        mine = disputes_on_statement(db=db, citizen=HOLDER, code=CODE, months=months)
+    assert not theirs.may_file
+    assert theirs.by_month == {}
+    assert mine.may_file
+    assert mine.by_month == {"2026-09": [dispute]}
 
 
 def test_unknown_and_non_household_codes_are_refused_as_the_statement_refuses_them(
