@@ -339,3 +339,27 @@ def test_the_openapi_document_describes_the_dispute_endpoints(shared_server: Liv
         "/api/v1/admin/disputes/{reference}/review",
     }
     assert "DisputeDetailOut" in document["components"]["schemas"]
+
+
+def test_a_body_that_is_not_a_form_is_refused_cleanly(shared_server: LiveServer) -> None:
+    code = "0300000005"
+    month = _household(shared_server, code, holder_fin="3DFG6HJ")
+    with _signed_in(shared_server, "3DFG6HJ", language="en") as client:
+        token = {"X-CSRF-Token": _csrf(client)}
+        broken = client.post(
+            "/api/v1/disputes",
+            content=b"--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--\r\n",
+            headers={**token, "Content-Type": "multipart/form-data; boundary=x"},
+        )
+        assert broken.status_code == 422
+        assert broken.json()["error"]["code"] == "validation_error"
+        many = client.post(
+            "/api/v1/disputes",
+            data=_filing(code, month),
+            files=[
+                ("photo", ("a.jpg", b"1", "image/jpeg")),
+                ("photo", ("b.jpg", b"2", "image/jpeg")),
+            ],
+            headers=token,
+        )
+        assert many.status_code == 422

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from waterbill.disputes.errors import FormUnreadable, PhotoTooLarge
 from waterbill.disputes.photos import MAX_PHOTO_BYTES
@@ -57,8 +59,8 @@ async def read_dispute_form(request: Request) -> DisputeForm:
         raise PhotoTooLarge(max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
     try:
         form = await request.form(max_files=1, max_fields=len(_FIELDS) + 2)
-    except Exception as error:
-        # Starlette refuses malformed multipart bodies (and too many parts) with its own errors.
+    except (HTTPException, MultiPartException) as error:
+        # Starlette's refusal of a malformed body or of too many parts, in our own terms.
         raise FormUnreadable(reason="malformed") from error
     values = {name: form.get(name) for name in _FIELDS}
     upload = form.get("photo")
