@@ -22,6 +22,7 @@ from tests.disputes_support import gif, jpeg_with_exif
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
+from tests.functional.test_pages import assert_well_formed
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
@@ -94,15 +95,7 @@ def _signed_in(server: LiveServer, fin: str, language: str = "az") -> Iterator[h
 
 
 def _page(response: httpx.Response) -> BeautifulSoup:
-    """A well-formed page: one h1, and a title that starts with it."""
-    soup = BeautifulSoup(response.text, "html.parser")
-    headings = soup.find_all("h1")
-    assert len(headings) == 1
-    assert soup.title is not None
-    assert soup.title.get_text().startswith(headings[0].get_text(strip=True))
-    for form in soup.find_all("form"):
-        assert form.get("action")
-    return soup
+    return assert_well_formed(response.text)
 
 
 def _csrf(client: httpx.Client) -> str:
@@ -363,3 +356,38 @@ def test_a_body_that_is_not_a_form_is_refused_cleanly(shared_server: LiveServer)
             headers=token,
         )
         assert many.status_code == 422
+
+
+@pytest.mark.parametrize("locale", ["az", "en", "ru"])
+def test_every_dispute_page_is_well_formed_in_every_language(
+    shared_server: LiveServer, locale: str
+) -> None:
+    code = f"03000001{['az', 'en', 'ru'].index(locale):02d}"
+    month = _household(shared_server, code, holder_fin="4WXY7ZA")
+    with (
+        _signed_in(shared_server, "4WXY7ZA", language=locale) as citizen,
+        _signed_in(shared_server, STAFF_FIN, language=locale) as staff,
+    ):
+        created = citizen.post(
+            "/api/v1/disputes",
+            data=_filing(code, month, reason="other", text="Başqa səbəb"),
+            headers={"X-CSRF-Token": _csrf(citizen)},
+        )
+        assert created.status_code == 201, created.text
+        reference = created.json()["reference"]
+        pages = [
+            (citizen, f"/disputes/new?code={code}&period={month}", 200),
+            (citizen, "/disputes", 200),
+            (citizen, f"/disputes/{reference}", 200),
+            (citizen, "/disputes/AZS-2000-000001", 404),
+            (citizen, f"/statements/{code}", 200),
+            (staff, "/admin/disputes", 200),
+            (staff, f"/admin/disputes?status=received&code={code}&period={month}", 200),
+            (staff, "/admin/disputes?status=lost", 422),
+            (staff, f"/admin/disputes/{reference}", 200),
+            (citizen, "/admin/disputes", 403),
+        ]
+        for client, path, status in pages:
+            response = client.get(path)
+            assert response.status_code == status, path
+            assert_well_formed(response.text, locale)

@@ -21,8 +21,12 @@ AZERBAIJANI_LETTERS = set("əğıöüçşİƏĞÖÜÇŞ")
 def _extracted() -> set[str]:
     found = extract_from_dir(
         str(SOURCE),
-        method_map=[("i18n/messages.py", "python"), ("web/templates/*.html", "jinja2")],
-        options_map={"web/templates/*.html": {"extensions": "jinja2.ext.i18n"}},
+        method_map=[
+            ("i18n/messages.py", "python"),
+            ("disputes/messages.py", "python"),
+            ("web/templates/**.html", "jinja2"),
+        ],
+        options_map={"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     )
     return {message for _, _, message, _, _ in found if isinstance(message, str)}
 
