@@ -6,6 +6,7 @@ row naming it succeed or fail together; reading functions take an open connectio
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -46,6 +47,9 @@ from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
 from waterbill.statement import repository as statement_repository
 from waterbill.statement.domain import BAKU, Subscriber, Window, YearMonth, baku_date
+
+# Logs carry the subscriber code, the reference and pseudonymous ids: never a FIN or free text.
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +194,9 @@ def file_dispute(
             photos.remove_photo(stored, upload_dir=rules.upload_dir)
         raise
     assert found is not None
+    log.info(
+        "dispute filed: %s code %s by citizen %s", reference, subscriber.code, citizen.pseudonym
+    )
     return found[1]
 
 
@@ -346,6 +353,7 @@ def _move(
         )
         moved = repository.find(db, reference=dispute.reference)
     assert moved is not None
+    log.info("dispute %s: %s by staff %s", dispute.reference, wanted, staff.pseudonym)
     return moved[1]
 
 
