@@ -21,7 +21,7 @@ from waterbill.disputes.errors import PhotoTooLarge, PhotoUndecodable, PhotoWron
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # A meter's dial is readable at far less; bigger pictures are scaled down on re-encoding.
-MAX_SIDE = 3000
+MAX_SIDE = 2000
 # Refuse decompression bombs: a small file that would decode to a huge bitmap.
 MAX_PIXELS = 50_000_000
 _FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
@@ -49,9 +49,12 @@ def clean_photo(data: bytes) -> CleanPhoto:
             kind = opened.format or ""
             if opened.width * opened.height > MAX_PIXELS:
                 raise _too_many_pixels()
-            if kind == "JPEG":
-                # Decode at a reduced scale straight away when the photo is much bigger than needed.
-                opened.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            longest = max(opened.size)
+            if kind == "JPEG" and longest > MAX_SIDE:
+                # Let the decoder scale down by a power of two on the way: the box keeps the
+                # aspect ratio, or the shorter side would forbid any reduction.
+                width, height = opened.size
+                opened.draft("RGB", (width * MAX_SIDE // longest, height * MAX_SIDE // longest))
             opened.load()
             # The orientation lives in EXIF, which is about to go: apply it to the pixels first.
             image = ImageOps.exif_transpose(opened)
@@ -83,7 +86,7 @@ def _encode(image: Image.Image, kind: str) -> bytes:
     bare = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
     out = io.BytesIO()
     if kind == "JPEG":
-        bare.save(out, format="JPEG", quality=88, optimize=True)
+        bare.save(out, format="JPEG", quality=88)
     else:
         bare.save(out, format="PNG", optimize=True)
     return out.getvalue()
