@@ -16,13 +16,15 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tests.disputes_support import gif, jpeg_with_exif
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
 from tests.functional.test_pages import assert_well_formed
+from waterbill.access.repository import add_grant
+from waterbill.audit.tables import audit_events
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
@@ -187,6 +189,18 @@ def test_a_citizen_disputes_a_month_in_two_clicks_and_reads_the_answer_beside_it
         assert closed.status_code == 200, closed.text
         assert closed.json()["status"] == "closed"
         assert closed.json()["answered_by"].startswith("c_")
+
+    with server.engine.connect() as db:
+        logged = db.execute(
+            select(audit_events.c.tag, audit_events.c.channel)
+            .where(audit_events.c.tag.startswith("dispute:"))
+            .order_by(audit_events.c.id)
+        ).all()
+    assert [tuple(row) for row in logged] == [
+        ("dispute:filed", "web"),
+        ("dispute:answered", "web"),
+        ("dispute:closed", "api"),
+    ]
 
 
 def test_a_citizen_who_is_not_the_holder_is_refused_everywhere(shared_server: LiveServer) -> None:
@@ -391,3 +405,38 @@ def test_every_dispute_page_is_well_formed_in_every_language(
             response = client.get(path)
             assert response.status_code == status, path
             assert_well_formed(response.text, locale)
+
+
+def test_a_citizen_the_holder_authorised_files_and_the_holder_sees_it(
+    shared_server: LiveServer,
+) -> None:
+    code = "0300000006"
+    holder, helper = "6HJK8LM", "6NPQ8RS"
+    month = _household(shared_server, code, holder_fin=holder)
+    with shared_server.engine.begin() as db:
+        add_grant(db, code=code, holder_fin=holder, grantee_fin=helper, now=datetime.now(UTC))
+    with _signed_in(shared_server, helper) as client:
+        statement = _page(client.get(f"/statements/{code}"))
+        link = next(
+            a["href"] for a in statement.select("a.dispute-link") if f"period={month}" in a["href"]
+        )
+        form = client.get(link)
+        assert form.status_code == 200
+        sent = client.post(
+            "/disputes",
+            data={
+                **form_fields(form.text, "/disputes"),
+                "period": month,
+                "service": "wastewater",
+                "reason": "payment_not_shown",
+            },
+        )
+        assert sent.status_code == 303, sent.text
+        reference = sent.headers["location"].rsplit("/", 1)[1]
+    with _signed_in(shared_server, holder) as client:
+        row_texts = [
+            tr.get_text(" ")
+            for tr in _page(client.get(f"/statements/{code}")).select("table.months tbody tr")
+        ]
+        assert any(reference in text for text in row_texts)
+        assert client.get(f"/disputes/{reference}").status_code == 200

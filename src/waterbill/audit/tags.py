@@ -23,6 +23,12 @@ class EventTag(StrEnum):
 
     IMPORT_FILE = "import:file"
 
+    DISPUTE_FILED = "dispute:filed"
+    DISPUTE_REFUSED = "dispute:refused"
+    DISPUTE_UNDER_REVIEW = "dispute:under_review"
+    DISPUTE_ANSWERED = "dispute:answered"
+    DISPUTE_CLOSED = "dispute:closed"
+
     ADMIN_AUDIT_QUERY = "admin:audit:query"
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"
     ADMIN_AUDIT_PRUNE = "admin:audit:prune"

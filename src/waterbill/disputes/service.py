@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from waterbill.access.service import record_citizen_event as record
+from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
 from waterbill.config import Settings
 from waterbill.db.database import Database
@@ -47,6 +49,12 @@ from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
 from waterbill.statement import repository as statement_repository
 from waterbill.statement.domain import BAKU, Subscriber, Window, YearMonth, baku_date
+
+_AUDIT_TAGS: dict[Status, EventTag] = {
+    "under_review": EventTag.DISPUTE_UNDER_REVIEW,
+    "answered": EventTag.DISPUTE_ANSWERED,
+    "closed": EventTag.DISPUTE_CLOSED,
+}
 
 # Logs carry the subscriber code, the reference and pseudonymous ids: never a FIN or free text.
 log = logging.getLogger(__name__)
@@ -116,20 +124,33 @@ def file_dispute(
     text: str | None,
     photo: bytes | None,
     rules: FilingRules,
+    channel: Channel = "web",
     now: datetime | None = None,
 ) -> Dispute:
     """Opens a request on one month and service of an account and returns it, numbered.
 
     Refusals, in the order a citizen meets them: the code (malformed, unknown, not a household),
-    the right to dispute it, the daily limit, the month, service, reason and text, the photo, and
-    an open request on the same month and service.
+    the right to dispute it (a refusal is written to the audit log), the daily limit, the month,
+    service, reason and text, the photo, and an open request on the same month and service.
     """
     filed_at = _now(now)
     today = baku_date(filed_at)
-    with database.read() as db:
+    with database.write() as db:
         subscriber_id, subscriber = _subscriber(db, code=code, code_length=rules.code_length)
-        if not may_dispute(db, citizen=citizen, subscriber=subscriber):
-            raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+        allowed = may_dispute(db, citizen=citizen, subscriber=subscriber)
+        if not allowed:
+            record(
+                db,
+                tag=EventTag.DISPUTE_REFUSED,
+                viewer=citizen,
+                channel=channel,
+                code=subscriber.code,
+                result="refused",
+                reason=NotAllowedToDispute.code,
+            )
+    # Raised once the refusal is committed to the log.
+    if not allowed:
+        raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
     month = parse_period(period, window=Window.ending(today))
     chosen_service = parse_service(service, provided=subscriber.services)
     chosen_reason = parse_reason(reason)
@@ -180,6 +201,21 @@ def file_dispute(
                 at=filed_at,
             )
             found = repository.find(db, reference=reference)
+            # Last in the transaction: the audit chain's head stays locked until the commit.
+            record(
+                db,
+                tag=EventTag.DISPUTE_FILED,
+                viewer=citizen,
+                channel=channel,
+                code=subscriber.code,
+                details={
+                    "reference": reference,
+                    "period": str(month),
+                    "service": chosen_service,
+                    "reason": chosen_reason,
+                    "photo": stored is not None,
+                },
+            )
     except IntegrityError:
         # Only the partial unique index can fail here: another filing won the race.
         if stored is not None:
@@ -324,6 +360,7 @@ def _move(
     note: str | None,
     now: datetime | None,
     extra: dict[str, object],
+    channel: Channel,
 ) -> Dispute:
     at = _now(now)
     with database.write() as db:
@@ -352,13 +389,26 @@ def _move(
             at=at,
         )
         moved = repository.find(db, reference=dispute.reference)
+        record(
+            db,
+            tag=_AUDIT_TAGS[wanted],
+            viewer=staff,
+            channel=channel,
+            code=dispute.code,
+            details={"reference": dispute.reference, "from": dispute.status},
+        )
     assert moved is not None
     log.info("dispute %s: %s by staff %s", dispute.reference, wanted, staff.pseudonym)
     return moved[1]
 
 
 def start_review(
-    *, database: Database, staff: Citizen, reference: str, now: datetime | None = None
+    *,
+    database: Database,
+    staff: Citizen,
+    reference: str,
+    channel: Channel = "web",
+    now: datetime | None = None,
 ) -> Dispute:
     """Marks a received request as under review, so the citizen sees somebody took it."""
     return _move(
@@ -369,6 +419,7 @@ def start_review(
         note=None,
         now=now,
         extra={},
+        channel=channel,
     )
 
 
@@ -378,6 +429,7 @@ def answer_dispute(
     staff: Citizen,
     reference: str,
     answer: str,
+    channel: Channel = "web",
     now: datetime | None = None,
 ) -> Dispute:
     """Gives the answer the citizen will read beside the disputed month."""
@@ -390,6 +442,7 @@ def answer_dispute(
         note=text,
         now=now,
         extra={"answer": text},
+        channel=channel,
     )
 
 
@@ -399,6 +452,7 @@ def close_dispute(
     staff: Citizen,
     reference: str,
     note: str | None = None,
+    channel: Channel = "web",
     now: datetime | None = None,
 ) -> Dispute:
     """Closes a request; a month and service can be disputed again only after this."""
@@ -411,4 +465,5 @@ def close_dispute(
         note=text,
         now=now,
         extra={},
+        channel=channel,
     )

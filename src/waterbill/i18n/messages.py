@@ -94,7 +94,7 @@ ERROR_MESSAGES: dict[str, str] = {
         "Only the account holder, or a person the holder has authorised, can file a request "
         "on this subscriber code."
     ),
-    "forbidden.not_admin": _("Only Azərsu staff can open this page."),
+    "forbidden.not_staff": _("Only Azərsu staff can open this page."),
     "rate_limited.dispute_daily": _(
         "You can file at most %(limit)s requests a day. Please try again tomorrow."
     ),

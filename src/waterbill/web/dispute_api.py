@@ -69,7 +69,7 @@ def check_api_csrf(request: Request, citizen: CurrentCitizen) -> None:
 
 def get_staff(citizen: CurrentCitizen, settings: SettingsDep) -> Citizen:
     if not is_staff(citizen, settings):
-        raise NotStaff(reason="not_admin")
+        raise NotStaff(reason="not_staff")
     return citizen
 
 
@@ -136,6 +136,7 @@ async def file_dispute(
             text=form.text,
             photo=form.photo,
             rules=service.FilingRules.from_settings(settings),
+            channel="api",
         )
     )
     return DisputeOut.from_dispute(dispute)
@@ -220,7 +221,7 @@ _MOVE_ERRORS = _errors(
 )
 def review(reference: str, staff: CurrentStaff, database: DatabaseDep) -> StaffDisputeOut:
     """Marks a received request as under review."""
-    moved = service.start_review(database=database, staff=staff, reference=reference)
+    moved = service.start_review(database=database, staff=staff, reference=reference, channel="api")
     return StaffDisputeOut.from_dispute(moved)
 
 
@@ -235,7 +236,7 @@ def answer(
 ) -> StaffDisputeOut:
     """Answers a request; the citizen reads the answer beside the disputed month."""
     moved = service.answer_dispute(
-        database=database, staff=staff, reference=reference, answer=body.answer
+        database=database, staff=staff, reference=reference, answer=body.answer, channel="api"
     )
     return StaffDisputeOut.from_dispute(moved)
 
@@ -251,6 +252,6 @@ def close(
 ) -> StaffDisputeOut:
     """Closes a request, with an optional note."""
     moved = service.close_dispute(
-        database=database, staff=staff, reference=reference, note=body.note
+        database=database, staff=staff, reference=reference, note=body.note, channel="api"
     )
     return StaffDisputeOut.from_dispute(moved)

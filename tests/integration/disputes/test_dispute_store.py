@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.disputes_support import HOLDER, STAFF, STRANGER, gif, jpeg_with_exif
 from tests.factories import add_subscriber
+from waterbill.access.repository import add_grant, revoke_grants
+from waterbill.audit.service import verify_chain
+from waterbill.audit.tables import audit_events
 from waterbill.db.database import Database
 from waterbill.disputes.domain import StaffFilter
 from waterbill.disputes.errors import (
@@ -39,7 +43,7 @@ from waterbill.disputes.service import (
     start_review,
 )
 from waterbill.disputes.tables import dispute_requests
-from waterbill.errors import NotHousehold, UnknownCode
+from waterbill.errors import AuditUnavailable, NotHousehold, UnknownCode
 from waterbill.statement.domain import YearMonth
 
 CODE = "0104410203"
@@ -395,3 +399,76 @@ def test_the_daily_limit_holds_when_one_citizen_submits_many_requests_at_once(
         "AZS-2026-000003",
         *["rate_limited"] * 5,
     ]
+
+
+def test_a_citizen_the_holder_authorised_may_file_until_the_grant_is_revoked(
+    database: Database, rules: FilingRules, engine: Engine, account: int
+) -> None:
+    with engine.begin() as db:
+        add_grant(db, code=CODE, holder_fin=HOLDER.fin, grantee_fin=STRANGER.fin, now=NOW)
+    filed = _file(database, rules, citizen=STRANGER)
+    assert filed.filed_by == STRANGER.pseudonym
+    with database.read() as db:
+        # The holder follows what was filed on the account, too.
+        assert get_my_dispute(db=db, citizen=HOLDER, reference=filed.reference).dispute == filed
+    with engine.begin() as db:
+        revoke_grants(db, code=CODE, holder_fin=HOLDER.fin, grantee_fin=STRANGER.fin, now=NOW)
+    with pytest.raises(NotAllowedToDispute):
+        _file(database, rules, citizen=STRANGER, period="2026-10")
+
+
+def test_a_grant_from_a_former_holder_does_not_let_anyone_file(
+    database: Database, rules: FilingRules, engine: Engine, account: int
+) -> None:
+    with engine.begin() as db:
+        add_grant(db, code=CODE, holder_fin="9ZZ9ZZZ", grantee_fin=STRANGER.fin, now=NOW)
+    with pytest.raises(NotAllowedToDispute):
+        _file(database, rules, citizen=STRANGER)
+
+
+def test_every_change_and_every_refused_filing_is_in_the_audit_log_without_a_fin(
+    database: Database, rules: FilingRules, engine: Engine, account: int
+) -> None:
+    with pytest.raises(NotAllowedToDispute):
+        _file(database, rules, citizen=STRANGER)
+    dispute = _file(database, rules, channel="api")
+    start_review(database=database, staff=STAFF, reference=dispute.reference)
+    answer_dispute(database=database, staff=STAFF, reference=dispute.reference, answer="Cavab.")
+    close_dispute(database=database, staff=STAFF, reference=dispute.reference)
+
+    with engine.connect() as db:
+        events = db.execute(select(audit_events).order_by(audit_events.c.id)).all()
+        assert verify_chain(db=db).intact
+    assert [(e.tag, e.actor, e.subscriber_code, e.channel) for e in events] == [
+        ("dispute:refused", STRANGER.pseudonym, CODE, "web"),
+        ("dispute:filed", HOLDER.pseudonym, CODE, "api"),
+        ("dispute:under_review", STAFF.pseudonym, CODE, "web"),
+        ("dispute:answered", STAFF.pseudonym, CODE, "web"),
+        ("dispute:closed", STAFF.pseudonym, CODE, "web"),
+    ]
+    assert events[0].result == "refused"
+    assert json.loads(events[1].details) == {
+        "reference": dispute.reference,
+        "period": "2026-09",
+        "service": "water",
+        "reason": "meter_reading_wrong",
+        "photo": False,
+    }
+    everything = repr([tuple(event) for event in events])
+    assert all(fin not in everything for fin in (HOLDER.fin, STRANGER.fin, STAFF.fin))
+    assert "Sayğacda" not in everything  # the citizen's free text stays out of the log
+
+
+def test_a_filing_is_not_kept_when_the_audit_log_cannot_be_written(
+    database: Database, rules: FilingRules, engine: Engine, account: int
+) -> None:
+    with pytest.raises(NotAllowedToDispute):
+        _file(database, rules, citizen=STRANGER)  # one event in the log
+    with engine.begin() as db:
+        # The next sequence number now collides with the existing row: the append fails for real.
+        db.execute(text("UPDATE audit_chain_head SET last_seq = last_seq - 1"))
+    with pytest.raises(AuditUnavailable):
+        _file(database, rules, photo=jpeg_with_exif())
+    with engine.connect() as db:
+        assert db.execute(select(dispute_requests)).all() == []
+    assert _stored_files(rules) == []
