@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from waterbill.auth.errors import Forbidden
 from waterbill.auth.identity import Citizen
 from waterbill.auth.sessions import csrf_matches
 from waterbill.config import Settings
+from waterbill.db.database import Database
 from waterbill.disputes import service
 from waterbill.disputes.domain import REASONS, STATUSES, Dispute
 from waterbill.disputes.errors import DisputeNotFound
@@ -72,7 +75,7 @@ def _photo_response(dispute: Dispute, settings: Settings) -> Response:
 def _form_page(
     request: Request,
     *,
-    db: Any,
+    db: Connection,
     citizen: Citizen,
     settings: Settings,
     values: DisputeForm,
@@ -237,7 +240,12 @@ def staff_disputes(
 
 
 def _staff_page(
-    request: Request, *, db: Any, reference: str, error: str | None = None, status_code: int = 200
+    request: Request,
+    *,
+    db: Connection,
+    reference: str,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     detail = service.get_for_staff(db=db, reference=reference)
     return _render(
@@ -262,7 +270,12 @@ def staff_dispute_photo(
 
 
 def _after_move(
-    request: Request, *, database: Any, reference: str, locale: str, act: Any
+    request: Request,
+    *,
+    database: Database,
+    reference: str,
+    locale: str,
+    act: Callable[[], Dispute],
 ) -> Response:
     try:
         moved = act()
