@@ -132,12 +132,16 @@ def file_dispute(
     Refusals, in the order a citizen meets them: the code (malformed, unknown, not a household),
     the right to dispute it (a refusal is written to the audit log), the daily limit, the month,
     service, reason and text, the photo, and an open request on the same month and service.
+    The daily limit is checked early to spare the photo's decoding, and again, exactly, under the
+    filing lock.
     """
     filed_at = _now(now)
     today = baku_date(filed_at)
+    day_starts = _start_of_baku_day(today)
     with database.write() as db:
         subscriber_id, subscriber = _subscriber(db, code=code, code_length=rules.code_length)
         allowed = may_dispute(db, citizen=citizen, subscriber=subscriber)
+        filed_today = repository.count_filed_since(db, filed_by=citizen.pseudonym, since=day_starts)
         if not allowed:
             record(
                 db,
@@ -151,6 +155,8 @@ def file_dispute(
     # Raised once the refusal is committed to the log.
     if not allowed:
         raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+    if filed_today >= rules.daily_limit:
+        raise DisputeRateLimited(reason="dispute_daily", limit=rules.daily_limit)
     month = parse_period(period, window=Window.ending(today))
     chosen_service = parse_service(service, provided=subscriber.services)
     chosen_reason = parse_reason(reason)
@@ -164,7 +170,7 @@ def file_dispute(
             # also makes the daily count below exact under concurrent submissions.
             number = repository.next_reference_number(db, year=today.year)
             filed_today = repository.count_filed_since(
-                db, filed_by=citizen.pseudonym, since=_start_of_baku_day(today)
+                db, filed_by=citizen.pseudonym, since=day_starts
             )
             if filed_today >= rules.daily_limit:
                 raise DisputeRateLimited(reason="dispute_daily", limit=rules.daily_limit)

@@ -240,6 +240,8 @@ def test_filing_is_limited_per_citizen_per_baku_day(
     with pytest.raises(DisputeRateLimited) as refused:
         _file(database, rules, period="2026-03")
     assert refused.value.params == {"reason": "dispute_daily", "limit": 2}
+    with pytest.raises(DisputeRateLimited):  # before any photo is decoded
+        _file(database, rules, period="2026-03", photo=gif())
     # Midnight in Baku is 20:00 UTC: a new day, a new allowance.
     tomorrow = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
     with pytest.raises(DisputeRateLimited):
