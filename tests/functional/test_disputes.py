@@ -160,6 +160,11 @@ def test_a_citizen_disputes_a_month_in_two_clicks_and_reads_the_answer_beside_it
         photo = staff.get(f"/admin/disputes/{reference}/photo")
         assert photo.headers["content-type"] == "image/jpeg"
         assert not Image.open(io.BytesIO(photo.content)).getexif()
+        empty = staff.post(
+            f"/admin/disputes/{reference}/answer", data={**answer_fields, "answer": "  "}
+        )
+        assert empty.status_code == 422
+        assert _page(empty).select_one("p.error").get_text() == "Vətəndaşa cavabı yazın."
         answered = staff.post(
             f"/admin/disputes/{reference}/answer",
             data={**answer_fields, "answer": "Göstərici yoxlanıldı və düzəldildi: 1234 m³."},

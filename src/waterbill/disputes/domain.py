@@ -101,12 +101,15 @@ def parse_reason(raw: str) -> Reason:
     raise UnknownReason(value=raw)
 
 
-def clean_text(raw: str | None, *, required: bool, max_length: int) -> str:
-    """Free text in NFC with Unix line breaks, trimmed; refused when empty-but-required."""
+def clean_text(raw: str | None, *, required: bool, max_length: int, what: str = "request") -> str:
+    """Free text in NFC with Unix line breaks, trimmed; refused when empty-but-required.
+
+    ``what`` ("request" or "answer") picks the wording of the refusal.
+    """
     text = unicodedata.normalize("NFC", (raw or "").replace("\r\n", "\n").replace("\r", "\n"))
     text = text.strip()
     if required and not text:
-        raise TextRequired()
+        raise TextRequired(reason=what)
     if len(text) > max_length:
         raise TextTooLong(max_length=max_length, length=len(text))
     if any(

@@ -439,7 +439,7 @@ def answer_dispute(
     now: datetime | None = None,
 ) -> Dispute:
     """Gives the answer the citizen will read beside the disputed month."""
-    text = clean_text(answer, required=True, max_length=ANSWER_MAX_LENGTH)
+    text = clean_text(answer, required=True, max_length=ANSWER_MAX_LENGTH, what="answer")
     return _move(
         database=database,
         staff=staff,

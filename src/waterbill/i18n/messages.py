@@ -71,6 +71,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "unknown_reason": _("Choose the reason for the request from the list."),
     "unknown_status": _("Choose a status from the list."),
     "text_required": _("Describe the problem in a few words."),
+    "text_required.answer": _("Write the answer to the citizen."),
     "text_too_long": _("The text may have at most %(max_length)s characters (it has %(length)s)."),
     "text_not_printable": _(
         "The text contains invisible control characters. Remove them and send it again."

@@ -81,8 +81,9 @@ def test_text_is_trimmed_normalised_and_keeps_its_line_breaks() -> None:
 
 def test_text_is_required_only_when_asked_and_whitespace_does_not_count() -> None:
     assert clean_text("   ", required=False, max_length=10) == ""
-    with pytest.raises(TextRequired):
-        clean_text(" \n\t ", required=True, max_length=10)
+    with pytest.raises(TextRequired) as refused:
+        clean_text(" \n\t ", required=True, max_length=10, what="answer")
+    assert refused.value.params == {"reason": "answer"}
 
 
 def test_text_longer_than_the_limit_is_refused_with_both_lengths() -> None:

@@ -20,7 +20,12 @@ _DISPUTE_ERRORS = [
     if issubclass(cls, ServiceError) and cls is not ServiceError
 ]
 # Codes refined by a reason, as the dispute service raises them.
-_REFINED = ["forbidden.dispute", "forbidden.not_staff", "rate_limited.dispute_daily"]
+_REFINED = [
+    "forbidden.dispute",
+    "forbidden.not_staff",
+    "rate_limited.dispute_daily",
+    "text_required.answer",
+]
 _DISPUTE_KEYS = sorted({cls.code for cls in _DISPUTE_ERRORS} | set(_REFINED))
 _LABELS = [*STATUS_LABELS.values(), *REASON_LABELS.values(), *SERVICE_LABELS.values()]
 
