@@ -164,7 +164,7 @@ def test_a_citizen_disputes_a_month_in_two_clicks_and_reads_the_answer_beside_it
             f"/admin/disputes/{reference}/answer", data={**answer_fields, "answer": "  "}
         )
         assert empty.status_code == 422
-        assert _page(empty).select_one("p.error").get_text() == "Vətəndaşa cavabı yazın."
+        assert _page(empty).select_one("p.problem").get_text() == "Vətəndaşa cavabı yazın."
         answered = staff.post(
             f"/admin/disputes/{reference}/answer",
             data={**answer_fields, "answer": "Göstərici yoxlanıldı və düzəldildi: 1234 m³."},
@@ -271,7 +271,7 @@ def test_uploads_are_checked_from_their_content_and_refused_with_the_reason(
         )
         assert page.status_code == 415
         soup = _page(page)
-        assert soup.select_one("p.error").get_text() == (
+        assert soup.select_one("p.problem").get_text() == (
             "Можно загрузить только фотографию в формате JPEG или PNG."
         )
         assert soup.select_one("textarea#text").get_text() == "Мой текст"

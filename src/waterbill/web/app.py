@@ -20,7 +20,15 @@ from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
 from waterbill.ops.setup import install_ops
-from waterbill.web import access_api, access_pages, api, dispute_api, dispute_pages, documents, pages
+from waterbill.web import (
+    access_api,
+    access_pages,
+    api,
+    dispute_api,
+    dispute_pages,
+    documents,
+    pages,
+)
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
 from waterbill.web.templating import Templates
