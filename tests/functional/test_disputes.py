@@ -6,6 +6,7 @@ The real app under uvicorn, real HTTP, the bundled identity provider and the rea
 from __future__ import annotations
 
 import io
+import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +103,14 @@ def _page(response: httpx.Response) -> BeautifulSoup:
 
 def _csrf(client: httpx.Client) -> str:
     return form_fields(client.get("/statements").text, "/auth/logout")["csrf_token"]
+
+
+def _noisy_jpeg() -> bytes:
+    """A JPEG of some megabytes, as a phone takes: noise does not compress."""
+    noise = Image.frombytes("RGB", (1600, 1200), random.Random(7).randbytes(1600 * 1200 * 3))
+    out = io.BytesIO()
+    noise.save(out, format="JPEG", quality=90)
+    return out.getvalue()
 
 
 def _filing(code: str, period: str, **overrides: str) -> dict[str, str]:
@@ -276,6 +285,16 @@ def test_uploads_are_checked_from_their_content_and_refused_with_the_reason(
         )
         assert soup.select_one("textarea#text").get_text() == "Мой текст"
 
+        # A phone photo of a few megabytes goes through.
+        phone_photo = _noisy_jpeg()
+        assert 1_000_000 < len(phone_photo) < 5 * 1024 * 1024
+        phone = client.post(
+            "/api/v1/disputes",
+            data=_filing(code, month, service="wastewater"),
+            files={"photo": ("IMG_2041.jpg", phone_photo, "image/jpeg")},
+            headers=token,
+        )
+        assert phone.status_code == 201, phone.text
         accepted = upload("IMG_0001.JPG", jpeg_with_exif(), "application/octet-stream")
         assert accepted.status_code == 201, accepted.text
         reference = accepted.json()["reference"]
