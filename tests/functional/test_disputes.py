@@ -270,6 +270,10 @@ def test_uploads_are_checked_from_their_content_and_refused_with_the_reason(
         huge = upload("meter.jpg", b"\xff\xd8\xff" + b"\0" * (6 * 1024 * 1024), "image/jpeg")
         assert huge.status_code == 413
         assert huge.json()["error"]["code"] == "photo_too_large"
+        # Far beyond any photo, the service-wide limit stops the body before the route sees it.
+        flood = upload("meter.jpg", b"\0" * (12 * 1024 * 1024), "image/jpeg")
+        assert flood.status_code == 413
+        assert flood.json()["error"]["code"] == "request_too_large"
 
         # The page shows the form again with the message, the text kept.
         csrf = {"csrf_token": token["X-CSRF-Token"]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -92,6 +92,7 @@ def install_ops(
     database: Database,
     page_renderer: PageRenderer | None = None,
     statement_routes: Iterable[str] = (),
+    upload_routes: Mapping[str, int] | None = None,
 ) -> Ops:
     """Health routes, limits, headers, continuity, request ids and metrics for ``app``.
 
@@ -118,7 +119,9 @@ def install_ops(
         ContinuityMiddleware, monitor=ops.monitor, deadline=settings.request_deadline
     )
     app.add_middleware(IpRateLimitMiddleware, limiter=ops.limiter, exempt_prefixes=EXEMPT_PREFIXES)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes, larger=upload_routes
+    )
     app.add_middleware(
         RequestContextMiddleware,
         metrics=ops.metrics,

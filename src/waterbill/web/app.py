@@ -31,6 +31,7 @@ from waterbill.web import (
 )
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
+from waterbill.web.dispute_forms import MAX_BODY_BYTES
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ STATUS_BY_CODE = {
 }
 # Counted as statement views in the metrics (waterbill.ops).
 STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
+# The dispute filings carry a meter photo. They refuse anything over their own limit with
+# photo_too_large; the generic 413 stays as a backstop for bodies far beyond it.
+UPLOAD_ROUTES = {path: 2 * MAX_BODY_BYTES for path in ("/disputes", "/api/v1/disputes")}
 _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
@@ -138,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database=app.state.database,
         page_renderer=refusal_page,
         statement_routes=STATEMENT_ROUTES,
+        upload_routes=UPLOAD_ROUTES,
     )
     return app
 
