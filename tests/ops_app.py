@@ -7,6 +7,7 @@ because sessions are the web area's business.
 
 from __future__ import annotations
 
+import time
 from html import escape
 from typing import Annotated
 
@@ -60,6 +61,12 @@ def make_app(settings: Settings) -> FastAPI:
             return JSONResponse(StatementOut.from_statement(statement).model_dump(mode="json"))
 
         return await run_in_threadpool(read)
+
+    @app.get("/slow", include_in_schema=False)
+    def slow(seconds: float) -> dict[str, float]:
+        """Busy past the deadline without touching the database (a PDF on a loaded machine)."""
+        time.sleep(seconds)
+        return {"slept": seconds}
 
     @app.get("/broken", include_in_schema=False)
     def broken() -> None:

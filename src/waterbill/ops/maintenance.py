@@ -143,26 +143,42 @@ class MaintenanceMonitor:
             return Probe(database_ok=True, maintenance=None)
         return Probe(database_ok=True, maintenance=window)
 
-    async def probe(self) -> Probe:
+    async def probe(self, *, recheck: float | None = None) -> Probe:
+        """The state as of at most ``ttl`` ago.
+
+        ``recheck`` asks for a new look, waiting at most that long (also for a look already under
+        way) rather than settling for the last answer.
+        """
         fresh = self._fresh()
         if fresh is not None:
             return fresh
         if self._lock is None:
             self._lock = anyio.Lock()
-        if self._lock.locked() and self._probe is not None:
+        if recheck is None and self._lock.locked() and self._probe is not None:
             # Another request is already looking; a second-old answer beats waiting for it.
             return self._probe
-        async with self._lock:
+        timeout = self.timeout if recheck is None else recheck
+        started = time.monotonic()
+        acquired = False
+        with anyio.move_on_after(timeout):
+            await self._lock.acquire()
+            acquired = True
+        if not acquired:
+            # Another look has held the lock for the whole wait: the database is not answering.
+            return Probe(database_ok=False, maintenance=None)
+        try:
             fresh = self._fresh()
             if fresh is not None:
                 return fresh
             result = Probe(database_ok=False, maintenance=None)
             # A black-holed database would hold the thread; the answer must not wait for it.
-            with anyio.move_on_after(self.timeout):
+            with anyio.move_on_after(max(0.05, timeout - (time.monotonic() - started))):
                 result = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
             self._note_transition(result)
             self._probe, self._probed_at = result, time.monotonic()
             return result
+        finally:
+            self._lock.release()
 
     def _note_transition(self, result: Probe) -> None:
         if result.database_ok == self._database_ok:

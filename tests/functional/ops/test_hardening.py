@@ -151,3 +151,9 @@ def test_a_bug_stays_a_plain_500_without_a_stack_trace_and_is_not_taken_for_an_o
     logged = [r for r in caplog.records if r.getMessage() == "request failed"]
     assert [getattr(r, "request_id", None) for r in logged] == ["bug-1"]
     assert logged[0].exc_info is not None
+
+
+def test_a_slow_answer_with_the_database_up_is_not_called_an_outage(ops_url: str) -> None:
+    response = httpx.get(f"{ops_url}/slow", params={"seconds": 2.2}, timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"slept": 2.2}
