@@ -10,8 +10,9 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
@@ -27,6 +28,9 @@ class FeedError(Exception):
         super().__init__(f"{az} / {en}")
         self.az = az
         self.en = en
+
+
+PlainRow = tuple[int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +98,19 @@ class Feed:
         return self.path.stat().st_size
 
     def records(self) -> Iterator[Record]:
+        yield from self._reading(
+            self._csv_records() if self.format == "csv" else self._jsonl_records()
+        )
+
+    def plain_rows(self) -> Iterator[PlainRow | Record]:
+        """CSV rows as ``(line, text)`` where a line is a whole row with no quote to undo and the
+        header's width, so it can go to PostgreSQL's COPY as it is; a ``Record`` otherwise."""
+        assert self.format == "csv"
+        yield from self._reading(self._plain_rows())
+
+    def _reading(self, rows: Iterable[Any]) -> Iterator[Any]:
         try:
-            if self.format == "csv":
-                yield from self._csv_records()
-            else:
-                yield from self._jsonl_records()
+            yield from rows
         except UnicodeDecodeError:
             raise FeedError("fayl UTF-8 kodlaşmasında deyil", "the file is not UTF-8") from None
         except (EOFError, gzip.BadGzipFile, OSError) as error:
@@ -106,12 +118,13 @@ class Feed:
                 f"fayl oxuna bilmir: {error}", f"the file cannot be read: {error}"
             ) from None
 
-    def _csv_records(self) -> Iterator[Record]:
-        reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
+    def _csv_records(self, reader: Any = None, last_line: int = 1) -> Iterator[Record]:
+        # The header was read separately, so the reader's own count starts one line short.
+        if reader is None:
+            reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
+        offset = last_line - 1
         columns = self.columns
         width = len(columns)
-        # The header was read separately, so the reader's own count starts one line short.
-        last_line = 1
         while True:
             try:
                 row = next(reader)
@@ -119,7 +132,7 @@ class Feed:
                 return
             except csv.Error as error:
                 line = last_line + 1
-                last_line = reader.line_num + 1
+                last_line = reader.line_num + offset + 1
                 yield Record(
                     line,
                     {},
@@ -128,7 +141,7 @@ class Feed:
                 )
                 continue
             line = last_line + 1
-            last_line = reader.line_num + 1
+            last_line = reader.line_num + offset + 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != width:
@@ -145,6 +158,25 @@ class Feed:
             yield Record(
                 line, {c: (v if v != "" else None) for c, v in zip(columns, row, strict=True)}, row
             )
+
+    def _plain_rows(self) -> Iterator[PlainRow | Record]:
+        delimiter = self.delimiter
+        separators = len(self.columns) - 1
+        lines = iter(self._text)
+        line = 1
+        for text in lines:
+            line += 1
+            row = text.rstrip("\r\n")
+            if row.count(delimiter) == separators and '"' not in row and "\0" not in row:
+                yield line, row
+                continue
+            # Quotes, a wrong width, a blank line: the csv module reads exactly this one row,
+            # pulling the further lines of a quoted newline from the same stream.
+            reader = csv.reader(chain([text], lines), delimiter=delimiter, strict=True)
+            for record in self._csv_records(reader, line - 1):
+                yield record
+                break
+            line += reader.line_num - 1
 
     def _jsonl_records(self) -> Iterator[Record]:
         for line_no, text in enumerate(self._text, start=1):

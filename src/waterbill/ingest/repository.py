@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     and_,
     exists,
+    func,
     insert,
     literal,
     or_,
@@ -33,11 +34,19 @@ from sqlalchemy import (
 from waterbill.billing.tables import Id, invoice_revisions, invoices, payments, subscribers
 from waterbill.db.types import UTCDateTime, money
 from waterbill.ingest.rules import (
+    INVOICE_COLUMNS,
+    MEDIAN_FACTOR,
+    MEDIAN_MIN_MONTHS,
+    PLAIN_DAY,
+    PLAIN_PERIOD,
+    PLAIN_TEXT,
     InvoiceRecord,
     Kind,
     PaymentRecord,
     StoredPayment,
     SubscriberRecord,
+    decimal_pattern,
+    plain_code,
 )
 from waterbill.ingest.tables import channels, import_batches
 
@@ -98,6 +107,10 @@ _INVOICE_FIGURES = [
 def _fill(db: Connection, stage: Table, rows: Sequence[dict[str, Any]]) -> None:
     """COPY on PostgreSQL; one executemany on SQLite."""
     stage.create(db)
+    _add(db, stage, rows)
+
+
+def _add(db: Connection, stage: Table, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     if db.dialect.name == "postgresql":
@@ -170,17 +183,8 @@ def merge_subscribers(
     return Merge(loaded, updated, len(rows) - loaded - updated, [])
 
 
-def merge_invoices(
-    db: Connection,
-    records: Sequence[tuple[int, InvoiceRecord, str]],
-    now: datetime,
-) -> tuple[Merge, list[tuple[int, Decimal, list[Decimal]]]]:
-    """New invoices inserted, changed ones recalculated with the old version kept as a revision.
-
-    Also returns, per row with earlier months, the row's consumption and that history (for the
-    consumption-spike warning).
-    """
-    rows = [
+def _invoice_rows(records: Sequence[tuple[int, InvoiceRecord, str]]) -> list[dict[str, Any]]:
+    return [
         {
             "line_no": line,
             "subscriber_code": r.subscriber_code,
@@ -189,7 +193,26 @@ def merge_invoices(
         }
         for line, r, history_from in records
     ]
-    _fill(db, stage_invoices, rows)
+
+
+def merge_invoices(
+    db: Connection,
+    records: Sequence[tuple[int, InvoiceRecord, str]],
+    now: datetime,
+) -> tuple[Merge, list[tuple[int, Decimal, list[Decimal]]]]:
+    """New invoices inserted, changed ones recalculated with the old version kept as a revision.
+
+    Also returns, per row that may be far above its subscriber's median, the row's consumption
+    and the earlier months (for the consumption-spike warning).
+    """
+    _fill(db, stage_invoices, _invoice_rows(records))
+    return merge_staged_invoices(db, len(records), now)
+
+
+def merge_staged_invoices(
+    db: Connection, staged: int, now: datetime
+) -> tuple[Merge, list[tuple[int, Decimal, list[Decimal]]]]:
+    """``merge_invoices`` for the ``staged`` rows already in the staging table."""
     s = stage_invoices.c
     db.execute(
         update(stage_invoices).values(
@@ -201,17 +224,28 @@ def merge_invoices(
     _analyze(db, stage_invoices)
     unknown = list(db.scalars(select(s.line_no).where(s.subscriber_id.is_(None))))
 
+    earlier_months = and_(
+        invoices.c.subscriber_id == s.subscriber_id,
+        invoices.c.service == s.service,
+        invoices.c.period >= s.history_from,
+        invoices.c.period < s.period,
+    )
+    # Over three times the median is over three times the smallest month: only rows past that
+    # coarser mark bring their history back for the exact test (``far_above_median``).
+    candidates = (
+        select(s.line_no)
+        .join(invoices, earlier_months)
+        .group_by(s.line_no)
+        .having(
+            func.count() >= MEDIAN_MIN_MONTHS,
+            func.max(s.consumption_m3) > func.min(invoices.c.consumption_m3) * MEDIAN_FACTOR,
+        )
+    )
     history: dict[int, tuple[Decimal, list[Decimal]]] = {}
     for line, consumption, earlier in db.execute(
-        select(s.line_no, s.consumption_m3, invoices.c.consumption_m3).join(
-            invoices,
-            and_(
-                invoices.c.subscriber_id == s.subscriber_id,
-                invoices.c.service == s.service,
-                invoices.c.period >= s.history_from,
-                invoices.c.period < s.period,
-            ),
-        )
+        select(s.line_no, s.consumption_m3, invoices.c.consumption_m3)
+        .join(invoices, earlier_months)
+        .where(s.line_no.in_(candidates))
     ):
         history.setdefault(line, (consumption, []))[1].append(earlier)
 
@@ -258,7 +292,7 @@ def merge_invoices(
         ),
     )
     stage_invoices.drop(db)
-    merge = Merge(loaded, updated, len(rows) - len(unknown) - loaded - updated, unknown)
+    merge = Merge(loaded, updated, staged - len(unknown) - loaded - updated, unknown)
     return merge, [(line, c, h) for line, (c, h) in history.items()]
 
 
@@ -476,3 +510,137 @@ def channel_by_key_hash(db: Connection, key_hash: str) -> str | None:
             channels.c.key_hash == key_hash, channels.c.revoked_at.is_(None)
         )
     )
+
+
+# The PostgreSQL fast path for CSV invoices
+
+
+def stage_invoice_text(db: Connection, width: int, delimiter: str, data: str) -> None:
+    """A batch of CSV rows, each led by its line number, as text through one COPY."""
+    texts = ", ".join(f"c{i} text" for i in range(width))
+    db.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE stage_text (line_no integer, {texts}) ON COMMIT DROP"
+    )
+    raw = db.connection.driver_connection
+    assert raw is not None
+    assert delimiter in {",", ";"}
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY stage_text FROM STDIN (FORMAT csv, DELIMITER '{delimiter}')") as copy,
+    ):
+        copy.write(data)
+
+
+def load_plain_invoices(
+    db: Connection,
+    header: Sequence[str],
+    *,
+    code_length: tuple[int, int],
+    earliest_day: str,
+    today: str,
+    earliest_period: str,
+    this_month: str,
+) -> list[tuple[int, dict[str, str | None]]]:
+    """Cast the staged rows whose every value has its plain shape into the invoice staging
+    table, in SQL; return the others, by line, for the rules in Python to judge.
+
+    The plain shapes are the ones the Python rules accept as they are (``rules.PLAIN_*``), so a
+    row loaded here is one they would load with the same values.
+    """
+    position = {name: index for index, name in enumerate(header)}
+    v = {
+        name: f"c{position[name]}" if name in position else "NULL::text" for name in INVOICE_COLUMNS
+    }
+    numbers = ["previous_reading", "current_reading", "consumption_m3", "tariff", "amount"]
+    plain = " AND ".join(
+        [
+            f"{v['invoice_no']} ~ %(text)s",
+            f"{v['subscriber_code']} ~ %(code)s",
+            f"{v['period']} ~ %(period)s",
+            f'{v["period"]} COLLATE "C" BETWEEN %(earliest_period)s AND %(this_month)s',
+            f"{v['service']} IN ('water', 'wastewater')",
+            f"{v['basis']} IN ('meter', 'norm', 'estimate')",
+            *(f"{v[n]} ~ %({n})s" for n in ["consumption_m3", "tariff", "amount"]),
+            f"(({v['previous_reading']} IS NULL AND {v['current_reading']} IS NULL"
+            f" AND {v['basis']} <> 'meter')"
+            f" OR ({v['previous_reading']} ~ %(previous_reading)s"
+            f" AND {v['current_reading']} ~ %(current_reading)s))",
+            f"{v['issued_on']} ~ %(day)s",
+            f'{v["issued_on"]} COLLATE "C" BETWEEN %(earliest_day)s AND %(today)s',
+            f"{v['issued_on']} COLLATE \"C\" >= {v['period']} || '-01'",
+        ]
+    )
+    texts = ", ".join(f"{v[name]} AS {name}" for name in INVOICE_COLUMNS)
+    casts = ", ".join(
+        f"replace({name}, ',', '.')::numeric" if name in numbers else name
+        for name in INVOICE_COLUMNS
+        if name != "issued_on"
+    )
+    # Only names built here (c0, c1 … and the contract's column names) enter the text; every
+    # value from the file is a bound parameter or a COPY row.
+    rows = db.exec_driver_sql(
+        f"""
+        WITH staged AS MATERIALIZED (
+            SELECT line_no, {texts}, coalesce({plain}, false) AS plain FROM stage_text
+        ), loaded AS (
+            INSERT INTO stage_invoices (line_no, history_from, {", ".join(INVOICE_COLUMNS)})
+            SELECT line_no,
+                   to_char(to_date(period, 'YYYY-MM') - interval '12 months', 'YYYY-MM'),
+                   {casts}, issued_on::date
+            FROM staged WHERE plain
+        )
+        SELECT line_no, {", ".join(INVOICE_COLUMNS)} FROM staged WHERE NOT plain
+        ORDER BY line_no
+        """,  # noqa: S608
+        {
+            "text": PLAIN_TEXT,
+            "code": plain_code(code_length),
+            "period": PLAIN_PERIOD,
+            "day": PLAIN_DAY,
+            "earliest_day": earliest_day,
+            "today": today,
+            "earliest_period": earliest_period,
+            "this_month": this_month,
+            **{name: decimal_pattern(name) for name in numbers},
+        },
+    )
+    db.exec_driver_sql("DROP TABLE stage_text")
+    return [
+        (
+            row[0],
+            {name: (value or None) for name, value in zip(INVOICE_COLUMNS, row[1:], strict=True)},
+        )
+        for row in rows
+    ]
+
+
+def create_invoice_stage(db: Connection) -> None:
+    stage_invoices.create(db)
+
+
+def add_staged_invoices(db: Connection, records: Sequence[tuple[int, InvoiceRecord, str]]) -> None:
+    _add(db, stage_invoices, _invoice_rows(records))
+
+
+def staged_invoices_to_check(db: Connection) -> list[tuple[int, InvoiceRecord]]:
+    """The staged rows that may deserve a data-quality warning; the rules say which do.
+
+    An amount more than 0.01 from consumption × tariff rounded to the cent is more than 0.005
+    from the exact product: this coarser test passes every row the exact one would.
+    """
+    s = stage_invoices.c
+    fields = ["subscriber_code", "period", "service", *_INVOICE_FIGURES]
+    query = (
+        select(s.line_no, *(s[f] for f in fields))
+        .where(
+            or_(
+                func.abs(s.amount - s.consumption_m3 * s.tariff) > Decimal("0.005"),
+                s.current_reading < s.previous_reading,
+            )
+        )
+        .order_by(s.line_no)
+    )
+    return [
+        (row.line_no, InvoiceRecord(**{f: getattr(row, f) for f in fields}))
+        for row in db.execute(query)
+    ]

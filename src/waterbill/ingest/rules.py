@@ -184,14 +184,41 @@ class Warning:
     en: str
 
 
-_PLAIN_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-_PLAIN_DECIMAL = {
-    (places, digits, negative): re.compile(
+# The plain shapes of values: the common case, accepted without the diagnosing path. They are
+# written once, in the syntax Python's re and PostgreSQL's ~ share, because the PostgreSQL import
+# uses them to pick the rows it can load without parsing them here (see ``plain_invoice``).
+PLAIN_PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PLAIN_DAY = (
+    r"^(19[5-9][0-9]|2[0-9]{3})-"
+    r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+)
+PLAIN_TEXT = r"^[!-~]{1,32}$"
+PLAIN_DECIMAL_PATTERNS = {
+    (places, digits, negative): (
         rf"^{'-?' if negative else ''}[0-9]{{1,{digits}}}([.,][0-9]{{1,{places}}})?$"
     )
     for places, digits in ((2, 12), (3, 11), (4, 6))
     for negative in (False, True)
 }
+_PLAIN_PERIOD = re.compile(PLAIN_PERIOD)
+_PLAIN_DECIMAL = {shape: re.compile(pattern) for shape, pattern in PLAIN_DECIMAL_PATTERNS.items()}
+# (decimal places, integer digits, may be negative) of each number of an invoice.
+INVOICE_NUMBERS: dict[str, tuple[int, int, bool]] = {
+    "previous_reading": (3, 11, False),
+    "current_reading": (3, 11, False),
+    "consumption_m3": (3, 11, False),
+    "tariff": (4, 6, False),
+    "amount": (2, 12, True),
+}
+
+
+def plain_code(code_length: tuple[int, int]) -> str:
+    """A subscriber code with no separators to strip: ``parse_subscriber_code`` keeps it as is."""
+    return rf"^[0-9]{{{code_length[0]},{code_length[1]}}}$"
+
+
+def decimal_pattern(column: str) -> str:
+    return PLAIN_DECIMAL_PATTERNS[INVOICE_NUMBERS[column]]
 
 
 class _Fields:
@@ -254,6 +281,10 @@ class _Fields:
             self.fail(column, "həddən artıq böyükdür", "is too large")
             return None
         return number
+
+    def number(self, column: str) -> Decimal | None:
+        places, integer_digits, negative = INVOICE_NUMBERS[column]
+        return self.decimal(column, places=places, integer_digits=integer_digits, negative=negative)
 
     def integer(self, column: str, low: int, high: int) -> int | None:
         value = self.raw(column)
@@ -451,11 +482,11 @@ def parse_invoice(
         subscriber_code=fields.code("subscriber_code", code_length),
         period=fields.period("period", today),
         service=fields.choice("service", SERVICES),
-        previous_reading=fields.decimal("previous_reading", places=3, integer_digits=11),
-        current_reading=fields.decimal("current_reading", places=3, integer_digits=11),
-        consumption_m3=fields.decimal("consumption_m3", places=3, integer_digits=11),
-        tariff=fields.decimal("tariff", places=4, integer_digits=6),
-        amount=fields.decimal("amount", places=2, integer_digits=12, negative=True),
+        previous_reading=fields.number("previous_reading"),
+        current_reading=fields.number("current_reading"),
+        consumption_m3=fields.number("consumption_m3"),
+        tariff=fields.number("tariff"),
+        amount=fields.number("amount"),
         basis=fields.choice("basis", BASES),
         issued_on=fields.day("issued_on", today),
     )

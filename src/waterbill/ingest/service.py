@@ -9,11 +9,13 @@ uninterrupted import.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,9 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.ingest import repository
-from waterbill.ingest.formats import Feed, FeedError, Record, RejectWriter
+from waterbill.ingest.formats import Feed, FeedError, PlainRow, Record, RejectWriter
 from waterbill.ingest.rules import (
     COLUMNS,
+    EARLIEST_DAY,
+    EARLIEST_PERIOD,
     OPTIONAL,
     InvoiceRecord,
     Kind,
@@ -46,6 +50,7 @@ from waterbill.ingest.rules import (
     parse_invoice,
     parse_payment,
     parse_subscriber,
+    today_in_baku,
 )
 from waterbill.statement.domain import YearMonth
 
@@ -105,6 +110,30 @@ def _history_from(period: str) -> str:
     return str(YearMonth.parse(period).shift(-12))
 
 
+def _plain_key_reader(kind: Kind, feed: Feed) -> Callable[[str], tuple[str, ...]]:
+    """``_batch_key`` of a plain CSV row (see ``Feed.plain_rows``), without a dict per row."""
+    delimiter = feed.delimiter
+    position = {name: index for index, name in enumerate(feed.columns)}
+
+    def at(name: str) -> int:
+        return position.get(name, len(feed.columns))
+
+    code, period, service = at("subscriber_code"), at("period"), at("service")
+
+    def invoice_key(text: str) -> tuple[str, ...]:
+        fields = [*text.split(delimiter), ""]
+        number = fields[code]
+        if not number.isdigit():
+            number = _CODE_SEPARATORS.sub("", number)
+        return (number, fields[period].strip(), fields[service].strip())
+
+    def key(text: str) -> tuple[str, ...]:
+        fields = text.split(delimiter)
+        return _batch_key(kind, dict(zip(feed.columns, fields, strict=True)))
+
+    return invoice_key if kind == "invoices" else key
+
+
 def file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -148,20 +177,24 @@ def import_file(
             code_length=code_length,
             now=now,
         )
-        batch: list[Record] = []
+        fast = kind == "invoices" and feed.format == "csv" and db.dialect == "postgresql"
+        run = importer.run_plain if fast else importer.run
+        rows: Iterator[PlainRow | Record] = feed.plain_rows() if fast else feed.records()
+        key_of = _plain_key_reader(kind, feed)
+        batch: list[PlainRow | Record] = []
         keys: set[tuple[str, ...]] = set()
         try:
-            for record in feed.records():
-                key = _batch_key(kind, record.values)
+            for row in rows:
+                key = key_of(row[1]) if isinstance(row, tuple) else _batch_key(kind, row.values)
                 if len(batch) >= batch_size or key in keys:
-                    importer.run(batch)
+                    run(batch)
                     batch, keys = [], set()
                     if progress is not None:
                         progress(summary.rows, feed.bytes_read)
-                batch.append(record)
+                batch.append(row)
                 keys.add(key)
             if batch:
-                importer.run(batch)
+                run(batch)
             if progress is not None:
                 progress(summary.rows, feed.bytes_read)
         finally:
@@ -193,16 +226,77 @@ class _BatchImporter:
         self.fixed_now = now
         self.batch_no = 0
 
-    def run(self, batch: list[Record]) -> None:
+    def _already_done(self, batch: Sequence[PlainRow | Record]) -> int | None:
+        """The batch's number, or None when an earlier run committed it."""
         batch_no = self.batch_no
         self.batch_no += 1
         self.summary.batches += 1
         previous = self.done.get(batch_no)
-        if previous is not None:
-            # Committed by an earlier run: nothing changes now, so its rows count as unchanged.
-            self.summary.batches_already_done += 1
-            accepted = previous.loaded + previous.unchanged + previous.updated
-            self._account(replace(previous, loaded=0, updated=0, unchanged=accepted), batch)
+        if previous is None:
+            return batch_no
+        # Committed by an earlier run: nothing changes now, so its rows count as unchanged.
+        self.summary.batches_already_done += 1
+        accepted = previous.loaded + previous.unchanged + previous.updated
+        self._account(replace(previous, loaded=0, updated=0, unchanged=accepted), batch)
+        return None
+
+    def run_plain(self, batch: Sequence[PlainRow | Record]) -> None:
+        """A CSV invoice batch on PostgreSQL: plain rows are COPYed as text and cast in SQL;
+        only the rows with an unusual shape are parsed here, by the same rules."""
+        batch_no = self._already_done(batch)
+        if batch_no is None:
+            return
+        now = self.fixed_now or datetime.now(UTC)
+        today = today_in_baku(now)
+        rejects: dict[int, str] = {}
+        delimiter = self.writer.delimiter
+        text: list[str] = []
+        for row in batch:
+            if isinstance(row, tuple):
+                text.append(f"{row[0]}{delimiter}{row[1]}\n")
+            elif row.problem is not None:
+                az, en = row.problem
+                rejects[row.line] = _reject_message(
+                    row.line, [Problem("malformed_line", "*", az, en)]
+                )
+            else:
+                text.append(_csv_line([str(row.line), *row.raw], delimiter))
+        with self.db.write() as connection:
+            repository.stage_invoice_text(
+                connection, len(self.writer.columns), delimiter, "".join(text)
+            )
+            repository.create_invoice_stage(connection)
+            unusual = repository.load_plain_invoices(
+                connection,
+                self.writer.columns,
+                code_length=self.code_length,
+                earliest_day=EARLIEST_DAY.isoformat(),
+                today=today.isoformat(),
+                earliest_period=str(EARLIEST_PERIOD),
+                this_month=str(YearMonth.of(today)),
+            )
+            parsed: list[tuple[int, InvoiceRecord, str]] = []
+            for line, values in unusual:
+                try:
+                    record = parse_invoice(values, code_length=self.code_length, now=now)
+                except Rejected as error:
+                    rejects[line] = _reject_message(line, error.problems)
+                    continue
+                parsed.append((line, record, _history_from(record.period)))
+            repository.add_staged_invoices(connection, parsed)
+            for line, record in repository.staged_invoices_to_check(connection):
+                for warning in invoice_warnings(record):
+                    self._warn(line, warning)
+            staged = len(batch) - len(rejects)
+            merge, histories = repository.merge_staged_invoices(connection, staged, now)
+            self._spikes(histories)
+            for line in merge.unknown_lines:
+                rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
+            self._finish(connection, batch, batch_no, merge, rejects, now)
+
+    def run(self, batch: Sequence[PlainRow | Record]) -> None:
+        batch_no = self._already_done(batch)
+        if batch_no is None:
             return
         now = self.fixed_now or datetime.now(UTC)
         rejects: dict[int, str] = {}
@@ -213,6 +307,7 @@ class _BatchImporter:
             "payments": parse_payment,
         }[self.kind]
         for record in batch:
+            assert isinstance(record, Record)
             if record.problem is not None:
                 az, en = record.problem
                 rejects[record.line] = _reject_message(
@@ -238,25 +333,38 @@ class _BatchImporter:
                 merge = self._payments(connection, parsed, rejects, now)
             for line in merge.unknown_lines:
                 rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
-            result = repository.BatchRecord(
-                rows=len(batch),
-                loaded=merge.loaded,
-                unchanged=merge.unchanged,
-                updated=merge.updated,
-                rejected=len(rejects),
-                rejects=rejects,
-            )
-            repository.record_batch(
-                connection,
-                kind=self.kind,
-                digest=self.digest,
-                batch_no=batch_no,
-                record=result,
-                now=now,
-            )
-            # After batches 1, 2, 4, 8…: the statistics follow the table's growth at a log cost.
-            if merge.loaded and (self.batch_no & (self.batch_no - 1)) == 0:
-                repository.refresh_statistics(connection, self.kind)
+            self._finish(connection, batch, batch_no, merge, rejects, now)
+
+    def _finish(
+        self,
+        connection: Connection,
+        batch: Sequence[PlainRow | Record],
+        batch_no: int,
+        merge: repository.Merge,
+        rejects: dict[int, str],
+        now: datetime,
+    ) -> None:
+        result = repository.BatchRecord(
+            rows=len(batch),
+            loaded=merge.loaded,
+            unchanged=merge.unchanged,
+            updated=merge.updated,
+            rejected=len(rejects),
+            rejects=rejects,
+        )
+        repository.record_batch(
+            connection,
+            kind=self.kind,
+            digest=self.digest,
+            batch_no=batch_no,
+            record=result,
+            now=now,
+        )
+        # After batches 1, 2, 4, 8…: the statistics follow the table's growth at a log cost.
+        if merge.loaded and (self.batch_no & (self.batch_no - 1)) == 0:
+            repository.refresh_statistics(connection, self.kind)
+        # Accounted inside the transaction: had the commit failed, no count would be wrong,
+        # as the import stops there with the error.
         self._account(result, batch)
 
     def _invoices(
@@ -269,11 +377,14 @@ class _BatchImporter:
             for warning in invoice_warnings(record):
                 self._warn(line, warning)
         merge, histories = repository.merge_invoices(connection, records, now)
+        self._spikes(histories)
+        return merge
+
+    def _spikes(self, histories: list[tuple[int, Decimal, list[Decimal]]]) -> None:
         for line, consumption, history in sorted(histories, key=lambda item: item[0]):
             spike = far_above_median(consumption, history)
             if spike is not None:
                 self._warn(line, spike)
-        return merge
 
     def _payments(
         self,
@@ -318,7 +429,7 @@ class _BatchImporter:
         if len(self.summary.warning_examples) < WARNING_EXAMPLES:
             self.summary.warning_examples.append(_warning_message(line, warning))
 
-    def _account(self, result: repository.BatchRecord, batch: list[Record]) -> None:
+    def _account(self, result: repository.BatchRecord, batch: Sequence[PlainRow | Record]) -> None:
         summary = self.summary
         summary.rows += result.rows
         summary.loaded += result.loaded
@@ -326,13 +437,25 @@ class _BatchImporter:
         summary.updated += result.updated
         summary.rejected += result.rejected
         # The reject file follows the input's order, whether the batch ran now or in a past run.
-        for record in batch:
-            message = result.rejects.get(record.line)
+        if not result.rejects:
+            self.writer.flush()
+            return
+        delimiter = self.writer.delimiter
+        for row in batch:
+            line = row[0] if isinstance(row, tuple) else row.line
+            message = result.rejects.get(line)
             if message is not None:
-                self.writer.write(record.raw, message)
+                raw = row[1].split(delimiter) if isinstance(row, tuple) else row.raw
+                self.writer.write(raw, message)
                 if len(summary.reject_examples) < WARNING_EXAMPLES:
                     summary.reject_examples.append(message)
         self.writer.flush()
+
+
+def _csv_line(fields: Sequence[str], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow(fields)
+    return out.getvalue()
 
 
 _UNKNOWN_SUBSCRIBER = Problem(
