@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     and_,
@@ -238,7 +239,9 @@ def merge_staged_invoices(
         .group_by(s.line_no)
         .having(
             func.count() >= MEDIAN_MIN_MONTHS,
-            func.max(s.consumption_m3) > func.min(invoices.c.consumption_m3) * MEDIAN_FACTOR,
+            # A plain integer factor: bound with the column's type it would be scaled on SQLite.
+            func.max(s.consumption_m3)
+            > func.min(invoices.c.consumption_m3) * literal(int(MEDIAN_FACTOR), Integer),
         )
     )
     history: dict[int, tuple[Decimal, list[Decimal]]] = {}
@@ -634,7 +637,8 @@ def staged_invoices_to_check(db: Connection) -> list[tuple[int, InvoiceRecord]]:
         select(s.line_no, *(s[f] for f in fields))
         .where(
             or_(
-                func.abs(s.amount - s.consumption_m3 * s.tariff) > Decimal("0.005"),
+                func.abs(s.amount - s.consumption_m3 * s.tariff)
+                > literal(Decimal("0.005"), Numeric()),
                 s.current_reading < s.previous_reading,
             )
         )

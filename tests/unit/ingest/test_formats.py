@@ -56,3 +56,24 @@ def test_a_reject_file_keeps_the_input_format_and_adds_an_error_column(tmp_path:
         HEADER + ";error",
         "P1;1;2;3;4;;sətir 2: amount: ...",
     ]
+
+
+def test_plain_rows_give_the_same_lines_and_cells_as_the_csv_reader(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    text = (
+        HEADER
+        + '\r\nP1;1;2;3;4;\r\n"P\r\n\r\n2";1;2;3;4;\r\n\r\n  \r\nP3;1;2;3\r\nP4;"a;b";2;3;4;\r\n'
+        + 'P5;1;2;"3"x;4;\r\nP6;1;2;3;4;5\r\n'
+    )
+    path.write_bytes(text.encode())
+    with Feed(path, COLUMNS) as feed:
+        expected = [(r.line, list(r.raw), r.problem is None) for r in feed.records()]
+    with Feed(path, COLUMNS) as feed:
+        rows = [
+            (row[0], row[1].split(";"), True)
+            if isinstance(row, tuple)
+            else (row.line, list(row.raw), row.problem is None)
+            for row in feed.plain_rows()
+        ]
+    assert rows == expected
+    assert [line for line, _raw, _ok in rows] == [2, 3, 8, 9, 10, 11]
