@@ -2,13 +2,15 @@
 
 The app includes ``router`` and keeps its ``Database`` in ``app.state.database``. Refusals use the
 API's one error shape, ``{"error": {"code", "message"}}``, with the message in the language asked
-for (Azerbaijani unless ``Accept-Language`` prefers English) and the field named.
+for (``Accept-Language``: az, en or ru; Azerbaijani by default), from the web app's gettext
+catalogs, and the field named.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -18,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.ingest.rules import Rejected
+from waterbill.i18n.catalogs import gettext_for, negotiate
+from waterbill.ingest.rules import Rejected, _
 from waterbill.ingest.service import (
     InvalidApiKey,
     RecordedPayment,
@@ -29,14 +32,13 @@ from waterbill.ingest.service import (
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
 _STATUS = {"payment_conflict": 409, "unauthenticated": 401}
-_UNAUTHENTICATED = {
-    "az": "API açarı yanlışdır və ya ləğv edilib",
-    "en": "the API key is wrong or revoked",
-}
+_UNAUTHENTICATED = _("the API key is wrong or revoked")
 _FIELD_MESSAGES = {
-    "missing": ("sahə tələb olunur", "the field is required"),
-    "extra_forbidden": ("belə sahə yoxdur", "no such field"),
+    "missing": _("the field is required"),
+    "extra_forbidden": _("no such field"),
 }
+# Any other type keeps pydantic's own English detail in English.
+_INVALID_FIELD = _("the value is not valid")
 
 
 class PaymentIn(BaseModel):
@@ -93,8 +95,12 @@ class PaymentErrorOut(BaseModel):
 
 
 def _language(request: Request) -> str:
-    accepted = request.headers.get("accept-language", "").strip().lower()
-    return "en" if accepted.startswith("en") else "az"
+    return negotiate(accept_language=request.headers.get("accept-language"))
+
+
+def _translated(language: str, msgid: str, params: Mapping[str, object] | None = None) -> str:
+    text = gettext_for(language, msgid)
+    return text % params if params else text
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -105,8 +111,12 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
 def _invalid_body(error: ValidationError, language: str) -> JSONResponse:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "body"
-    az, en = _FIELD_MESSAGES.get(first["type"], ("dəyər düzgün deyil", first["msg"]))
-    message = f"{field}: {az if language == 'az' else en}"
+    msgid = _FIELD_MESSAGES.get(first["type"])
+    if msgid is None and language == "en":
+        text = first["msg"]
+    else:
+        text = _translated(language, msgid or _INVALID_FIELD)
+    message = f"{field}: {text}"
     return _error(422, "invalid_value", message, field)
 
 
@@ -146,7 +156,7 @@ async def post_payment(
     try:
         channel = await run_in_threadpool(authenticate)
     except InvalidApiKey:
-        return _error(401, "unauthenticated", _UNAUTHENTICATED[language])
+        return _error(401, "unauthenticated", _translated(language, _UNAUTHENTICATED))
     try:
         payment = PaymentIn.model_validate_json(await request.body())
     except ValidationError as error:
@@ -170,7 +180,7 @@ async def post_payment(
         recorded = await run_in_threadpool(record)
     except Rejected as refusal:
         problem = refusal.first
-        text = problem.az if language == "az" else problem.en
+        text = _translated(language, problem.msgid, dict(problem.params))
         return _error(
             _STATUS.get(problem.code, 422),
             problem.code,

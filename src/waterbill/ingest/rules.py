@@ -86,17 +86,32 @@ _TRUE = frozenset({"1", "true"})
 _FALSE = frozenset({"0", "false"})
 
 
+def _(message: str) -> str:
+    """Marks an English message as a gettext msgid (``make messages``); the API translates it."""
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Why a row or a field is refused: a stable code, the column, and the message."""
+    """Why a row or a field is refused: a stable code, the column, and the message.
+
+    ``template`` and ``params``, when given, are the English message before its values were put
+    in: the msgid under which the web catalogs hold it in every language.
+    """
 
     code: str
     column: str
     az: str
     en: str
+    template: str | None = None
+    params: tuple[tuple[str, object], ...] = ()
 
     def text(self) -> str:
         return f"{self.column}: {self.az} / {self.en}"
+
+    @property
+    def msgid(self) -> str:
+        return self.template or self.en
 
 
 class Rejected(Exception):
@@ -561,12 +576,14 @@ def check_payment(
     """The rules of a payment on its own, for a file row and for a channel's request alike."""
     problems: list[Problem] = []
 
-    def fail(column: str, az: str, en: str) -> None:
-        problems.append(Problem("invalid_value", column, az, en))
+    def fail(column: str, az: str, en: str, **params: object) -> None:
+        problems.append(
+            Problem("invalid_value", column, az % params, en % params, en, tuple(params.items()))
+        )
 
     payment_id = payment_id.strip()
     if not payment_id or len(payment_id) > 64:
-        fail("payment_id", "1–64 simvol olmalıdır", "must have 1 to 64 characters")
+        fail("payment_id", "1–64 simvol olmalıdır", _("must have 1 to 64 characters"))
     try:
         code = parse_subscriber_code(
             subscriber_code, min_length=code_length[0], max_length=code_length[1]
@@ -575,38 +592,40 @@ def check_payment(
         code = ""
         fail(
             "subscriber_code",
-            f"abonent kodu {code_length[0]}–{code_length[1]} rəqəmdən ibarət olmalıdır",
-            f"a subscriber code has {code_length[0]} to {code_length[1]} digits",
+            "abonent kodu %(low)s–%(high)s rəqəmdən ibarət olmalıdır",
+            _("a subscriber code has %(low)s to %(high)s digits"),
+            low=code_length[0],
+            high=code_length[1],
         )
     if paid_at.tzinfo is None:
         paid_at = paid_at.replace(tzinfo=BAKU)
     if paid_at > now + CLOCK_SKEW:
-        fail("paid_at", "ödəniş vaxtı gələcəkdə ola bilməz", "a payment cannot be in the future")
+        fail("paid_at", "ödəniş vaxtı gələcəkdə ola bilməz", _("a payment cannot be in the future"))
     elif paid_at.astimezone(BAKU).date() < date(2000, 1, 1):
-        fail("paid_at", "ödəniş vaxtı 2000-ci ildən əvvəl ola bilməz", "a payment before 2000")
+        fail("paid_at", "ödəniş vaxtı 2000-ci ildən əvvəl ola bilməz", _("a payment before 2000"))
     exponent = amount.as_tuple().exponent
     if not amount.is_finite() or (isinstance(exponent, int) and exponent < -2):
-        fail("amount", "məbləğdə ən çox 2 onluq rəqəm olar", "at most 2 decimal places")
+        fail("amount", "məbləğdə ən çox 2 onluq rəqəm olar", _("at most 2 decimal places"))
     elif abs(amount) >= Decimal(10) ** 12:
-        fail("amount", "məbləğ həddən artıq böyükdür", "the amount is too large")
+        fail("amount", "məbləğ həddən artıq böyükdür", _("the amount is too large"))
     reverses = (reverses.strip() or None) if reverses is not None else None
     if reverses is None and amount <= 0:
         fail(
             "amount",
             "məbləğ müsbət olmalıdır (ləğv deyilsə)",
-            "the amount must be positive unless it reverses a payment",
+            _("the amount must be positive unless it reverses a payment"),
         )
     if reverses is not None:
         if amount >= 0:
             fail(
                 "amount",
                 "ləğv edən ödənişin məbləği mənfi olmalıdır",
-                "a reversal has a negative amount",
+                _("a reversal has a negative amount"),
             )
         if len(reverses) > 64:
-            fail("reverses", "ən çox 64 simvol ola bilər", "at most 64 characters")
+            fail("reverses", "ən çox 64 simvol ola bilər", _("at most 64 characters"))
         elif reverses == payment_id:
-            fail("reverses", "ödəniş özünü ləğv edə bilməz", "a payment cannot reverse itself")
+            fail("reverses", "ödəniş özünü ləğv edə bilməz", _("a payment cannot reverse itself"))
     if problems:
         raise Rejected(problems)
     return PaymentRecord(
@@ -648,7 +667,7 @@ def judge_payment(
                     "payment_conflict",
                     "payment_id",
                     "bu ödəniş nömrəsi artıq başqa məlumatla qeydə alınıb",
-                    "this payment id is already recorded with other content",
+                    _("this payment id is already recorded with other content"),
                 )
             ]
         )
@@ -659,7 +678,7 @@ def judge_payment(
                     "unknown_subscriber",
                     "subscriber_code",
                     "belə abonent kodu yoxdur",
-                    "no subscriber has this code",
+                    _("no subscriber has this code"),
                 )
             ]
         )
@@ -671,7 +690,7 @@ def judge_payment(
                         "unknown_reversed_payment",
                         "reverses",
                         "ləğv edilən ödəniş bu kanalda tapılmadı",
-                        "the reversed payment is not found for this channel",
+                        _("the reversed payment is not found for this channel"),
                     )
                 ]
             )
@@ -682,7 +701,7 @@ def judge_payment(
                         "reversal_mismatch",
                         "reverses",
                         "ləğv edilən ödəniş başqa abonentindir",
-                        "the reversed payment belongs to another subscriber",
+                        _("the reversed payment belongs to another subscriber"),
                     )
                 ]
             )
@@ -693,7 +712,7 @@ def judge_payment(
                         "reversal_mismatch",
                         "amount",
                         "ləğv məbləği ödənişin məbləğindən çox ola bilməz",
-                        "a reversal cannot exceed the payment it reverses",
+                        _("a reversal cannot exceed the payment it reverses"),
                     )
                 ]
             )

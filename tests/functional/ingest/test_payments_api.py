@@ -160,3 +160,27 @@ def test_the_openapi_schema_describes_the_body_the_answers_and_the_key(
     assert set(body["required"]) == {"payment_id", "subscriber_code", "paid_at", "amount"}
     assert {"200", "201", "401", "409", "422"} <= set(operation["responses"])
     assert any(p["name"] == "X-Api-Key" and p["in"] == "header" for p in operation["parameters"])
+
+
+@pytest.mark.parametrize(
+    ("language", "unauthenticated", "in_the_future"),
+    [
+        ("ru", "API-ключ неверен или отозван", "paid_at: время платежа не может быть в будущем"),
+        ("en-GB,en;q=0.8", "the API key is wrong or revoked", "paid_at: a payment cannot be"),
+        ("de, ru;q=0.5", "API-ключ неверен или отозван", "paid_at: время платежа"),
+        ("", "API açarı yanlışdır və ya ləğv edilib", "paid_at: ödəniş vaxtı gələcəkdə"),
+    ],
+)
+def test_refusals_speak_the_language_the_channel_accepts(
+    client: httpx.Client, key: str, language: str, unauthenticated: str, in_the_future: str
+) -> None:
+    headers = {"Accept-Language": language}
+    refused = client.post("/api/v1/payments", json=BODY, headers=headers)
+    assert refused.json()["error"]["message"] == unauthenticated
+    invalid = client.post(
+        "/api/v1/payments",
+        json=BODY | {"paid_at": "2099-01-01T00:00:00Z"},
+        headers=headers | {"X-Api-Key": key},
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["error"]["message"].startswith(in_the_future)

@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 
 from tests.feeds import invoice_row
+from waterbill.i18n.catalogs import gettext_for
 from waterbill.ingest.rules import (
     PaymentRecord,
+    Problem,
     Rejected,
     StoredPayment,
     check_payment,
@@ -123,3 +125,60 @@ def test_a_spike_needs_three_earlier_months_and_more_than_three_times_their_medi
     assert far_above_median(Decimal("21.001"), history) is not None
     assert far_above_median(Decimal(100), history[:2]) is None
     assert far_above_median(Decimal(100), [Decimal(0)] * 5) is None
+
+
+def _payment_refusals() -> list[Problem]:
+    """Every refusal a channel's payment can meet, from the rules themselves."""
+    good = dict(
+        channel="bank",
+        payment_id="P1",
+        subscriber_code="0104410203",
+        paid_at=NOW,
+        amount=Decimal("5.00"),
+        reverses=None,
+        code_length=(6, 13),
+        now=NOW,
+    )
+    bad: list[dict[str, object]] = [
+        {"payment_id": " "},
+        {"subscriber_code": "12AB"},
+        {"paid_at": datetime(2099, 1, 1, tzinfo=UTC)},
+        {"paid_at": datetime(1999, 1, 1, tzinfo=UTC)},
+        {"amount": Decimal("5.001")},
+        {"amount": Decimal("1e13")},
+        {"amount": Decimal("-5.00")},
+        {"amount": Decimal("5.00"), "reverses": "X" * 65},
+        {"amount": Decimal("-5.00"), "reverses": "P1"},
+    ]
+    problems: list[Problem] = []
+    for change in bad:
+        with pytest.raises(Rejected) as refused:
+            check_payment(**(good | change))  # type: ignore[arg-type]
+        problems.extend(refused.value.problems)
+    payment = check_payment(**good)  # type: ignore[arg-type]
+    reversal = check_payment(**(good | {"amount": Decimal("-9.00"), "reverses": "P0"}))  # type: ignore[arg-type]
+    other = StoredPayment("0104410204", NOW, Decimal("5.00"), None)
+    mine = StoredPayment("0104410203", NOW, Decimal("5.00"), None)
+    for judged, facts in [
+        (payment, {"subscriber_known": True, "stored": other, "reversed_payment": None}),
+        (payment, {"subscriber_known": False, "stored": None, "reversed_payment": None}),
+        (reversal, {"subscriber_known": True, "stored": None, "reversed_payment": None}),
+        (reversal, {"subscriber_known": True, "stored": None, "reversed_payment": other}),
+        (reversal, {"subscriber_known": True, "stored": None, "reversed_payment": mine}),
+    ]:
+        with pytest.raises(Rejected) as refused:
+            judge_payment(judged, **facts)  # type: ignore[arg-type]
+        problems.extend(refused.value.problems)
+    return problems
+
+
+def test_each_payment_refusal_reads_the_same_in_the_web_catalogs_and_has_a_russian_text() -> None:
+    problems = _payment_refusals()
+    assert len({problem.msgid for problem in problems}) == 15
+    for problem in problems:
+        params = dict(problem.params)
+        assert gettext_for("az", problem.msgid) % params == problem.az
+        assert gettext_for("en", problem.msgid) % params == problem.en
+        russian = gettext_for("ru", problem.msgid) % params
+        assert russian != problem.en
+        assert any("а" <= letter <= "я" for letter in russian)
