@@ -32,13 +32,24 @@ from sqlalchemy import (
     update,
 )
 
-from waterbill.billing.tables import Id, invoice_revisions, invoices, payments, subscribers
+from waterbill.billing.tables import (
+    BASES,
+    SERVICES,
+    Id,
+    invoice_revisions,
+    invoices,
+    payments,
+    subscribers,
+)
 from waterbill.db.types import UTCDateTime, money
 from waterbill.ingest.rules import (
     INVOICE_COLUMNS,
+    INVOICE_NO_LENGTH,
+    INVOICE_NUMBERS,
     MEDIAN_FACTOR,
     MEDIAN_MIN_MONTHS,
     PLAIN_DAY,
+    PLAIN_DIGITS,
     PLAIN_PERIOD,
     PLAIN_TEXT,
     InvoiceRecord,
@@ -46,8 +57,6 @@ from waterbill.ingest.rules import (
     PaymentRecord,
     StoredPayment,
     SubscriberRecord,
-    decimal_pattern,
-    plain_code,
 )
 from waterbill.ingest.tables import channels, import_batches
 
@@ -216,11 +225,14 @@ def merge_staged_invoices(
     """``merge_invoices`` for the ``staged`` rows already in the staging table."""
     s = stage_invoices.c
     db.execute(
-        update(stage_invoices).values(
+        update(stage_invoices)
+        .values(
             subscriber_id=select(subscribers.c.id)
             .where(subscribers.c.code == s.subscriber_code)
             .scalar_subquery()
         )
+        # Rows staged with their subscriber already (``load_plain_invoices``) keep it.
+        .where(s.subscriber_id.is_(None))
     )
     _analyze(db, stage_invoices)
     unknown = list(db.scalars(select(s.line_no).where(s.subscriber_id.is_(None))))
@@ -554,20 +566,35 @@ def load_plain_invoices(
     v = {
         name: f"c{position[name]}" if name in position else "NULL::text" for name in INVOICE_COLUMNS
     }
-    numbers = ["previous_reading", "current_reading", "consumption_m3", "tariff", "amount"]
+
+    def number(name: str) -> str:
+        # PostgreSQL's regular expressions are slow with bounded repeats ({1,12}): the same
+        # shape as the rules' pattern, unbounded, then the digits on either side counted.
+        places, digits, negative = INVOICE_NUMBERS[name]
+        value = v[name]
+        return (
+            f"{value} ~ '^{'-?' if negative else ''}[0-9]+([.,][0-9]+)?$'"
+            f" AND length(split_part(translate({value}, ',-', '.'), '.', 1)) <= {digits}"
+            f" AND length(split_part(translate({value}, ',', '.'), '.', 2)) <= {places}"
+        )
+
+    low, high = code_length
+    previous, current = v["previous_reading"], v["current_reading"]
     plain = " AND ".join(
         [
-            f"{v['invoice_no']} ~ %(text)s",
-            f"{v['subscriber_code']} ~ %(code)s",
+            f"{v['invoice_no']} ~ '{PLAIN_TEXT}'",
+            f"length({v['invoice_no']}) <= {INVOICE_NO_LENGTH}",
+            f"{v['subscriber_code']} ~ '{PLAIN_DIGITS}'",
+            f"length({v['subscriber_code']}) BETWEEN {int(low)} AND {int(high)}",
             f"{v['period']} ~ %(period)s",
             f'{v["period"]} COLLATE "C" BETWEEN %(earliest_period)s AND %(this_month)s',
-            f"{v['service']} IN ('water', 'wastewater')",
-            f"{v['basis']} IN ('meter', 'norm', 'estimate')",
-            *(f"{v[n]} ~ %({n})s" for n in ["consumption_m3", "tariff", "amount"]),
-            f"(({v['previous_reading']} IS NULL AND {v['current_reading']} IS NULL"
-            f" AND {v['basis']} <> 'meter')"
-            f" OR ({v['previous_reading']} ~ %(previous_reading)s"
-            f" AND {v['current_reading']} ~ %(current_reading)s))",
+            f"{v['service']} IN ({', '.join(repr(service) for service in SERVICES)})",
+            f"{v['basis']} IN ({', '.join(repr(basis) for basis in BASES)})",
+            number("consumption_m3"),
+            number("tariff"),
+            number("amount"),
+            f"(({previous} IS NULL AND {current} IS NULL AND {v['basis']} <> 'meter')"
+            f" OR ({number('previous_reading')} AND {number('current_reading')}))",
             f"{v['issued_on']} ~ %(day)s",
             f'{v["issued_on"]} COLLATE "C" BETWEEN %(earliest_day)s AND %(today)s',
             f"{v['issued_on']} COLLATE \"C\" >= {v['period']} || '-01'",
@@ -575,7 +602,7 @@ def load_plain_invoices(
     )
     texts = ", ".join(f"{v[name]} AS {name}" for name in INVOICE_COLUMNS)
     casts = ", ".join(
-        f"replace({name}, ',', '.')::numeric" if name in numbers else name
+        f"replace({name}, ',', '.')::numeric" if name in INVOICE_NUMBERS else name
         for name in INVOICE_COLUMNS
         if name != "issued_on"
     )
@@ -586,9 +613,12 @@ def load_plain_invoices(
         WITH staged AS MATERIALIZED (
             SELECT line_no, {texts}, coalesce({plain}, false) AS plain FROM stage_text
         ), loaded AS (
-            INSERT INTO stage_invoices (line_no, history_from, {", ".join(INVOICE_COLUMNS)})
+            INSERT INTO stage_invoices
+                (line_no, subscriber_id, history_from, {", ".join(INVOICE_COLUMNS)})
             SELECT line_no,
-                   to_char(to_date(period, 'YYYY-MM') - interval '12 months', 'YYYY-MM'),
+                   (SELECT id FROM subscribers WHERE code = subscriber_code),
+                   -- Twelve months before a plain YYYY-MM: the same month a year earlier.
+                   (left(period, 4)::integer - 1)::text || right(period, 3),
                    {casts}, issued_on::date
             FROM staged WHERE plain
         )
@@ -596,15 +626,12 @@ def load_plain_invoices(
         ORDER BY line_no
         """,  # noqa: S608
         {
-            "text": PLAIN_TEXT,
-            "code": plain_code(code_length),
             "period": PLAIN_PERIOD,
             "day": PLAIN_DAY,
             "earliest_day": earliest_day,
             "today": today,
             "earliest_period": earliest_period,
             "this_month": this_month,
-            **{name: decimal_pattern(name) for name in numbers},
         },
     )
     db.exec_driver_sql("DROP TABLE stage_text")
