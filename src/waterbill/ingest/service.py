@@ -110,28 +110,20 @@ def _history_from(period: str) -> str:
     return str(YearMonth.parse(period).shift(-12))
 
 
-def _plain_key_reader(kind: Kind, feed: Feed) -> Callable[[str], tuple[str, ...]]:
-    """``_batch_key`` of a plain CSV row (see ``Feed.plain_rows``), without a dict per row."""
+def _invoice_key_reader(feed: Feed) -> Callable[[str], tuple[str, ...]]:
+    """``_batch_key`` of a plain CSV invoice row (``Feed.plain_rows``), without a dict per row."""
     delimiter = feed.delimiter
     position = {name: index for index, name in enumerate(feed.columns)}
+    code, period, service = (position[name] for name in ("subscriber_code", "period", "service"))
 
-    def at(name: str) -> int:
-        return position.get(name, len(feed.columns))
-
-    code, period, service = at("subscriber_code"), at("period"), at("service")
-
-    def invoice_key(text: str) -> tuple[str, ...]:
-        fields = [*text.split(delimiter), ""]
+    def key(text: str) -> tuple[str, ...]:
+        fields = text.split(delimiter)
         number = fields[code]
         if not number.isdigit():
             number = _CODE_SEPARATORS.sub("", number)
         return (number, fields[period].strip(), fields[service].strip())
 
-    def key(text: str) -> tuple[str, ...]:
-        fields = text.split(delimiter)
-        return _batch_key(kind, dict(zip(feed.columns, fields, strict=True)))
-
-    return invoice_key if kind == "invoices" else key
+    return key
 
 
 def file_digest(path: Path) -> str:
@@ -180,12 +172,16 @@ def import_file(
         fast = kind == "invoices" and feed.format == "csv" and db.dialect == "postgresql"
         run = importer.run_plain if fast else importer.run
         rows: Iterator[PlainRow | Record] = feed.plain_rows() if fast else feed.records()
-        key_of = _plain_key_reader(kind, feed)
+        plain_key = _invoice_key_reader(feed) if fast else None
         batch: list[PlainRow | Record] = []
         keys: set[tuple[str, ...]] = set()
         try:
             for row in rows:
-                key = key_of(row[1]) if isinstance(row, tuple) else _batch_key(kind, row.values)
+                if isinstance(row, tuple):
+                    assert plain_key is not None
+                    key = plain_key(row[1])
+                else:
+                    key = _batch_key(kind, row.values)
                 if len(batch) >= batch_size or key in keys:
                     run(batch)
                     batch, keys = [], set()
@@ -292,7 +288,8 @@ class _BatchImporter:
             self._spikes(histories)
             for line in merge.unknown_lines:
                 rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
-            self._finish(connection, batch, batch_no, merge, rejects, now)
+            result = self._finish(connection, batch, batch_no, merge, rejects, now)
+        self._account(result, batch)
 
     def run(self, batch: Sequence[PlainRow | Record]) -> None:
         batch_no = self._already_done(batch)
@@ -333,7 +330,8 @@ class _BatchImporter:
                 merge = self._payments(connection, parsed, rejects, now)
             for line in merge.unknown_lines:
                 rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
-            self._finish(connection, batch, batch_no, merge, rejects, now)
+            result = self._finish(connection, batch, batch_no, merge, rejects, now)
+        self._account(result, batch)
 
     def _finish(
         self,
@@ -343,7 +341,8 @@ class _BatchImporter:
         merge: repository.Merge,
         rejects: dict[int, str],
         now: datetime,
-    ) -> None:
+    ) -> repository.BatchRecord:
+        """Records the batch in ``import_batches``, in its own transaction."""
         result = repository.BatchRecord(
             rows=len(batch),
             loaded=merge.loaded,
@@ -363,9 +362,7 @@ class _BatchImporter:
         # After batches 1, 2, 4, 8…: the statistics follow the table's growth at a log cost.
         if merge.loaded and (self.batch_no & (self.batch_no - 1)) == 0:
             repository.refresh_statistics(connection, self.kind)
-        # Accounted inside the transaction: had the commit failed, no count would be wrong,
-        # as the import stops there with the error.
-        self._account(result, batch)
+        return result
 
     def _invoices(
         self, connection: Connection, parsed: list[tuple[int, object]], now: datetime
