@@ -1,0 +1,200 @@
+"""The measured part of docs/benchmarks.md, rewritten between two markers on every run.
+
+The text around the markers (what limits each figure, what was tried, scaling out) is written by
+people and kept as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
+END = "<!-- bench:end -->"
+
+TARGETS = {
+    "api": 0.70,
+    "html": 0.60,
+}
+
+
+def _n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _loads(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
+def _ok(passed: bool) -> str:
+    return "met" if passed else "**missed**"
+
+
+def _machine(machine: dict[str, Any]) -> list[str]:
+    lines = [
+        "| | |",
+        "|---|---|",
+        f"| CPU | {machine.get('nproc')} cores ({machine.get('cpu')}) |",
+        f"| Memory | {machine.get('memory_gb')} GB |",
+        f"| OS | {machine.get('os')} |",
+        f"| Python | {machine.get('python')} |",
+    ]
+    if machine.get("postgresql"):
+        settings = ", ".join(f"{k}={v}" for k, v in machine.get("postgresql_settings", {}).items())
+        lines.append(f"| PostgreSQL | {machine['postgresql']} ({settings}) |")
+    lines += [
+        f"| SQLite | {machine.get('sqlite')} |",
+        f"| Load generator | {machine.get('wrk')} |",
+        f"| Code | commit {machine.get('commit')} |",
+        f"| Load average before the run | {_loads(machine.get('load_before', []))} |",
+    ]
+    return lines
+
+
+def _dataset(engine: str, data: dict[str, Any]) -> list[str]:
+    rows = data["rows"]
+    minutes = data["seconds"] / 60
+    target = ""
+    if engine == "postgresql" and data["subscribers"] >= 1_000_000:
+        target = f" (target < 10 min: {_ok(minutes < 10)})"
+    return [
+        f"`{data['command']}`: **{minutes:.1f} min**{target}; "
+        f"{_n(rows['subscribers'])} subscribers, {_n(rows['invoices'])} invoices, "
+        f"{_n(rows['payments'])} payments "
+        f"({_n(sum(rows.values()) / data['seconds'])} rows/s); peak RSS "
+        f"{_n(data['max_rss_mb'])} MB; database {data['database_bytes'] / 2**30:.2f} GiB; "
+        f"then `{'VACUUM ANALYZE' if engine == 'postgresql' else 'ANALYZE'}` "
+        f"{data['analyze_seconds']:.0f} s (not counted).",
+    ]
+
+
+def _imports(engine: str, data: dict[str, Any]) -> list[str]:
+    raw_name = "raw COPY" if engine == "postgresql" else "bare executemany"
+    lines = [
+        f"Feeds exported from the dataset in {data['export_seconds']:.0f} s; "
+        f"limit: {data['raw_method']}.",
+        "",
+        f"| Feed | Rows | `waterbill import` | rows/s | {raw_name} | rows/s | ratio "
+        "| importer peak RSS (1/10 input → full input) | rejected |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    full, small, raw = data["importer"]["full"], data["importer"]["small"], data["raw"]
+    total_rows = total_import = total_raw = 0.0
+    for feed in ("subscribers", "invoices", "payments"):
+        mine, limit = full[feed], raw[feed]
+        ratio = mine["rows_per_second"] / limit["rows_per_second"]
+        total_rows += mine["rows"]
+        total_import += mine["seconds"]
+        total_raw += limit["seconds"]
+        lines.append(
+            f"| {feed} | {_n(mine['rows'])} | {mine['seconds']:.1f} s | "
+            f"{_n(mine['rows_per_second'])} | {limit['seconds']:.1f} s | "
+            f"{_n(limit['rows_per_second'])} | {ratio:.0%} | "
+            f"{small[feed]['max_rss_mb']:.0f} MB → {mine['max_rss_mb']:.0f} MB | "
+            f"{_n(mine.get('rejected', 0))} |"
+        )
+    ratio = total_raw / total_import
+    lines.append(
+        f"| **all three** | {_n(total_rows)} | {total_import:.1f} s | "
+        f"{_n(total_rows / total_import)} | {total_raw:.1f} s | {_n(total_rows / total_raw)} | "
+        f"**{ratio:.0%}** | | |"
+    )
+    peak = max(item["max_rss_mb"] for size in data["importer"].values() for item in size.values())
+    lines += [
+        "",
+        f"Imports at {ratio:.0%} of the {raw_name} throughput"
+        + (f" (target ≥ 50 %: {_ok(ratio >= 0.5)})" if engine == "postgresql" else "")
+        + f"; importer peak RSS {peak:.0f} MB (target ≤ 300 MB: {_ok(peak <= 300)}).",
+    ]
+    return lines
+
+
+def _lookups(data: dict[str, Any]) -> list[str]:
+    runs = data["runs"]
+    limit = runs.get("handwritten", {}).get("rps")
+    lines = [
+        f"wrk, {data['threads']} threads, {data['connections']} connections, "
+        f"{data['duration']} s per endpoint after a 5 s warm-up; uvicorn with "
+        f"{data['workers']} workers; {data['holders']} random household holders, each with their "
+        "own bearer token.",
+        "",
+        "| Endpoint | req/s | vs hand-written | p50 | p90 | p99 | non-2xx / errors "
+        "| RSS per worker (peak) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = {
+        "api": "API statement (auth, policy, audit)",
+        "html": "HTML statement page",
+        "handwritten": "hand-written single query (database limit)",
+        "static": "static JSON (framework limit)",
+    }
+    for key, label in names.items():
+        run = runs.get(key)
+        if run is None:
+            continue
+        latency = run["latency_us"]
+        errors = sum(run["errors"].values())
+        ratio = f"{run['rps'] / limit:.0%}" if limit else "–"
+        rss = " / ".join(f"{value:.0f}" for value in run["worker_rss_mb"])
+        lines.append(
+            f"| {label} `{run['path']}` | {_n(run['rps'])} | {ratio} | "
+            f"{latency['p50'] / 1000:.1f} ms | {latency['p90'] / 1000:.1f} ms | "
+            f"{latency['p99'] / 1000:.1f} ms | {run['non_2xx']} / {errors} | {rss} MB |"
+        )
+    if limit:
+        lines.append("")
+        checks = []
+        api, html = runs.get("api"), runs.get("html")
+        if api:
+            ok = api["rps"] / limit >= TARGETS["api"] and api["latency_us"]["p99"] <= 50_000
+            checks.append(f"API ≥ 70 % with p99 ≤ 50 ms: {_ok(ok)}")
+        if html:
+            checks.append(f"HTML ≥ 60 %: {_ok(html['rps'] / limit >= TARGETS['html'])}")
+        worst = max(
+            (
+                value
+                for key in ("api", "html")
+                if key in runs
+                for value in runs[key]["worker_rss_mb"]
+            ),
+            default=0.0,
+        )
+        checks.append(f"worker RSS ≤ 200 MB ({worst:.0f} MB): {_ok(worst <= 200)}")
+        lines.append("Targets: " + "; ".join(checks) + ".")
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = [BEGIN, "", "### The machine", "", *_machine(results.get("machine", {}))]
+    for engine, title in (("postgresql", "PostgreSQL"), ("sqlite", "SQLite")):
+        data = results.get(engine)
+        if not data:
+            continue
+        ran = ", ".join(f"{phase} {when}" for phase, when in data.get("ran_at", {}).items())
+        lines += ["", f"### {title} (scale `{data.get('scale')}`; run at {ran} UTC)"]
+        if "dataset" in data:
+            lines += ["", "**Dataset.** " + _dataset(engine, data["dataset"])[0]]
+        if "imports" in data:
+            lines += ["", "**Imports** (each feed into a fresh migrated database).", ""]
+            lines += _imports(engine, data["imports"])
+        if "lookups" in data:
+            lines += ["", "**Lookups.**", "", *_lookups(data["lookups"])]
+    env = results.get("env") or {}
+    if env:
+        settings = " ".join(f"{key}={value}" for key, value in sorted(env.items()))
+        lines += ["", f"Environment of the last run: `{settings}`."]
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write(document: Path, results: dict[str, Any]) -> None:
+    generated = render(results)
+    if document.exists():
+        text = document.read_text()
+        if BEGIN in text and END in text:
+            before, rest = text.split(BEGIN, 1)
+            after = rest.split(END, 1)[1]
+            document.write_text(before + generated + after)
+            return
+    document.parent.mkdir(parents=True, exist_ok=True)
+    document.write_text(f"# Benchmarks\n\n{generated}\n")
