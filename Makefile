@@ -38,6 +38,11 @@ run: demo ## Set everything up and serve on http://127.0.0.1:8000 (SQLite, demo 
 test: install ## Run the whole test suite (the PostgreSQL tier runs when PostgreSQL answers)
 	$(BIN)/pytest
 
+.PHONY: bench
+bench: install ## Measure at national scale and rewrite docs/benchmarks.md (BENCH_SCALE=small: minutes)
+	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "make bench needs wrk (Debian package wrk)"; exit 1; }
+	$(BIN)/python -m bench.run
+
 .PHONY: lint
 lint: install ## ruff check, ruff format --check, mypy on src/
 	$(BIN)/ruff check src tests

@@ -64,18 +64,20 @@ def _queries(boolean: str, money: str, volume: str, tariff: str, paid_at: str) -
                    building, apartment, persons_served, {boolean.format("water_service")},
                    {boolean.format("wastewater_service")}, meter_type, meter_serial, tariff_zone,
                    category, status, opened_on
-            FROM subscribers ORDER BY id""",
+            FROM subscribers WHERE id <= {{last_id}} ORDER BY id""",
         "invoices": f"""
             SELECT i.invoice_no, s.code, i.period, i.service,
                    {volume.format("i.previous_reading")}, {volume.format("i.current_reading")},
                    {volume.format("i.consumption_m3")}, {tariff.format("i.tariff")},
                    {money.format("i.amount")}, i.basis, i.issued_on
             FROM invoices i JOIN subscribers s ON s.id = i.subscriber_id
+            WHERE i.subscriber_id <= {{last_id}}
             ORDER BY i.subscriber_id, i.period, i.service""",
         "payments": f"""
             SELECT p.payment_id, s.code, {paid_at}, {money.format("p.amount")}, p.channel,
                    p.reverses
             FROM payments p JOIN subscribers s ON s.id = p.subscriber_id
+            WHERE p.subscriber_id <= {{last_id}}
             ORDER BY p.subscriber_id, p.paid_at, p.id""",
     }
 
@@ -97,13 +99,24 @@ SQLITE_QUERIES = _queries(
 )
 
 
-def export_postgres(url: str, directory: Path) -> dict[str, int]:
-    """One CSV file per feed; returns the rows written per feed."""
+def last_id_sql(subscribers: int | None) -> str:
+    """The highest subscriber id of the first ``subscribers`` (all of them when None)."""
+    if subscribers is None:
+        return "(SELECT max(id) FROM subscribers)"
+    return (
+        f"(SELECT max(id) FROM (SELECT id FROM subscribers ORDER BY id LIMIT {int(subscribers)}) f)"
+    )
+
+
+def export_postgres(url: str, directory: Path, subscribers: int | None) -> dict[str, int]:
+    """One CSV file per feed for the first ``subscribers``; returns the rows written per feed."""
     counts: dict[str, int] = {}
     with psycopg.connect(url) as connection:
+        last_id = connection.execute(last_id_sql(subscribers)).fetchone()[0]  # type: ignore[index]
         for feed in FEEDS:
             path = directory / f"{feed}.csv"
-            query = f"COPY ({POSTGRES_QUERIES[feed]}) TO STDOUT WITH (FORMAT csv)"
+            select = POSTGRES_QUERIES[feed].format(last_id=int(last_id))
+            query = f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
             with path.open("wb") as out, connection.cursor() as cursor:
                 out.write((",".join(HEADERS[feed]) + "\n").encode())
                 with cursor.copy(query) as copy:
@@ -113,16 +126,17 @@ def export_postgres(url: str, directory: Path) -> dict[str, int]:
     return counts
 
 
-def export_sqlite(path: str, directory: Path) -> dict[str, int]:
+def export_sqlite(path: str, directory: Path, subscribers: int | None) -> dict[str, int]:
     counts: dict[str, int] = {}
     connection = sqlite3.connect(path)
     try:
+        last_id = connection.execute(last_id_sql(subscribers)).fetchone()[0]
         for feed in FEEDS:
             rows = 0
             with (directory / f"{feed}.csv").open("w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(HEADERS[feed])
-                cursor = connection.execute(SQLITE_QUERIES[feed])
+                cursor = connection.execute(SQLITE_QUERIES[feed].format(last_id=int(last_id)))
                 while batch := cursor.fetchmany(10_000):
                     writer.writerows(batch)
                     rows += len(batch)

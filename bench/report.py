@@ -71,7 +71,8 @@ def _dataset(engine: str, data: dict[str, Any]) -> list[str]:
 def _imports(engine: str, data: dict[str, Any]) -> list[str]:
     raw_name = "raw COPY" if engine == "postgresql" else "bare executemany"
     lines = [
-        f"Feeds exported from the dataset in {data['export_seconds']:.0f} s; "
+        f"The feeds of the first {_n(data.get('feeds_of_subscribers', 0))} subscribers of the "
+        f"dataset, exported in {data['export_seconds']:.0f} s; "
         f"limit: {data['raw_method']}.",
         "",
         f"| Feed | Rows | `waterbill import` | rows/s | {raw_name} | rows/s | ratio "
