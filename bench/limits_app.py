@@ -79,8 +79,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load(db: Connection, query: TextClause, code: str) -> dict[str, Any] | None:
-    window = Window.ending(baku_date(_now()))
+def load(
+    db: Connection, query: TextClause, code: str, as_of: date | None = None
+) -> dict[str, Any] | None:
+    window = Window.ending(as_of or baku_date(_now()))
     rows = db.execute(
         query,
         {

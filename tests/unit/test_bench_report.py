@@ -1,0 +1,79 @@
+"""The bench's document writer and feed slicing (no timing is asserted anywhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import feeds, report
+
+RESULTS = {
+    "machine": {"nproc": 2, "memory_gb": 23.5, "python": "3.11.2", "load_before": [1.0, 2.0, 3.0]},
+    "postgresql": {
+        "scale": "small",
+        "ran_at": {"lookups": "2026-11-26T15:00:00+00:00"},
+        "lookups": {
+            "connections": 32,
+            "threads": 2,
+            "duration": 10,
+            "workers": 2,
+            "holders": 100,
+            "runs": {
+                name: {
+                    "rps": rps,
+                    "path": f"/{name}",
+                    "non_2xx": 0,
+                    "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0},
+                    "latency_us": {"p50": 5000, "p90": 9000, "p99": p99, "mean": 1.0, "max": 1},
+                    "worker_rss_mb": [120.0, 130.0],
+                }
+                for name, rps, p99 in (
+                    ("api", 800.0, 40_000),
+                    ("html", 500.0, 60_000),
+                    ("handwritten", 1000.0, 20_000),
+                    ("static", 5000.0, 5_000),
+                )
+            },
+        },
+    },
+}
+
+
+def test_the_measured_block_is_replaced_and_the_written_text_around_it_is_kept(
+    tmp_path: Path,
+) -> None:
+    document = tmp_path / "benchmarks.md"
+    document.write_text(
+        f"# Benchmarks\n\nIntro.\n\n{report.BEGIN}\nold figures\n{report.END}\n\nAfter.\n"
+    )
+
+    report.write(document, RESULTS)
+
+    text = document.read_text()
+    assert text.startswith("# Benchmarks\n\nIntro.\n\n")
+    assert text.endswith("\n\nAfter.\n")
+    assert "old figures" not in text
+    assert text.count(report.BEGIN) == 1
+    assert "| 800 | 80% |" in text  # the API beside the hand-written endpoint
+
+
+def test_targets_are_judged_from_the_ratios_and_the_p99() -> None:
+    text = report.render(RESULTS)
+
+    assert "API ≥ 70 % with p99 ≤ 50 ms: met" in text
+    assert "HTML ≥ 60 %: **missed**" in text
+    assert "worker RSS ≤ 200 MB (130 MB): met" in text
+
+
+def test_the_smaller_input_holds_the_rows_of_its_subscribers_only(tmp_path: Path) -> None:
+    (tmp_path / "subscribers.csv").write_text('subscriber_code,surname\n01,A\n02,"B, C"\n03,D\n')
+    (tmp_path / "invoices.csv").write_text(
+        "invoice_no,subscriber_code,period\nN1,01,2026-01\nN2,01,2026-02\nN3,02,2026-01\nN4,03,x\n"
+    )
+
+    codes = feeds.head(tmp_path / "subscribers.csv", tmp_path / "s.csv", 2)
+    rows = feeds.rows_of(tmp_path / "invoices.csv", tmp_path / "i.csv", set(codes))
+
+    assert codes == ["01", "02"]
+    assert rows == 3
+    assert (tmp_path / "i.csv").read_text().splitlines()[-1] == "N3,02,2026-01"
+    assert feeds.count_rows(tmp_path / "i.csv") == 3
