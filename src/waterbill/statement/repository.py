@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Connection, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.db.types import UTCDateTime
@@ -44,8 +55,13 @@ _SUBSCRIBER_COLUMNS = (
 )
 
 
+# Built once: constructing a statement costs more Python time than running it (a profile under load
+# showed it); the compiled form is then found in SQLAlchemy's cache by the same object.
+_FIND_SUBSCRIBER = select(*_SUBSCRIBER_COLUMNS).where(subscribers.c.code == bindparam("code"))
+
+
 def find_subscriber(db: Connection, code: str) -> tuple[int, Subscriber] | None:
-    row = db.execute(select(*_SUBSCRIBER_COLUMNS).where(subscribers.c.code == code)).one_or_none()
+    row = db.execute(_FIND_SUBSCRIBER, {"code": code}).one_or_none()
     if row is None:
         return None
     return row.id, Subscriber(
@@ -82,16 +98,8 @@ def codes_held_by(db: Connection, fin: str) -> list[str]:
     return list(db.scalars(query))
 
 
-def load_history(
-    db: Connection, *, subscriber_id: int, subscriber: Subscriber, window: Window
-) -> BillingHistory:
-    """The window's invoices and payments and the balance brought forward, in one round trip.
-
-    One UNION ALL instead of three queries: at national scale the statement's cost is mostly
-    database round trips (docs/benchmarks.md), not the work each query does.
-    """
-    first, last = str(window.first), str(window.last)
-
+def _history_statement() -> CompoundSelect[Any]:
+    """The window's invoices and payments and the balance brought forward, as one UNION ALL."""
     # The version just replaced by the latest recalculation: the newest revision of the invoice.
     latest_revision = (
         select(invoice_revisions.c.amount)
@@ -102,12 +110,18 @@ def load_history(
     )
     invoiced_before = (
         select(func.coalesce(func.sum(invoices.c.amount), ZERO))
-        .where(invoices.c.subscriber_id == subscriber_id, invoices.c.period < first)
+        .where(
+            invoices.c.subscriber_id == bindparam("subscriber_id"),
+            invoices.c.period < bindparam("first"),
+        )
         .scalar_subquery()
     )
     paid_before = (
         select(func.coalesce(func.sum(payments.c.amount), ZERO))
-        .where(payments.c.subscriber_id == subscriber_id, payments.c.paid_at < window.starts_at)
+        .where(
+            payments.c.subscriber_id == bindparam("subscriber_id"),
+            payments.c.paid_at < bindparam("starts_at"),
+        )
         .scalar_subquery()
     )
     # Every branch has the same columns; the first one's types decode the rows on both engines.
@@ -122,8 +136,8 @@ def load_history(
         latest_revision.label("amount_before"),
         cast(null(), UTCDateTime()).label("paid_at"),
     ).where(
-        invoices.c.subscriber_id == subscriber_id,
-        invoices.c.period.between(first, last),
+        invoices.c.subscriber_id == bindparam("subscriber_id"),
+        invoices.c.period.between(bindparam("first"), bindparam("last")),
     )
     payment_part = select(
         literal(_PAYMENT),
@@ -136,9 +150,9 @@ def load_history(
         null(),
         payments.c.paid_at,
     ).where(
-        payments.c.subscriber_id == subscriber_id,
-        payments.c.paid_at >= window.starts_at,
-        payments.c.paid_at < window.payments_until,
+        payments.c.subscriber_id == bindparam("subscriber_id"),
+        payments.c.paid_at >= bindparam("starts_at"),
+        payments.c.paid_at < bindparam("until"),
     )
     # The balance brought forward: invoiced before the window in "amount", paid in "amount_before".
     before_part = select(
@@ -152,7 +166,30 @@ def load_history(
         paid_before,
         null(),
     )
-    rows = db.execute(union_all(invoice_part, payment_part, before_part)).all()
+    return union_all(invoice_part, payment_part, before_part)
+
+
+_HISTORY = _history_statement()
+
+
+def load_history(
+    db: Connection, *, subscriber_id: int, subscriber: Subscriber, window: Window
+) -> BillingHistory:
+    """The window's invoices and payments and the balance brought forward, in one round trip.
+
+    One UNION ALL instead of three queries: at national scale the statement's cost is mostly
+    database round trips (docs/benchmarks.md), not the work each query does.
+    """
+    rows = db.execute(
+        _HISTORY,
+        {
+            "subscriber_id": subscriber_id,
+            "first": str(window.first),
+            "last": str(window.last),
+            "starts_at": window.starts_at,
+            "until": window.payments_until,
+        },
+    ).all()
 
     invoice_lines: list[InvoiceLine] = []
     payment_list: list[Payment] = []
