@@ -102,9 +102,9 @@ SQLITE_QUERIES = _queries(
 def last_id_sql(subscribers: int | None) -> str:
     """The highest subscriber id of the first ``subscribers`` (all of them when None)."""
     if subscribers is None:
-        return "(SELECT max(id) FROM subscribers)"
+        return "SELECT max(id) FROM subscribers"
     return (
-        f"(SELECT max(id) FROM (SELECT id FROM subscribers ORDER BY id LIMIT {int(subscribers)}) f)"
+        f"SELECT max(id) FROM (SELECT id FROM subscribers ORDER BY id LIMIT {int(subscribers)}) f"
     )
 
 

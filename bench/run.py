@@ -198,6 +198,11 @@ def app_env(store: Store, **extra: str) -> dict[str, str]:
     return env
 
 
+def batch_env(store: Store) -> dict[str, str]:
+    """For the bulk commands: the per-statement timeout guards web requests, not a bulk COPY."""
+    return app_env(store, WATERBILL_DATABASE_STATEMENT_TIMEOUT="0")
+
+
 @dataclass
 class Run:
     seconds: float
@@ -234,7 +239,7 @@ def phase_dataset(config: Config, engine: str, results: dict[str, Any]) -> None:
     store = Store(config, engine, "")
     log(f"{engine}: dataset of {n:,} subscribers x {config.months} months")
     store.recreate()
-    env = app_env(store)
+    env = batch_env(store)
     timed([WATERBILL, "db", "upgrade"], env)
     command = [
         WATERBILL, "demo-data", "--subscribers", str(n), "--seed", str(DEMO_SEED),
@@ -303,7 +308,7 @@ def phase_imports(config: Config, engine: str, results: dict[str, Any]) -> None:
     for size, (folder, rows) in sizes.items():
         target = Store(config, engine, f"_import_{size}")
         target.recreate()
-        env = app_env(target)
+        env = batch_env(target)
         timed([WATERBILL, "db", "upgrade"], env)
         imports[size] = {}
         for feed in feeds.FEEDS:
