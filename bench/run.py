@@ -125,7 +125,7 @@ class Store:
         if engine == "postgresql":
             self.url = f"{config.postgres}/{self.name}"
         else:
-            self.path = config.workdir / "sqlite" / f"{self.name}.db"
+            self.path = config.workdir / "databases" / f"{self.name}.db"
             self.url = f"sqlite:///{self.path}"
 
     def recreate(self) -> None:
@@ -681,7 +681,7 @@ def main() -> None:
     results_path.write_text(json.dumps(all_results, indent=2, default=str))
     document = ROOT / "docs" / "benchmarks.md"
     report.write(document, all_results)
-    log(f"results in {results_path.relative_to(ROOT)}; {document.relative_to(ROOT)} updated")
+    log(f"results in {results_path}; {document} updated")
     # The children's peak RSS is reported per command; this is only the driver's own footprint.
     log(f"driver peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
