@@ -26,30 +26,29 @@ from waterbill.db.database import Database
 from waterbill.db.types import UTCDateTime, fixed_point, money, volume
 from waterbill.statement.domain import Window, baku_date
 
+# Each branch finds the subscriber by its unique code (an index lookup): a join would let
+# SQLite's planner scan a whole table.
 # kind 's': the subscriber; 'i': an invoice of the window; 'p': a payment of the window;
 # 'b': the balance brought forward (invoiced minus paid before the window).
 STATEMENT_SQL = """
-WITH s AS (
-    SELECT id, code, surname, name, patronymic, region, city, district, street, building,
-           apartment, persons_served, meter_type, status
-    FROM subscribers WHERE code = :code AND category = 'population'
-)
 SELECT 's' AS kind, s.code AS a, s.surname AS b, s.name AS c, s.patronymic AS d,
        s.region AS e, s.city AS f, s.district AS g, s.street AS h, s.building AS j,
        s.apartment AS k, s.meter_type AS l, s.status AS m, s.persons_served AS n,
        CAST(NULL AS NUMERIC) AS amount, CAST(NULL AS NUMERIC) AS consumption,
        CAST(NULL AS NUMERIC) AS tariff, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS paid_at
-FROM s
+FROM subscribers s WHERE s.code = :code AND s.category = 'population'
 UNION ALL
 SELECT 'i', i.period, i.service, i.basis, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, i.amount, i.consumption_m3, i.tariff, NULL
-FROM invoices i JOIN s ON i.subscriber_id = s.id
-WHERE i.period BETWEEN :first AND :last
+FROM invoices i
+WHERE i.subscriber_id = (SELECT id FROM subscribers WHERE code = :code)
+  AND i.period BETWEEN :first AND :last
 UNION ALL
 SELECT 'p', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        p.amount, NULL, NULL, p.paid_at
-FROM payments p JOIN s ON p.subscriber_id = s.id
-WHERE p.paid_at >= :starts_at AND p.paid_at < :until
+FROM payments p
+WHERE p.subscriber_id = (SELECT id FROM subscribers WHERE code = :code)
+  AND p.paid_at >= :starts_at AND p.paid_at < :until
 UNION ALL
 SELECT 'b', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        (SELECT COALESCE(SUM(amount), 0) FROM invoices WHERE subscriber_id = s.id
@@ -57,7 +56,7 @@ SELECT 'b', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NU
        - (SELECT COALESCE(SUM(amount), 0) FROM payments WHERE subscriber_id = s.id
             AND paid_at < :starts_at),
        NULL, NULL, NULL
-FROM s
+FROM subscribers s WHERE s.code = :code
 """
 
 
