@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     def api_audience(self) -> str:
         return self.oidc_api_audience or self.oidc_client_id
 
+    def for_bulk_work(self) -> Settings:
+        """The same settings without the statement timeout that protects citizen requests.
+
+        A bulk load (demo data, a billing feed) runs statements for minutes by design.
+        """
+        return self.model_copy(update={"database_statement_timeout": 0})
+
     @property
     def code_length_range(self) -> tuple[int, int]:
         return (self.code_min_length, self.code_max_length)

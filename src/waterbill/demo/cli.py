@@ -35,7 +35,7 @@ def demo_data(
     subscribers: int, seed: int, months: int, as_of: datetime | None, if_empty: bool
 ) -> None:
     """Load realistic demo subscribers, invoices and payments, deterministic for a seed."""
-    settings = get_settings()
+    settings = get_settings().for_bulk_work()
     database = Database(settings)
     today = as_of.date() if as_of is not None else baku_date(datetime.now().astimezone())
     try:

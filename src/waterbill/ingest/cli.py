@@ -89,7 +89,7 @@ def import_command(
 
     Exit code 0: every row loaded or unchanged; 1: some rows rejected; 2: a file unreadable.
     """
-    settings = get_settings()
+    settings = get_settings().for_bulk_work()
     database = Database(settings)
     exit_code = 0
     try:
