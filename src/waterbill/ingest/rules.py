@@ -498,9 +498,13 @@ def parse_invoice(
         basis=fields.choice("basis", BASES),
         issued_on=fields.day("issued_on", today),
     )
-    if (values.get("previous_reading") is None) != (values.get("current_reading") is None):
+    previous, current = values.get("previous_reading"), values.get("current_reading")
+    # An estimate is billed because the meter was not read: the last reading is known, the new
+    # one is not. Any other invoice gives both readings or neither.
+    estimate_without_reading = record["basis"] == "estimate" and current is None
+    if (previous is None) != (current is None) and not estimate_without_reading:
         fields.fail(
-            "previous_reading" if values.get("previous_reading") is None else "current_reading",
+            "previous_reading" if previous is None else "current_reading",
             "sayğac göstəricilərinin ikisi də olmalıdır və ya heç biri",
             "give both meter readings or neither",
         )

@@ -122,6 +122,16 @@ REJECT_REASONS = {
 }
 
 
+def test_an_estimate_may_carry_the_last_reading_without_a_new_one(
+    tmp_path: Path, run_import: ImportFn
+) -> None:
+    _subscribers(tmp_path, run_import)
+    estimate = invoice_row(current_reading="", basis="estimate")
+    path = write_csv(tmp_path / "invoices.csv", "invoices", [estimate])
+    summary = run_import("invoices", path)
+    assert (summary.rejected, summary.loaded) == (0, 1)
+
+
 @pytest.mark.parametrize("reason", REJECT_REASONS)
 def test_each_invoice_reject_reason_has_its_own_message(
     reason: str, tmp_path: Path, run_import: ImportFn
