@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from waterbill.identifiers import parse_fin
@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=1.0, gt=0, le=30)
     # Seconds one SQL statement may run on PostgreSQL (0 turns the limit off).
     database_statement_timeout: float = Field(default=5.0, ge=0)
+    # Seconds of replay lag beyond which a replica is skipped and reads go to the primary.
+    replica_max_lag: float = Field(default=1.0, gt=0)
+    # Seconds between two probes of each replica; well under replica_max_lag (checked below).
+    replica_check_interval: float = Field(default=0.5, gt=0)
 
     # Subscriber codes: digits only, spaces and hyphens stripped; no official length exists.
     code_min_length: int = Field(default=6, ge=1, le=32)
@@ -104,6 +108,15 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return [parse_fin(str(part)) for part in value]
         return value
+
+    @model_validator(mode="after")
+    def _probes_outpace_the_lag_bound(self) -> Settings:
+        # A replica is used only while its last probe is younger than the lag bound allows.
+        if self.replica_check_interval >= self.replica_max_lag:
+            raise ValueError(
+                "WATERBILL_REPLICA_CHECK_INTERVAL must be below WATERBILL_REPLICA_MAX_LAG"
+            )
+        return self
 
     @property
     def is_development(self) -> bool:

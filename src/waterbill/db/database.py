@@ -1,31 +1,116 @@
-"""The application's handle on the store: where reads and writes go."""
+"""The application's handle on the store: where reads and writes go.
+
+Writes always go to the primary. Reads go, in turn, to a replica whose measured lag is within
+``WATERBILL_REPLICA_MAX_LAG`` (see ``replicas.py`` for how lag is measured), and to the primary
+when none is. A replica that fails while a read is being served is marked down at once; the
+failure never reaches the caller when the read is run through ``run_read``, which repeats it on the
+primary (reads are idempotent, so repeating one is safe).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
+from waterbill.db.replicas import Replica, ReplicaStatus, in_turn, probe_engine
+
+T = TypeVar("T")
+
+# SQLSTATE 40001 on a standby: a query cancelled because WAL replay needed the rows it was reading.
+# The replica itself is healthy, so the read is repeated on the primary without marking it down.
+_RECOVERY_CONFLICT = "40001"
+
+
+def _is_recovery_conflict(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == _RECOVERY_CONFLICT
+
+
+def _replica_broke(error: DBAPIError) -> bool:
+    """A failure of the replica itself rather than of the query (which the primary would repeat)."""
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
 class Database:
-    """Reads and writes through one primary engine; replicas can take the reads later."""
+    """Reads on healthy replicas (or the primary), writes on the primary."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.primary: Engine = make_engine(settings.database_url, settings)
+        self.replicas: list[Replica] = []
+        self._turn = itertools.count()
+        self._primary_probe: Engine | None = None
+        if settings.database_replica_urls:
+            if self.primary.dialect.name != "postgresql":
+                raise ValueError("read replicas need a PostgreSQL primary (WATERBILL_DATABASE_URL)")
+            self._primary_probe = probe_engine(
+                settings.database_url,
+                settings,
+                "waterbill-primary-probe",
+                pool_size=len(settings.database_replica_urls),
+            )
+            self.replicas = [
+                Replica(url, settings, self._primary_probe)
+                for url in settings.database_replica_urls
+            ]
+            for replica in self.replicas:
+                replica.start()
 
     @property
     def dialect(self) -> str:
         return self.primary.dialect.name
 
+    def _checkout_read(self) -> tuple[Replica | None, Connection]:
+        """A connection to the next eligible replica, or to the primary when none answers."""
+        if self.replicas:
+            for replica in in_turn(self.replicas, next(self._turn)):
+                try:
+                    connection = replica.engine.connect()
+                except DBAPIError as error:
+                    replica.mark_down(error)
+                    continue
+                replica.served_read()
+                return replica, connection
+        return None, self.primary.connect()
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A connection for reading: a healthy replica's, or the primary's.
+
+        A replica that cannot be reached is skipped silently. One that breaks inside the block is
+        marked down and the error re-raised; use ``run_read`` to have such a read repeated on the
+        primary instead.
+        """
+        replica, connection = self._checkout_read()
+        with connection:
+            try:
+                yield connection
+            except DBAPIError as error:
+                if replica is not None and _replica_broke(error):
+                    replica.mark_down(error)
+                raise
+
+    def run_read(self, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` on a replica; if the replica fails meanwhile, on the primary."""
+        replica, connection = self._checkout_read()
+        try:
+            with connection:
+                return work(connection)
+        except DBAPIError as error:
+            if replica is None:
+                raise
+            if not _is_recovery_conflict(error):
+                if not _replica_broke(error):
+                    raise
+                replica.mark_down(error)
         with self.primary.connect() as connection:
-            yield connection
+            return work(connection)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -33,5 +118,13 @@ class Database:
         with self.primary.begin() as connection:
             yield connection
 
+    def replica_status(self) -> list[ReplicaStatus]:
+        """Each replica's state and lag, for ``/readyz`` and ``/metrics``."""
+        return [replica.status() for replica in self.replicas]
+
     def dispose(self) -> None:
+        for replica in self.replicas:
+            replica.dispose()
+        if self._primary_probe is not None:
+            self._primary_probe.dispose()
         self.primary.dispose()
