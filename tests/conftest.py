@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import Engine, delete
 
+from tests.streaming_replica import ReplicaUnavailable, StreamingReplica, streaming_replica
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
@@ -25,6 +27,7 @@ ADMIN_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("WATERBILL_REQUIRE_POSTGRES") == "1"
 _postgres_skipped: list[str] = []
+_replica_skipped: list[str] = []
 
 
 def _postgres_problem() -> str | None:
@@ -63,6 +66,32 @@ def make_postgres_database(postgres_admin_url: str) -> Iterator[object]:
     with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
         for name in created:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def replica(postgres_admin_url: str) -> Iterator[StreamingReplica]:
+    """A streaming replica of the test server (see tests/streaming_replica.py), for the session.
+
+    Like the server itself: skipped loudly when it cannot run here, a failure when CI requires it.
+    """
+    try:
+        with streaming_replica(postgres_admin_url) as running:
+            yield running
+    except ReplicaUnavailable as error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"a streaming replica is required here but cannot run: {error}")
+        _replica_skipped.append(str(error))
+        pytest.skip(f"no streaming replica: {error}")
+
+
+@pytest.fixture(scope="session")
+def replicated_database(make_postgres_database: Any, replica: StreamingReplica) -> tuple[str, str]:
+    """A migrated PostgreSQL database and the URL of the same database on the replica."""
+    primary_url: str = make_postgres_database()
+    upgrade(primary_url)
+    name = primary_url.rsplit("/", 1)[1]
+    replica.wait_for_database(name)
+    return primary_url, replica.url(name)
 
 
 @pytest.fixture(
@@ -109,5 +138,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"PostgreSQL at {ADMIN_URL} did not answer ({_postgres_skipped[0]}). The PostgreSQL "
             "tier did not run; CI requires it (WATERBILL_REQUIRE_POSTGRES=1).",
+            red=True,
+        )
+    if _replica_skipped:
+        terminalreporter.write_sep("!", "STREAMING REPLICA TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(
+            f"No streaming replica could run here ({_replica_skipped[0]}). The replica tier did "
+            "not run; CI requires it (WATERBILL_REQUIRE_POSTGRES=1).",
             red=True,
         )

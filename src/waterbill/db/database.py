@@ -28,6 +28,19 @@ T = TypeVar("T")
 _RECOVERY_CONFLICT = "40001"
 
 
+class ReplicaFailed(Exception):
+    """A replica broke while a ``read()`` block was using it; it is already marked down.
+
+    The block's work is lost but safe to repeat, and repeating it will not reach that replica: the
+    web layer repeats a GET once on this error, and ``run_read`` repeats on the primary by itself.
+    Deliberately not a ``DBAPIError``, so a handler for database outages does not swallow it.
+    """
+
+    def __init__(self, replica: str) -> None:
+        super().__init__(f"replica {replica} failed during a read")
+        self.replica = replica
+
+
 def _is_recovery_conflict(error: DBAPIError) -> bool:
     return getattr(error.orig, "sqlstate", None) == _RECOVERY_CONFLICT
 
@@ -84,16 +97,21 @@ class Database:
         """A connection for reading: a healthy replica's, or the primary's.
 
         A replica that cannot be reached is skipped silently. One that breaks inside the block is
-        marked down and the error re-raised; use ``run_read`` to have such a read repeated on the
-        primary instead.
+        marked down and ``ReplicaFailed`` raised, so the caller can repeat the read; ``run_read``
+        does that by itself.
         """
         replica, connection = self._checkout_read()
         with connection:
             try:
                 yield connection
             except DBAPIError as error:
-                if replica is not None and _replica_broke(error):
+                if replica is None:
+                    raise
+                if _is_recovery_conflict(error):
+                    raise ReplicaFailed(replica.name) from error
+                if _replica_broke(error):
                     replica.mark_down(error)
+                    raise ReplicaFailed(replica.name) from error
                 raise
 
     def run_read(self, work: Callable[[Connection], T]) -> T:
