@@ -34,11 +34,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -105,6 +107,61 @@ class ReplicaStatus:
     error: str | None
     reads: int
     failures: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``/readyz``: rounded figures, nothing secret."""
+        shown = asdict(self)
+        for key in ("lag_seconds", "checked_seconds_ago"):
+            if shown[key] is not None:
+                shown[key] = round(shown[key], 3)
+        return shown
+
+
+class ReplicaCollector(Collector):
+    """Prometheus metrics of each replica as this process sees it, read live at scrape time."""
+
+    def __init__(self, statuses: Callable[[], list[ReplicaStatus]]) -> None:
+        self.statuses = statuses
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["replica"]
+        up = GaugeMetricFamily(
+            "waterbill_replica_up", "1 when the replica answers as a standby", labels=labels
+        )
+        eligible = GaugeMetricFamily(
+            "waterbill_replica_eligible",
+            "1 when reads go to the replica (answering, lag within the bound)",
+            labels=labels,
+        )
+        lag = GaugeMetricFamily(
+            "waterbill_replica_lag_seconds",
+            "Upper bound on the replica's staleness at its last probe",
+            labels=labels,
+        )
+        lag_bytes = GaugeMetricFamily(
+            "waterbill_replica_lag_bytes",
+            "WAL the replica had not replayed at its last probe",
+            labels=labels,
+        )
+        reads = CounterMetricFamily(
+            "waterbill_replica_reads", "Reads sent to the replica", labels=labels
+        )
+        failures = CounterMetricFamily(
+            "waterbill_replica_failures",
+            "Reads during which the replica failed (repeated elsewhere)",
+            labels=labels,
+        )
+        for status in self.statuses():
+            name = [status.name]
+            up.add_metric(name, int(status.state in {"up", "lagging"}))
+            eligible.add_metric(name, int(status.eligible))
+            if status.lag_seconds is not None:
+                lag.add_metric(name, status.lag_seconds)
+            if status.lag_bytes is not None:
+                lag_bytes.add_metric(name, status.lag_bytes)
+            reads.add_metric(name, status.reads)
+            failures.add_metric(name, status.failures)
+        yield from (up, eligible, lag, lag_bytes, reads, failures)
 
 
 def display_name(url: str) -> str:

@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Connection, delete, text
 
 from tests.factories import add_payment, add_subscriber
 from tests.streaming_replica import StreamingReplica
 from waterbill.config import Settings
 from waterbill.db.database import Database, ReplicaFailed
+from waterbill.db.replicas import ReplicaCollector
 from waterbill.db.schema import metadata
 from waterbill.statement.service import get_statement
 
@@ -105,6 +107,23 @@ def test_the_replica_status_shows_it_up_with_a_measured_lag_and_no_credentials(
     assert status.lag_bytes is not None
     assert status.replay_paused is False
     assert status.name == f"127.0.0.1:{replica.port}/{replicated_database[1].rsplit('/', 1)[1]}"
+    assert status.as_dict()["state"] == "up"
+
+
+def test_the_metrics_show_each_replica_eligible_with_its_lag(database: Database) -> None:
+    registry = CollectorRegistry()
+    registry.register(ReplicaCollector(database.replica_status))
+    name = database.replica_status()[0].name
+    labels = {"replica": name}
+    assert registry.get_sample_value("waterbill_replica_up", labels) == 1
+    assert registry.get_sample_value("waterbill_replica_eligible", labels) == 1
+    lag = registry.get_sample_value("waterbill_replica_lag_seconds", labels)
+    assert lag is not None
+    assert 0 <= lag <= MAX_LAG
+    served_by_replica(database)
+    reads = registry.get_sample_value("waterbill_replica_reads_total", labels)
+    assert reads is not None
+    assert reads >= 1
 
 
 def test_a_payment_written_on_the_primary_is_on_the_statement_read_through_the_replica_within_the_bound(  # noqa: E501
@@ -289,5 +308,11 @@ def test_a_replica_that_never_answers_leaves_reads_on_the_primary_without_an_err
         wait_until(lambda: database.replica_status()[0].state == "down", what="a failed probe")
         with database.read() as connection:
             assert connection.scalar(IN_RECOVERY) is False
+        registry = CollectorRegistry()
+        registry.register(ReplicaCollector(database.replica_status))
+        labels = {"replica": "127.0.0.1:9/nothing"}
+        assert registry.get_sample_value("waterbill_replica_up", labels) == 0
+        assert registry.get_sample_value("waterbill_replica_eligible", labels) == 0
+        assert registry.get_sample_value("waterbill_replica_lag_seconds", labels) is None
     finally:
         database.dispose()
