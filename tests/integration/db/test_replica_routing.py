@@ -131,6 +131,7 @@ def test_a_payment_written_on_the_primary_is_on_the_statement_read_through_the_r
 ) -> None:
     with database.write() as connection:
         subscriber_id = add_subscriber(connection)
+    wait_until(lambda: database.run_read(_subscriber_exists), what="the subscriber on the replica")
     delays = []
     for number in range(1, 31):
         with database.write() as connection:
