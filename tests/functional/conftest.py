@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from waterbill.config import Settings
@@ -25,6 +26,7 @@ class LiveServer:
     url: str
     settings: Settings
     engine: Engine
+    app: FastAPI
 
 
 def _free_port() -> int:
@@ -58,7 +60,7 @@ def serve(database_url: str, engine: Engine, **overrides: Any) -> Iterator[LiveS
             pytest.fail("the app did not start under uvicorn")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=url, settings=settings, engine=engine)
+        yield LiveServer(url=url, settings=settings, engine=engine, app=app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

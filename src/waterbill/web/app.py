@@ -32,6 +32,7 @@ from waterbill.web import (
 from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
 from waterbill.web.dispute_forms import MAX_BODY_BYTES
+from waterbill.web.replica_retry import RepeatReadOnReplicaFailure
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.include_router(devidp_router)
     app.mount("/static", StaticFiles(packages=[("waterbill.web", "static")]), name="static")
+    app.add_middleware(RepeatReadOnReplicaFailure)
 
     @app.middleware("http")
     async def language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

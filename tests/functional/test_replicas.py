@@ -1,0 +1,212 @@
+"""The app over real HTTP against a primary and a real streaming replica.
+
+Citizens' statement reads are served by the replica; a payment written on the primary is on the
+statement within the lag bound; a replica killed under traffic, or under one request, costs no
+citizen an error; once back it is used again.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import Engine, delete, text
+
+from tests.factories import add_invoice, add_payment, add_subscriber
+from tests.functional.conftest import LiveServer, serve
+from tests.streaming_replica import StreamingReplica
+from waterbill.auth.devidp.service import access_token, citizen_claims
+from waterbill.config import Settings
+from waterbill.db.database import Database
+from waterbill.db.engine import make_engine
+from waterbill.db.schema import metadata
+
+pytestmark = pytest.mark.postgres
+
+CODE = "0104410203"
+FIN = "5ZK3LRT"
+MAX_LAG = 1.0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 15, what: str = "") -> float:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"not within {timeout} s: {what}")
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def database_of(server: LiveServer) -> Database:
+    database: Database = server.app.state.database
+    return database
+
+
+def replica_reads(server: LiveServer) -> int:
+    return database_of(server).replica_status()[0].reads
+
+
+@pytest.fixture
+def primary_engine(replicated_database: tuple[str, str]) -> Iterator[Engine]:
+    primary_url, _ = replicated_database
+    engine = make_engine(primary_url, Settings(database_url=primary_url))
+    yield engine
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(delete(table))
+    engine.dispose()
+
+
+@pytest.fixture
+def server(
+    replicated_database: tuple[str, str], replica: StreamingReplica, primary_engine: Engine
+) -> Iterator[LiveServer]:
+    """The app routed to the replica, with one household in the store and on the replica."""
+    if not replica.is_running():
+        replica.start()
+    primary_url, replica_url = replicated_database
+    with primary_engine.begin() as connection:
+        subscriber_id = add_subscriber(connection, code=CODE, holder_fin=FIN)
+        add_invoice(connection, subscriber_id, "2026-10", "water", "10.000")  # 7.00
+    with serve(
+        primary_url,
+        primary_engine,
+        database_replica_urls=[replica_url],
+        replica_max_lag=MAX_LAG,
+    ) as live:
+        database = database_of(live)
+        wait_until(lambda: database.replica_status()[0].eligible, what="the replica in use")
+        wait_until(
+            lambda: database.run_read(
+                lambda connection: bool(connection.scalar(text("SELECT count(*) FROM subscribers")))
+            ),
+            what="the household on the replica",
+        )
+        yield live
+
+
+@pytest.fixture
+def restore_replica(replica: StreamingReplica) -> Iterator[StreamingReplica]:
+    yield replica
+    if not replica.is_running():
+        replica.start()
+
+
+@pytest.fixture
+def client(server: LiveServer, primary_engine: Engine) -> Iterator[httpx.Client]:
+    """A client with a bearer token of the bundled provider for the household's holder."""
+    with primary_engine.connect() as connection:
+        claims = citizen_claims(db=connection, fin=FIN, method="asan_imza")
+    token = access_token(server.settings, claims=claims)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
+        yield client
+
+
+def paid(client: httpx.Client) -> str:
+    answer = client.get(f"/api/v1/statements/{CODE}")
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["totals"]["paid"])
+
+
+def test_statements_are_read_from_the_replica_and_a_payment_shows_within_the_bound(
+    server: LiveServer, client: httpx.Client, primary_engine: Engine
+) -> None:
+    before = replica_reads(server)
+    assert paid(client) == "0.00"
+    assert client.get("/statements/" + CODE).status_code == 200
+    assert replica_reads(server) >= before + 2, "both the API and the page read the replica"
+
+    with primary_engine.connect() as connection:
+        subscriber_id = connection.scalar(text("SELECT id FROM subscribers"))
+    delays = []
+    for number in range(1, 11):
+        with primary_engine.begin() as connection:
+            add_payment(
+                connection,
+                subscriber_id,
+                datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+                "1.00",
+                payment_id=f"HTTP-{number}",
+            )
+        committed = time.monotonic()
+        wait_until(lambda n=number: paid(client) == f"{n}.00", timeout=5, what="the payment")
+        delays.append(time.monotonic() - committed)
+    print(
+        f"\npayment on the statement over HTTP after: median "
+        f"{statistics.median(delays) * 1000:.1f} ms, max {max(delays) * 1000:.1f} ms "
+        f"(bound {MAX_LAG * 1000:.0f} ms)"
+    )
+    assert max(delays) <= MAX_LAG
+
+
+def test_killing_the_replica_under_traffic_costs_no_citizen_an_error_and_it_is_used_again(
+    server: LiveServer, client: httpx.Client, restore_replica: StreamingReplica
+) -> None:
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def citizen() -> None:
+        while not stop.is_set():
+            answers.append(client.get(f"/api/v1/statements/{CODE}").status_code)
+
+    citizens = [threading.Thread(target=citizen) for _ in range(3)]
+    for thread in citizens:
+        thread.start()
+    try:
+        time.sleep(0.3)
+        restore_replica.stop(mode="immediate")
+        answered_when_killed = len(answers)
+        wait_until(lambda: len(answers) > answered_when_killed + 20, what="traffic after the kill")
+        restore_replica.start()
+        reads_when_back = replica_reads(server)
+        wait_until(
+            lambda: replica_reads(server) > reads_when_back + 5, what="the replica used again"
+        )
+    finally:
+        stop.set()
+        for thread in citizens:
+            thread.join()
+
+    assert len(answers) > 40
+    assert set(answers) == {200}
+
+
+def test_a_request_whose_replica_dies_under_it_is_answered_from_the_primary(
+    server: LiveServer,
+    client: httpx.Client,
+    replicated_database: tuple[str, str],
+    restore_replica: StreamingReplica,
+) -> None:
+    primary_url, replica_url = replicated_database
+    answers: list[httpx.Response] = []
+    # An ACCESS EXCLUSIVE lock is replayed on the standby, where it makes the statement's query
+    # wait; the request is then provably in the middle of its read when the replica dies.
+    with psycopg.connect(primary_url) as locker:
+        locker.execute("LOCK TABLE subscribers IN ACCESS EXCLUSIVE MODE")
+        request = threading.Thread(
+            target=lambda: answers.append(client.get(f"/api/v1/statements/{CODE}"))
+        )
+        request.start()
+        wait_until(lambda: _waiting_on_a_lock(replica_url), what="the read waits on the replica")
+        restore_replica.stop(mode="immediate")
+        locker.rollback()
+    request.join()
+
+    assert [answer.status_code for answer in answers] == [200]
+    assert database_of(server).replica_status()[0].failures == 1
+
+
+def _waiting_on_a_lock(replica_url: str) -> bool:
+    with psycopg.connect(replica_url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND query ILIKE '%%subscribers%%'"
+        ).fetchone()
+    return bool(row and row[0])
