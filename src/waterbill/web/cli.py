@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-import click
+import os
 
-from waterbill.config import get_settings
+import click
+from fastapi import FastAPI
+
+from waterbill.config import Settings, get_settings
+from waterbill.db.database import Database
 from waterbill.ops.logs import configure_logging
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes answering on the port; they share nothing in memory, only the stores.",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web pages and the JSON API."""
     import uvicorn
 
@@ -19,28 +30,58 @@ def serve(host: str, port: int) -> None:
 
     settings = get_settings()
     if settings.is_development and not settings.public_url:
-        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
-    app = create_app(settings)
+        # Through the environment, so that every worker process builds the same settings.
+        os.environ["WATERBILL_PUBLIC_URL"] = f"http://{host}:{port}"
+        get_settings.cache_clear()
+        settings = get_settings()
     click.echo(f"waterbill: {settings.base_url}/")
     if settings.dev_idp_enabled:
-        from waterbill.auth.devidp.service import demo_sign_in
-
-        with app.state.database.read() as db:
-            demo = demo_sign_in(db=db)
-        if demo is None:
-            click.echo("no subscribers yet: load demo data with `waterbill demo-data`")
-        else:
-            fin, full_name, code = demo
-            click.echo(
-                f"sign in as the demo citizen {full_name}, FIN {fin}; subscriber code {code}"
-            )
+        _show_demo_citizen(settings)
     configure_logging(settings.log_level)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        server_header=False,
-        log_config=None,
-        access_log=False,
-    )
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            proxy_headers=True,
+            server_header=False,
+            log_config=None,
+            access_log=False,
+        )
+    else:
+        uvicorn.run(
+            "waterbill.web.cli:worker_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            server_header=False,
+            log_config=None,
+            access_log=False,
+        )
+
+
+def worker_app() -> FastAPI:
+    """The app in one of ``--workers`` processes: settings from the environment, JSON logs."""
+    from waterbill.web.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def _show_demo_citizen(settings: Settings) -> None:
+    from waterbill.auth.devidp.service import demo_sign_in
+
+    database = Database(settings)
+    try:
+        with database.read() as db:
+            demo = demo_sign_in(db=db)
+    finally:
+        database.dispose()
+    if demo is None:
+        click.echo("no subscribers yet: load demo data with `waterbill demo-data`")
+    else:
+        fin, full_name, code = demo
+        click.echo(f"sign in as the demo citizen {full_name}, FIN {fin}; subscriber code {code}")
