@@ -45,8 +45,15 @@ def _is_recovery_conflict(error: DBAPIError) -> bool:
     return getattr(error.orig, "sqlstate", None) == _RECOVERY_CONFLICT
 
 
+# SQLSTATE 57014: the statement ran past its timeout. The query is slow, not the replica broken,
+# and repeating it on the primary would only double its cost.
+_QUERY_CANCELED = "57014"
+
+
 def _replica_broke(error: DBAPIError) -> bool:
     """A failure of the replica itself rather than of the query (which the primary would repeat)."""
+    if getattr(error.orig, "sqlstate", None) == _QUERY_CANCELED:
+        return False
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
 
 
@@ -79,9 +86,9 @@ class Database:
     def dialect(self) -> str:
         return self.primary.dialect.name
 
-    def _checkout_read(self) -> tuple[Replica | None, Connection]:
+    def _checkout_read(self, *, primary: bool = False) -> tuple[Replica | None, Connection]:
         """A connection to the next eligible replica, or to the primary when none answers."""
-        if self.replicas:
+        if self.replicas and not primary:
             for replica in in_turn(self.replicas, next(self._turn)):
                 try:
                     connection = replica.engine.connect()
@@ -93,14 +100,17 @@ class Database:
         return None, self.primary.connect()
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self, *, primary: bool = False) -> Iterator[Connection]:
         """A connection for reading: a healthy replica's, or the primary's.
+
+        ``primary=True`` is for a page that must show what the same citizen has just written
+        (a replica may be up to the lag bound behind).
 
         A replica that cannot be reached is skipped silently. One that breaks inside the block is
         marked down and ``ReplicaFailed`` raised, so the caller can repeat the read; ``run_read``
         does that by itself.
         """
-        replica, connection = self._checkout_read()
+        replica, connection = self._checkout_read(primary=primary)
         with connection:
             try:
                 yield connection
