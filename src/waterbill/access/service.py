@@ -1,8 +1,9 @@
 """The access policy in the service layer: pages, the API and the CLI all go through here.
 
-Each function owns its short write transaction. The audit row is written in the same transaction as
-the read, so a statement is never returned unless its view was logged; and a refusal is committed to
-the log before it is raised, which a transaction owned by the caller would roll back.
+Each function owns its short write transaction. A statement is returned only after the transaction
+that logs its view has committed (the statement itself may be read from a replica first); and a
+refusal is committed to the log before it is raised, which a transaction owned by the caller would
+roll back.
 """
 
 from __future__ import annotations
@@ -120,23 +121,24 @@ def view_statement(
 ) -> Statement:
     """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged.
 
+    The statement itself, the heavy read, comes from a replica within the lag bound (or the
+    primary); the grants the policy needs and the log are on the primary, in one transaction that
+    commits before the statement is returned, so it is still never returned unless logged.
+
     Raises Unauthenticated, MalformedCode, UnknownCode, NotHousehold or Forbidden (each logged as
     ``access:refused``), or AuditUnavailable when the log cannot be written.
     """
     settings = settings or database.settings
-    with database.write() as db:
-        try:
-            if viewer is None:
-                raise Unauthenticated(code=_well_formed(code, settings))
-            return _view(
-                db, viewer=viewer, code=code, channel=channel, as_of=as_of, settings=settings
+    try:
+        if viewer is None:
+            raise Unauthenticated(code=_well_formed(code, settings))
+        statement = database.run_read(
+            lambda db: get_statement(
+                db=db, code=code, as_of=as_of, code_length=settings.code_length_range
             )
-        except AuditUnavailable:
-            raise
-        except Forbidden as error:
-            # Logged where it was decided, with the viewer's role; committed before it is raised.
-            refusal: ServiceError = error
-        except ServiceError as error:
+        )
+    except ServiceError as error:
+        with database.write() as db:
             record_citizen_event(
                 db,
                 tag=EventTag.ACCESS_REFUSED,
@@ -146,6 +148,12 @@ def view_statement(
                 result="refused",
                 reason=error.code,
             )
+        raise
+    with database.write() as db:
+        try:
+            return _view(db, viewer=viewer, statement=statement, channel=channel, settings=settings)
+        except Forbidden as error:
+            # Logged where it was decided, with the viewer's role; committed before it is raised.
             refusal = error
     raise refusal
 
@@ -196,15 +204,8 @@ def operator_statement(
 
 
 def _view(
-    db: Connection,
-    *,
-    viewer: Citizen,
-    code: str,
-    channel: Channel,
-    as_of: date | datetime | None,
-    settings: Settings,
+    db: Connection, *, viewer: Citizen, statement: Statement, channel: Channel, settings: Settings
 ) -> Statement:
-    statement = get_statement(db=db, code=code, as_of=as_of, code_length=settings.code_length_range)
     subscriber = statement.subscriber
     admin = is_admin(viewer, settings)
     # The grant lookup is skipped for the holder and admins: the common path stays short.
