@@ -150,7 +150,9 @@ async def post_payment(
     settings: Settings = database.settings
 
     def authenticate() -> str:
-        with database.read() as connection:
+        # On the primary, not a replica: a revoked key must stop working at once, and the
+        # payment is written there anyway.
+        with database.read(primary=True) as connection:
             return authenticate_channel(db=connection, key=x_api_key)
 
     try:
