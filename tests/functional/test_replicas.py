@@ -219,6 +219,8 @@ def test_a_request_whose_replica_connection_is_cut_under_it_is_answered_from_the
     # wait; the request is then provably in the middle of its read when its connection is cut.
     with psycopg.connect(primary_url) as locker:
         locker.execute("LOCK TABLE subscribers IN ACCESS EXCLUSIVE MODE")
+        wait_until(lambda: _lock_replayed(replica_url), what="the lock replayed on the replica")
+        wait_until(lambda: database_of(server).replica_status()[0].eligible, what="replica in use")
         request = threading.Thread(
             target=lambda: answers.append(client.get(f"/api/v1/statements/{CODE}"))
         )
@@ -233,6 +235,15 @@ def test_a_request_whose_replica_connection_is_cut_under_it_is_answered_from_the
 
     assert [answer.status_code for answer in answers] == [200]
     assert database_of(server).replica_status()[0].failures == 1
+
+
+def _lock_replayed(replica_url: str) -> bool:
+    with psycopg.connect(replica_url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_locks WHERE relation = 'subscribers'::regclass"
+            " AND mode = 'AccessExclusiveLock' AND granted"
+        ).fetchone()
+    return bool(row and row[0])
 
 
 def _waiting_on_a_lock(replica_url: str) -> bool:
