@@ -345,7 +345,8 @@ def my_account_views(
 
 def authorisations_of(*, database: Database, holder: Citizen, code: str) -> list[Grant]:
     """The grants the holder made on one code, the revoked ones included (newest first)."""
-    with database.read() as db:
+    # On the primary: the page right after a grant or a revocation must show it.
+    with database.read(primary=True) as db:
         subscriber = _holders_subscriber(db, holder=holder, code=code, settings=database.settings)
         return repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
 
@@ -506,7 +507,8 @@ def oversight_query(
 
 def my_authorisations(*, database: Database, holder: Citizen) -> dict[str, list[Grant]]:
     """The grants on every code the citizen holds, the revoked ones included (newest first)."""
-    with database.read() as db:
+    # On the primary: the page right after a grant or a revocation must show it.
+    with database.read(primary=True) as db:
         return {
             code: repository.grants_for(db, code=code, holder_fin=holder.fin)
             for code in statements.codes_held_by(db, holder.fin)

@@ -148,7 +148,8 @@ def import_file(
     """Import one feed file. Raises FeedError when the file as a whole cannot be read."""
     summary = FileSummary(path=path, kind=kind)
     digest = file_digest(path)
-    with db.read() as connection:
+    # On the primary: which batches a run finished must not depend on a replica's lag.
+    with db.read(primary=True) as connection:
         done = repository.finished_batches(connection, kind, digest)
     with Feed(path, COLUMNS[kind]) as feed:
         if feed.format == "csv":
