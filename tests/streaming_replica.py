@@ -185,7 +185,39 @@ class StreamingReplica:
             shutil.chown(self.workdir, user=self.owner)
         self.workdir.chmod(0o700)
         _drop_abandoned_slots(self.admin_url)
+        # A server shared with a bulk load can invalidate the new slot mid-copy (WAL beyond
+        # max_slot_wal_keep_size); one more attempt, with a fresh slot, is then worth it.
+        for attempt in (1, 2):
+            try:
+                self._base_backup()
+                break
+            except ReplicaUnavailable:
+                self._drop_slot()
+                shutil.rmtree(self.datadir, ignore_errors=True)
+                if attempt == 2:
+                    raise
+                self.slot = f"{SLOT_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        # A Debian cluster keeps its configuration in /etc, so the copy gets its own.
+        matched = "\n".join(f"{name} = {value}" for name, value in self._matched.items())
+        self._write(
+            "postgresql.conf",
+            f"""\
+port = {self.port}
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '{self.workdir}'
+hot_standby = on
+shared_buffers = 32MB
+fsync = off
+wal_receiver_status_interval = 1s
+{matched}
+""",
+        )
+        self._write("pg_hba.conf", "local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        self._write("pg_ident.conf", "")
+
+    def _base_backup(self) -> None:
         primary = _url_parts(self.admin_url)
+        self._slot_created = True  # pg_basebackup may have created it before failing
         self._run(
             str(self.bindir / "pg_basebackup"),
             "--dbname",
@@ -204,24 +236,20 @@ class StreamingReplica:
             "--checkpoint=fast",
             "--no-sync",
         )
-        self._slot_created = True
-        # A Debian cluster keeps its configuration in /etc, so the copy gets its own.
-        matched = "\n".join(f"{name} = {value}" for name, value in self._matched.items())
-        self._write(
-            "postgresql.conf",
-            f"""\
-port = {self.port}
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '{self.workdir}'
-hot_standby = on
-shared_buffers = 32MB
-fsync = off
-wal_receiver_status_interval = 1s
-{matched}
-""",
-        )
-        self._write("pg_hba.conf", "local all all trust\nhost all all 127.0.0.1/32 trust\n")
-        self._write("pg_ident.conf", "")
+
+    def _drop_slot(self) -> None:
+        if not self._slot_created:
+            return
+        with (
+            contextlib.suppress(psycopg.Error),
+            psycopg.connect(self.admin_url, autocommit=True) as connection,
+        ):
+            connection.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                " WHERE slot_name = %s",
+                (self.slot,),
+            )
+        self._slot_created = False
 
     def _write(self, name: str, content: str) -> None:
         path = self.datadir / name
@@ -267,12 +295,7 @@ wal_receiver_status_interval = 1s
         if self.is_running():
             with contextlib.suppress(ReplicaUnavailable, subprocess.TimeoutExpired):
                 self.stop()
-        if self._slot_created:
-            with (
-                contextlib.suppress(psycopg.Error),
-                psycopg.connect(self.admin_url, autocommit=True) as connection,
-            ):
-                connection.execute("SELECT pg_drop_replication_slot(%s)", (self.slot,))
+        self._drop_slot()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- what tests use ------------------------------------------------------------------------

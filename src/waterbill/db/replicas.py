@@ -186,6 +186,13 @@ def probe_engine(
             "connect_timeout": timeout,
             "application_name": application_name,
             "options": f"-c statement_timeout={_PROBE_STATEMENT_TIMEOUT_MS}",
+            # A host that vanishes without a reset (a cut network) must fail the probe in
+            # seconds; the statement timeout cannot, as the server never sees the query.
+            "tcp_user_timeout": 3000,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 1,
+            "keepalives_count": 2,
         },
     )
 
