@@ -65,8 +65,17 @@ def primary_engine(replicated_database: tuple[str, str]) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def server_overrides() -> dict[str, object]:
+    """Settings a test changes for its server (parametrize this name to change them)."""
+    return {}
+
+
+@pytest.fixture
 def server(
-    replicated_database: tuple[str, str], replica: StreamingReplica, primary_engine: Engine
+    replicated_database: tuple[str, str],
+    replica: StreamingReplica,
+    primary_engine: Engine,
+    server_overrides: dict[str, object],
 ) -> Iterator[LiveServer]:
     """The app routed to the replica, with one household in the store and on the replica."""
     if not replica.is_running():
@@ -82,6 +91,9 @@ def server(
         replica_max_lag=MAX_LAG,
         # Probes more often than the default 0.5 s leave more of the bound for a loaded machine.
         replica_check_interval=0.2,
+        # All the test's traffic comes from one address; the per-IP budget is not under test.
+        rate_limit_ip_requests=1_000_000,
+        **server_overrides,
     ) as live:
         database = database_of(live)
         wait_until(lambda: database.replica_status()[0].eligible, what="the replica in use")
@@ -175,6 +187,21 @@ def test_the_statement_comes_from_the_replica_and_from_the_primary_once_the_repl
     assert "2,50" in page.text, "the page, too, from the primary while the replica lags"
 
 
+def test_readyz_and_metrics_show_the_replica_in_use_with_its_lag(
+    server: LiveServer, replica: StreamingReplica, replicated_database: tuple[str, str]
+) -> None:
+    name = f"127.0.0.1:{replica.port}/{replicated_database[1].rsplit('/', 1)[1]}"
+    ready = httpx.get(f"{server.url}/readyz", timeout=10)
+    assert ready.status_code == 200
+    [shown] = ready.json()["replicas"]
+    assert shown["name"] == name
+    assert shown["state"] == "up"
+    assert 0 <= shown["lag_seconds"] <= MAX_LAG
+    metrics = httpx.get(f"{server.url}/metrics", timeout=10).text
+    assert f'waterbill_replica_eligible{{replica="{name}"}} 1.0' in metrics
+    assert f'waterbill_replica_lag_seconds{{replica="{name}"}}' in metrics
+
+
 def test_killing_the_replica_under_traffic_costs_no_citizen_an_error_and_it_is_used_again(
     server: LiveServer, client: httpx.Client, restore_replica: StreamingReplica
 ) -> None:
@@ -193,6 +220,9 @@ def test_killing_the_replica_under_traffic_costs_no_citizen_an_error_and_it_is_u
         restore_replica.stop(mode="immediate")
         answered_when_killed = len(answers)
         wait_until(lambda: len(answers) > answered_when_killed + 20, what="traffic after the kill")
+        ready = httpx.get(f"{server.url}/readyz", timeout=10)
+        assert ready.status_code == 200, "a lost replica leaves the instance ready"
+        assert ready.json()["replicas"][0]["state"] == "down"
         restore_replica.start()
         reads_when_back = replica_reads(server)
         wait_until(
@@ -207,6 +237,8 @@ def test_killing_the_replica_under_traffic_costs_no_citizen_an_error_and_it_is_u
     assert set(answers) == {200}
 
 
+# The request waits on two locks in turn; the request deadline (answering 503) is not tested here.
+@pytest.mark.parametrize("server_overrides", [{"request_deadline": 30.0}])
 def test_a_request_whose_replica_connection_is_cut_under_it_is_answered_from_the_primary(
     server: LiveServer,
     client: httpx.Client,

@@ -54,7 +54,10 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Ready for traffic: the database answers and its schema is at the newest migration."""
+    """Ready for traffic: the database answers and its schema is at the newest migration.
+
+    Each read replica's state and lag is listed too, but does not decide readiness.
+    """
     ops = request.app.state.ops
     result = Readiness(database="unreachable", migrations="unknown", revision=None, head=None)
     with anyio.move_on_after(ops.settings.request_deadline):
@@ -71,6 +74,8 @@ async def readyz(request: Request) -> JSONResponse:
         "head": result.head,
         # Ready but closed to citizens: the platform should keep routing here, not restart it.
         "maintenance_until": window.until.isoformat() if window is not None else None,
+        # Shown, not judged: reads fall back to the primary, so a lost replica leaves us ready.
+        "replicas": [status.as_dict() for status in ops.database.replica_status()],
     }
     return JSONResponse(body, status_code=200 if result.ready else 503)
 

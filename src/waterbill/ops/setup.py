@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from waterbill.config import Settings
 from waterbill.db.database import Database
+from waterbill.db.replicas import ReplicaCollector
 from waterbill.errors import RateLimited
 from waterbill.ops import health
 from waterbill.ops.context import RequestContextMiddleware
@@ -106,6 +107,8 @@ def install_ops(
         limiter=make_limiter(settings),
         page_renderer=page_renderer,
     )
+    # Each read replica's state and lag, as this instance's router sees them.
+    ops.metrics.registry.register(ReplicaCollector(database.replica_status))
     app.state.ops = ops
     app.include_router(health.router)
 
