@@ -226,7 +226,8 @@ def file_dispute(
         # Only the partial unique index can fail here: another filing won the race.
         if stored is not None:
             photos.remove_photo(stored, upload_dir=rules.upload_dir)
-        with database.read() as db:
+        # On the primary: the winning filing committed a moment ago, a replica may not have it.
+        with database.read(primary=True) as db:
             winner = repository.open_reference(
                 db, subscriber_id=subscriber_id, period=str(month), service=chosen_service
             )
