@@ -244,6 +244,9 @@ def test_a_request_whose_replica_connection_is_cut_under_it_is_answered_from_the
     # wait; the request is then provably in the middle of its read when its connection is cut.
     with psycopg.connect(primary_url) as locker:
         locker.execute("LOCK TABLE subscribers IN ACCESS EXCLUSIVE MODE")
+        # The lock's WAL record is only sent once flushed; any committed transaction flushes it.
+        with psycopg.connect(primary_url, autocommit=True) as flusher:
+            flusher.execute("SELECT txid_current()")
         wait_until(lambda: _lock_replayed(replica_url), what="the lock replayed on the replica")
         wait_until(lambda: database_of(server).replica_status()[0].eligible, what="replica in use")
         request = threading.Thread(
