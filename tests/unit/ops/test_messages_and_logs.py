@@ -72,3 +72,19 @@ def test_a_log_line_is_one_json_object_with_the_request_id_and_the_extra_fields(
     assert entry["subscriber_code"] == "0104410203"
     assert entry["level"] == "info"
     assert "\n" not in line
+
+
+def test_uvicorns_coloured_copy_of_the_message_stays_out_of_the_json() -> None:
+    record = logging.getLogger("uvicorn.error").makeRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        "Started server process [%d]",
+        (42,),
+        None,
+        extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "Started server process [42]"
+    assert "color_message" not in entry
