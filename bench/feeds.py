@@ -12,49 +12,11 @@ from pathlib import Path
 
 import psycopg
 
-FEEDS = ("subscribers", "invoices", "payments")
+from waterbill.ingest.rules import COLUMNS, KINDS
 
-SUBSCRIBER_COLUMNS = [
-    "subscriber_code",
-    "holder_fin",
-    "surname",
-    "name",
-    "patronymic",
-    "region",
-    "city",
-    "district",
-    "street",
-    "building",
-    "apartment",
-    "persons_served",
-    "water_service",
-    "wastewater_service",
-    "meter_type",
-    "meter_serial",
-    "tariff_zone",
-    "category",
-    "status",
-    "opened_on",
-]
-INVOICE_COLUMNS = [
-    "invoice_no",
-    "subscriber_code",
-    "period",
-    "service",
-    "previous_reading",
-    "current_reading",
-    "consumption_m3",
-    "tariff",
-    "amount",
-    "basis",
-    "issued_on",
-]
-PAYMENT_COLUMNS = ["payment_id", "subscriber_code", "paid_at", "amount", "channel", "reverses"]
-HEADERS = {
-    "subscribers": SUBSCRIBER_COLUMNS,
-    "invoices": INVOICE_COLUMNS,
-    "payments": PAYMENT_COLUMNS,
-}
+# The contract's columns, from the importer: one definition, so the bench exports what it reads.
+FEEDS = KINDS
+HEADERS = COLUMNS
 
 
 def _queries(boolean: str, money: str, volume: str, tariff: str, paid_at: str) -> dict[str, str]:
