@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     admin_fins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Audit rows older than this many days may be pruned; the chain keeps an anchor.
     audit_retention_days: int = Field(default=1825, ge=1)
+    # Independent hash chains in the audit log: appends lock only their chain's head (issue 9).
+    audit_chains: int = Field(default=16, ge=1, le=1024)
 
     # Sign-in through the e-gov single sign-on (OpenID Connect). In development the issuer defaults
     # to the bundled provider mounted at /dev-idp of the same app.

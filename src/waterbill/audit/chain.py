@@ -3,6 +3,11 @@
 ``row_hash = SHA-256(canonical(row) )`` where the canonical form is compact JSON of every field in a
 fixed order, the previous row's hash included. Changing, removing or moving a row therefore breaks
 the link at that row; the first broken link names it.
+
+The log is several independent chains; ``seq`` is a row's position within its chain. Rows of chain
+0 are hashed exactly as before the split (they include no chain number), so rows written then keep
+their hashes; rows of every other chain also hash their chain number, so a row cannot be moved to
+another chain unnoticed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Literal
 GENESIS_HASH = "0" * 64
 # Bumped if the canonical form ever changes, so old rows stay verifiable by their own rules.
 FORMAT_VERSION = 1
+# The canonical form of chains other than 0: the chain number follows the version.
+CHAINED_FORMAT_VERSION = 2
 MAX_DETAILS_BYTES = 1024
 
 Problem = Literal["changed", "deleted", "reordered", "inserted", "truncated"]
@@ -36,6 +43,9 @@ class EventRow:
     details: str
     prev_hash: str
     row_hash: str = ""
+    chain: int = 0
+    # The global row number (audit_events.id); not hashed, so chain 0's old rows keep their hashes.
+    id: int | None = None
 
 
 def canonical_details(details: Mapping[str, object] | None) -> str:
@@ -57,8 +67,11 @@ def _instant(value: datetime) -> str:
 
 
 def row_hash(row: EventRow) -> str:
+    version: list[object] = (
+        [FORMAT_VERSION] if row.chain == 0 else [CHAINED_FORMAT_VERSION, row.chain]
+    )
     fields = [
-        FORMAT_VERSION,
+        *version,
         row.seq,
         _instant(row.occurred_at),
         row.tag,
@@ -81,9 +94,14 @@ class Anchor:
 
     seq: int
     row_hash: str
+    chain: int = 0
 
 
 GENESIS = Anchor(seq=0, row_hash=GENESIS_HASH)
+
+
+def genesis(chain: int) -> Anchor:
+    return Anchor(seq=0, row_hash=GENESIS_HASH, chain=chain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,20 +119,78 @@ class ChainReport:
     problem: Problem | None = None
     bad_seq: int | None = None
     detail: str = ""
+    chain: int = 0
+    # The global id of the row where the break shows, when that row exists (not for a deletion).
+    bad_id: int | None = None
 
     @property
     def intact(self) -> bool:
         return self.problem is None
 
     def describe(self) -> str:
+        name = f"chain {self.chain}"
         if self.intact:
             if self.rows_checked == 0:
-                return f"chain intact: no rows kept after row {self.first_seq - 1}"
+                return f"{name} intact: no rows kept after row {self.first_seq - 1}"
             return (
-                f"chain intact: {self.rows_checked} rows, {self.first_seq}..{self.last_seq}, "
+                f"{name} intact: {self.rows_checked} rows, {self.first_seq}..{self.last_seq}, "
                 f"head {self.head_hash}"
             )
-        return f"chain broken at row {self.bad_seq}: {self.problem} ({self.detail})"
+        where = f"row {self.bad_seq}" + (f" (id {self.bad_id})" if self.bad_id is not None else "")
+        return f"{name} broken at {where}: {self.problem} ({self.detail})"
+
+
+@dataclass(frozen=True, slots=True)
+class LogReport:
+    """Every chain's report; the log is intact when each chain is."""
+
+    chains: tuple[ChainReport, ...]
+
+    @property
+    def intact(self) -> bool:
+        return all(report.intact for report in self.chains)
+
+    @property
+    def first_broken(self) -> ChainReport | None:
+        return next((report for report in self.chains if not report.intact), None)
+
+    @property
+    def rows_checked(self) -> int:
+        return sum(report.rows_checked for report in self.chains)
+
+    @property
+    def problem(self) -> Problem | None:
+        broken = self.first_broken
+        return None if broken is None else broken.problem
+
+    @property
+    def chain(self) -> int | None:
+        broken = self.first_broken
+        return None if broken is None else broken.chain
+
+    @property
+    def bad_seq(self) -> int | None:
+        broken = self.first_broken
+        return None if broken is None else broken.bad_seq
+
+    @property
+    def bad_id(self) -> int | None:
+        broken = self.first_broken
+        return None if broken is None else broken.bad_id
+
+    def of(self, chain: int) -> ChainReport:
+        return next(report for report in self.chains if report.chain == chain)
+
+    def describe(self) -> str:
+        broken = self.first_broken
+        if broken is not None:
+            return broken.describe()
+        if not self.chains:
+            return "log intact: no rows"
+        chains = f"{len(self.chains)} chain{'' if len(self.chains) == 1 else 's'}"
+        return f"log intact: {self.rows_checked} rows in {chains}\n" + "\n".join(
+            report.describe() for report in self.chains
+        )
 
 
 def verify_rows(
@@ -132,8 +208,10 @@ def verify_rows(
     expected_seq, expected_prev = anchor.seq + 1, anchor.row_hash
     checked = 0
 
-    def broken(problem: Problem, seq: int, detail: str) -> ChainReport:
+    def broken(problem: Problem, seq: int, detail: str, row_id: int | None = None) -> ChainReport:
         return ChainReport(
+            chain=anchor.chain,
+            bad_id=row_id,
             rows_checked=checked,
             first_seq=anchor.seq + 1,
             last_seq=expected_seq - 1,
@@ -145,7 +223,9 @@ def verify_rows(
 
     for row in rows:
         if row.seq < expected_seq:
-            return broken("changed", row.seq, "a row sits inside the pruned part of the chain")
+            return broken(
+                "changed", row.seq, "a row sits inside the pruned part of the chain", row.id
+            )
         if row.seq > expected_seq:
             missing = (
                 f"row {expected_seq} is missing"
@@ -158,9 +238,9 @@ def verify_rows(
         if not (content_intact and linked):
             found = locate(row.prev_hash) if row.prev_hash != expected_prev else None
             if found is not None and found != expected_seq - 1:
-                return broken("reordered", row.seq, f"it follows row {found} instead")
+                return broken("reordered", row.seq, f"it follows row {found} instead", row.id)
             if not content_intact:
-                return broken("changed", row.seq, "its content no longer matches its hash")
+                return broken("changed", row.seq, "its content no longer matches its hash", row.id)
             return broken(
                 "changed",
                 expected_seq - 1,
@@ -180,5 +260,9 @@ def verify_rows(
     if head is None and last_seq > 0:
         return broken("truncated", last_seq, "the chain head is missing")
     return ChainReport(
-        rows_checked=checked, first_seq=anchor.seq + 1, last_seq=last_seq, head_hash=expected_prev
+        rows_checked=checked,
+        first_seq=anchor.seq + 1,
+        last_seq=last_seq,
+        head_hash=expected_prev,
+        chain=anchor.chain,
     )

@@ -23,7 +23,7 @@ def audit() -> None:
 
 @audit.command("verify")
 def verify() -> None:
-    """Check the whole chain; exit 1 and name the first changed, deleted or reordered row."""
+    """Check every chain; exit 1 and name the first changed, deleted or reordered row."""
     database = Database(get_settings())
     try:
         with database.primary.connect() as connection:
@@ -68,13 +68,13 @@ def prune(days: int | None) -> None:
         sys.exit(1)
     finally:
         database.dispose()
-    if result.anchor is None:
+    if not result.anchors:
         click.echo(f"nothing older than {cutoff:%Y-%m-%d %H:%M} UTC to prune")
-    else:
-        click.echo(
-            f"pruned {result.rows_pruned} rows up to row {result.anchor.seq}; "
-            f"anchor {result.anchor.row_hash}"
-        )
+        return
+    chains = len(result.anchors)
+    click.echo(f"pruned {result.rows_pruned} rows from {chains} chain{'' if chains == 1 else 's'}")
+    for anchor in result.anchors:
+        click.echo(f"  chain {anchor.chain}: up to row {anchor.seq}; anchor {anchor.row_hash}")
 
 
 @audit.command("query")

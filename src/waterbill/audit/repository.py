@@ -20,12 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from waterbill.audit.chain import GENESIS, GENESIS_HASH, Anchor, EventRow, Head
+from waterbill.audit.chain import GENESIS_HASH, Anchor, EventRow, Head, genesis
 from waterbill.audit.tables import audit_anchors, audit_chain_head, audit_events
 
-_HEAD_ID = 1
 _EVENT_COLUMNS = (
     audit_events.c.id,
+    audit_events.c.chain,
+    audit_events.c.position,
     audit_events.c.occurred_at,
     audit_events.c.tag,
     audit_events.c.actor,
@@ -42,7 +43,7 @@ _EVENT_COLUMNS = (
 
 def _event(row: Any) -> EventRow:
     return EventRow(
-        seq=row.id,
+        seq=row.position,
         occurred_at=row.occurred_at,
         tag=row.tag,
         actor=row.actor,
@@ -54,30 +55,45 @@ def _event(row: Any) -> EventRow:
         details=row.details,
         prev_hash=row.prev_hash,
         row_hash=row.row_hash,
+        chain=row.chain,
+        id=row.id,
     )
 
 
-def claim_next_seq(db: Connection) -> Head:
-    """Lock the chain head and take the next sequence number; returns it with the previous hash.
+def claim_next_seq(db: Connection, chain: int) -> Head:
+    """Lock ``chain``'s head and take its next position; returns it with the previous hash.
 
-    One UPDATE ... RETURNING both reads and locks: on PostgreSQL the row lock holds other appends
-    back until this transaction ends (they then see the new head); SQLite serialises writers.
+    One UPDATE ... RETURNING both reads and locks: on PostgreSQL the row lock holds back other
+    appends to the same chain until this transaction ends (they then see the new head); appends to
+    other chains do not wait. SQLite serialises writers anyway.
     """
     claim = (
         update(audit_chain_head)
-        .where(audit_chain_head.c.id == _HEAD_ID)
+        .where(audit_chain_head.c.id == chain)
         .values(last_seq=audit_chain_head.c.last_seq + 1)
         .returning(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash)
     )
     row = db.execute(claim).one_or_none()
     if row is None:
-        _create_head(db)
+        _create_head(db, chain)
         row = db.execute(claim).one()
     return Head(last_seq=row.last_seq, last_hash=row.last_hash)
 
 
-def _create_head(db: Connection) -> None:
-    values = {"id": _HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
+def lock_head(db: Connection, chain: int) -> Head:
+    """Lock ``chain``'s head without taking a position: no append to it runs until commit."""
+    lock = (
+        update(audit_chain_head)
+        .where(audit_chain_head.c.id == chain)
+        .values(last_seq=audit_chain_head.c.last_seq)
+        .returning(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash)
+    )
+    row = db.execute(lock).one()
+    return Head(last_seq=row.last_seq, last_hash=row.last_hash)
+
+
+def _create_head(db: Connection, chain: int) -> None:
+    values = {"id": chain, "last_seq": 0, "last_hash": GENESIS_HASH}
     if db.dialect.name == "postgresql":
         statement: Any = pg_insert(audit_chain_head).values(**values).on_conflict_do_nothing()
     else:
@@ -85,10 +101,13 @@ def _create_head(db: Connection) -> None:
     db.execute(statement)
 
 
-def append(db: Connection, row: EventRow) -> None:
-    db.execute(
-        insert(audit_events).values(
-            id=row.seq,
+def append(db: Connection, row: EventRow) -> int:
+    """Insert the sealed row and move its chain's head; returns the row's global id."""
+    row_id = db.execute(
+        insert(audit_events)
+        .values(
+            chain=row.chain,
+            position=row.seq,
             occurred_at=row.occurred_at,
             tag=row.tag,
             actor=row.actor,
@@ -101,86 +120,119 @@ def append(db: Connection, row: EventRow) -> None:
             prev_hash=row.prev_hash,
             row_hash=row.row_hash,
         )
-    )
+        .returning(audit_events.c.id)
+    ).scalar_one()
     db.execute(
         update(audit_chain_head)
-        .where(audit_chain_head.c.id == _HEAD_ID)
+        .where(audit_chain_head.c.id == row.chain)
         .values(last_hash=row.row_hash)
     )
+    return int(row_id)
 
 
-def read_head(db: Connection) -> Head | None:
+def chains_present(db: Connection) -> list[int]:
+    """Every chain with a head, a row or an anchor: a chain whose head was deleted is still seen."""
+    found = set(db.scalars(select(audit_chain_head.c.id)))
+    found.update(db.scalars(select(audit_events.c.chain).distinct()))
+    found.update(db.scalars(select(audit_anchors.c.chain).distinct()))
+    return sorted(int(chain) for chain in found)
+
+
+def head_chains(db: Connection) -> list[int]:
+    return sorted(int(chain) for chain in db.scalars(select(audit_chain_head.c.id)))
+
+
+def read_head(db: Connection, chain: int) -> Head | None:
     row = db.execute(
         select(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash).where(
-            audit_chain_head.c.id == _HEAD_ID
+            audit_chain_head.c.id == chain
         )
     ).one_or_none()
     return None if row is None else Head(last_seq=row.last_seq, last_hash=row.last_hash)
 
 
-def latest_anchor(db: Connection) -> Anchor:
+def latest_anchor(db: Connection, chain: int) -> Anchor:
     row = db.execute(
         select(audit_anchors.c.up_to_seq, audit_anchors.c.row_hash)
+        .where(audit_anchors.c.chain == chain)
         .order_by(audit_anchors.c.up_to_seq.desc())
         .limit(1)
     ).one_or_none()
-    return GENESIS if row is None else Anchor(seq=row.up_to_seq, row_hash=row.row_hash)
+    if row is None:
+        return genesis(chain)
+    return Anchor(seq=row.up_to_seq, row_hash=row.row_hash, chain=chain)
 
 
 def iter_events(
-    db: Connection, *, after_seq: int, up_to_seq: int | None = None, batch: int = 2000
+    db: Connection, *, chain: int, after_seq: int, up_to_seq: int | None = None, batch: int = 2000
 ) -> Iterator[EventRow]:
-    """The rows in chain order, fetched in batches by key so memory stays flat at any size."""
+    """One chain's rows in chain order, fetched in batches by key so memory stays flat."""
     last = after_seq
     while True:
-        query = select(*_EVENT_COLUMNS).where(audit_events.c.id > last)
+        query = select(*_EVENT_COLUMNS).where(
+            audit_events.c.chain == chain, audit_events.c.position > last
+        )
         if up_to_seq is not None:
-            query = query.where(audit_events.c.id <= up_to_seq)
-        rows = db.execute(query.order_by(audit_events.c.id).limit(batch)).all()
+            query = query.where(audit_events.c.position <= up_to_seq)
+        rows = db.execute(query.order_by(audit_events.c.position).limit(batch)).all()
         for row in rows:
             yield _event(row)
         if len(rows) < batch:
             return
-        last = rows[-1].id
+        last = rows[-1].position
 
 
-def seq_with_hash(db: Connection, row_hash: str) -> int | None:
+def seq_with_hash(db: Connection, chain: int, row_hash: str) -> int | None:
     """Only on the failure path of a verification: a scan is acceptable there."""
     found = db.scalar(
-        select(func.min(audit_events.c.id)).where(audit_events.c.row_hash == row_hash)
+        select(func.min(audit_events.c.position)).where(
+            audit_events.c.chain == chain, audit_events.c.row_hash == row_hash
+        )
     )
     return None if found is None else int(found)
 
 
-def first_seq_beyond_head(db: Connection) -> int | None:
-    """A row numbered after the head can only have been written behind the application's back."""
+def first_beyond_head(db: Connection, chain: int) -> tuple[int, int] | None:
+    """(position, id) of a row numbered after its chain's head: written behind the app's back."""
     head_seq = (
-        select(audit_chain_head.c.last_seq)
-        .where(audit_chain_head.c.id == _HEAD_ID)
-        .scalar_subquery()
+        select(audit_chain_head.c.last_seq).where(audit_chain_head.c.id == chain).scalar_subquery()
     )
-    found = db.scalar(select(func.min(audit_events.c.id)).where(audit_events.c.id > head_seq))
-    return None if found is None else int(found)
+    row = db.execute(
+        select(audit_events.c.position, audit_events.c.id)
+        .where(audit_events.c.chain == chain, audit_events.c.position > head_seq)
+        .order_by(audit_events.c.position)
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (int(row.position), int(row.id))
 
 
-def first_seq_since(db: Connection, instant: datetime) -> int | None:
+def first_seq_since(db: Connection, chain: int, instant: datetime) -> int | None:
     found = db.scalar(
-        select(func.min(audit_events.c.id)).where(audit_events.c.occurred_at >= instant)
+        select(func.min(audit_events.c.position)).where(
+            audit_events.c.chain == chain, audit_events.c.occurred_at >= instant
+        )
     )
     return None if found is None else int(found)
 
 
-def hash_of(db: Connection, seq: int) -> str | None:
-    return db.scalar(select(audit_events.c.row_hash).where(audit_events.c.id == seq))
+def hash_of(db: Connection, chain: int, seq: int) -> str | None:
+    return db.scalar(
+        select(audit_events.c.row_hash).where(
+            audit_events.c.chain == chain, audit_events.c.position == seq
+        )
+    )
 
 
-def delete_up_to(db: Connection, seq: int) -> int:
-    return db.execute(delete(audit_events).where(audit_events.c.id <= seq)).rowcount
+def delete_up_to(db: Connection, chain: int, seq: int) -> int:
+    return db.execute(
+        delete(audit_events).where(audit_events.c.chain == chain, audit_events.c.position <= seq)
+    ).rowcount
 
 
 def add_anchor(db: Connection, *, anchor: Anchor, rows_pruned: int, pruned_at: datetime) -> None:
     db.execute(
         insert(audit_anchors).values(
+            chain=anchor.chain,
             up_to_seq=anchor.seq,
             row_hash=anchor.row_hash,
             rows_pruned=rows_pruned,

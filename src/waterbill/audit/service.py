@@ -1,15 +1,20 @@
-"""The audit log's entry points: append an event, verify the chain, prune it, and report on it.
+"""The audit log's entry points: append an event, verify the chains, prune them, and report.
 
-Appends are one UPDATE of the chain head, one INSERT and one UPDATE, inside the caller's short write
-transaction: cheap enough for every statement view, and serialised across app instances by the
-head row's lock.
+Appends are one UPDATE of a chain head, one INSERT and one UPDATE, inside the caller's short write
+transaction: cheap enough for every statement view. The log is ``WATERBILL_AUDIT_CHAINS``
+independent chains (issue 9): an append locks only its own chain's head until commit, so appends
+on different chains commit in parallel instead of queueing on one row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+import os
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Connection
 
@@ -19,12 +24,14 @@ from waterbill.audit.chain import (
     ChainReport,
     EventRow,
     Head,
+    LogReport,
     canonical_details,
     row_hash,
     verify_rows,
 )
 from waterbill.audit.repository import EventFilter
 from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag, Result
+from waterbill.config import get_settings
 
 Details = Mapping[str, str | int | bool | None]
 
@@ -35,6 +42,31 @@ class ChainBroken(Exception):
     def __init__(self, report: ChainReport) -> None:
         super().__init__(report.describe())
         self.report = report
+
+
+class _ChainPicker:
+    """Round-robin over the chains, per process, starting at an offset taken from the process id.
+
+    Round-robin rather than a hash of the actor or request: k appends in flight in one process land
+    on k different chains (for k up to the chain count), and one busy actor cannot pile onto a
+    single chain. The pid offset keeps worker processes and instances from marching in step; a
+    collision only means one short wait, never an error. Re-seeded after a fork.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._counter: Iterator[int] = iter(())
+
+    def next(self, chains: int) -> int:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._counter = itertools.count(self._pid * 7919)
+            return next(self._counter) % chains
+
+
+_picker = _ChainPicker()
 
 
 def record_event(
@@ -49,14 +81,18 @@ def record_event(
     reason: str | None = None,
     details: Details | None = None,
     now: datetime | None = None,
+    chain: int | None = None,
 ) -> int:
-    """Append one event to the chain in ``db``'s transaction; returns its sequence number.
+    """Append one event to a chain in ``db``'s transaction; returns the row's global id.
 
     ``actor`` is a pseudonymous id (never a FIN); ``details`` hold no personal data. Call it last in
-    the transaction: the chain head stays locked until the transaction ends.
+    the transaction: the chain's head stays locked until the transaction ends. ``chain`` is chosen
+    round-robin unless given.
     """
     text = canonical_details(details)
-    head = repository.claim_next_seq(db)
+    if chain is None:
+        chain = _picker.next(get_settings().audit_chains)
+    head = repository.claim_next_seq(db, chain)
     return _seal(
         db,
         EventRow(
@@ -71,38 +107,49 @@ def record_event(
             reason=reason,
             details=text,
             prev_hash=head.last_hash,
+            chain=chain,
         ),
     )
 
 
 def _seal(db: Connection, event: EventRow) -> int:
-    repository.append(db, replace(event, row_hash=row_hash(event)))
-    return event.seq
+    return repository.append(db, replace(event, row_hash=row_hash(event)))
 
 
-def verify_chain(*, db: Connection) -> ChainReport:
-    """Check every kept row from the latest anchor to the head; names the first broken row.
+def verify_chain(*, db: Connection) -> LogReport:
+    """Check every chain independently, from its latest anchor to its head.
 
-    Safe while the application appends: the walk stops at the head read first, and a row beyond
-    the head is looked for in one statement, which sees the head and the rows at the same moment.
+    Each chain's report names its first broken row (position and id). Safe while the application
+    appends: each walk stops at the head read first, and a row beyond the head is looked for in one
+    statement, which sees the head and the rows at the same moment.
     """
-    head = repository.read_head(db)
-    anchor = repository.latest_anchor(db)
+    return LogReport(
+        chains=tuple(_verify_one(db, chain) for chain in repository.chains_present(db))
+    )
+
+
+def _verify_one(db: Connection, chain: int) -> ChainReport:
+    head = repository.read_head(db, chain)
+    anchor = repository.latest_anchor(db, chain)
     report = verify_rows(
         repository.iter_events(
-            db, after_seq=anchor.seq, up_to_seq=head.last_seq if head is not None else None
+            db,
+            chain=chain,
+            after_seq=anchor.seq,
+            up_to_seq=head.last_seq if head is not None else None,
         ),
         anchor=anchor,
         head=head,
-        locate=lambda digest: repository.seq_with_hash(db, digest),
+        locate=lambda digest: repository.seq_with_hash(db, chain, digest),
     )
     if report.intact and head is not None:
-        beyond = repository.first_seq_beyond_head(db)
+        beyond = repository.first_beyond_head(db, chain)
         if beyond is not None:
             return replace(
                 report,
                 problem="inserted",
-                bad_seq=beyond,
+                bad_seq=beyond[0],
+                bad_id=beyond[1],
                 detail="the row lies beyond the chain head",
             )
     return report
@@ -111,57 +158,65 @@ def verify_chain(*, db: Connection) -> ChainReport:
 @dataclass(frozen=True, slots=True)
 class PruneResult:
     rows_pruned: int
-    anchor: Anchor | None
+    anchors: tuple[Anchor, ...]
+
+    @property
+    def anchor(self) -> Anchor | None:
+        """The newest anchor left in chain 0, or in any chain if chain 0 had nothing to prune."""
+        ordered = sorted(self.anchors, key=lambda anchor: anchor.chain)
+        return ordered[0] if ordered else None
 
 
 def prune(
     *, db: Connection, older_than: datetime, channel: Channel = "cli", actor: str | None = None
 ) -> PruneResult:
-    """Delete the prefix of rows older than ``older_than``, keeping its last hash as an anchor.
+    """Delete each chain's prefix of rows older than ``older_than``, keeping its last hash.
 
-    The prefix is verified first: pruning must never launder a tampered row out of sight.
+    Every chain's prefix is verified first: pruning must never launder a tampered row out of sight.
+    All heads are locked (in chain order, so two prunes cannot deadlock) before anything is
+    deleted; the prune is then recorded as one event in chain 0.
     """
     if older_than.tzinfo is None:
         raise ValueError("older_than must be timezone-aware")
-    # Taking a sequence number locks the head: no append or other prune runs meanwhile.
-    marker = repository.claim_next_seq(db)
-    anchor = repository.latest_anchor(db)
-    first_recent = repository.first_seq_since(db, older_than)
-    up_to = (marker.last_seq - 1) if first_recent is None else first_recent - 1
-    pruned: Anchor | None = None
+    pruned_at = datetime.now(UTC)
+    heads = {chain: repository.lock_head(db, chain) for chain in repository.head_chains(db)}
+    anchors: list[Anchor] = []
     count = 0
-    if up_to > anchor.seq:
-        last_hash = repository.hash_of(db, up_to)
+    for chain, head in heads.items():
+        anchor = repository.latest_anchor(db, chain)
+        first_recent = repository.first_seq_since(db, chain, older_than)
+        up_to = head.last_seq if first_recent is None else first_recent - 1
+        if up_to <= anchor.seq:
+            continue
+        last_hash = repository.hash_of(db, chain, up_to)
         report = verify_rows(
-            repository.iter_events(db, after_seq=anchor.seq, up_to_seq=up_to),
+            repository.iter_events(db, chain=chain, after_seq=anchor.seq, up_to_seq=up_to),
             anchor=anchor,
             head=Head(last_seq=up_to, last_hash=last_hash or ""),
-            locate=lambda digest: repository.seq_with_hash(db, digest),
+            locate=partial(repository.seq_with_hash, db, chain),
         )
         if not report.intact or last_hash is None:
             raise ChainBroken(report)
-        pruned = Anchor(seq=up_to, row_hash=last_hash)
-        count = repository.delete_up_to(db, up_to)
-        repository.add_anchor(db, anchor=pruned, rows_pruned=count, pruned_at=datetime.now(UTC))
-    _seal(
-        db,
-        EventRow(
-            seq=marker.last_seq,
-            occurred_at=datetime.now(UTC),
-            tag=str(EventTag.ADMIN_AUDIT_PRUNE),
-            actor=actor,
-            subscriber_code=None,
-            channel=channel,
-            auth_method=None,
-            result=None,
-            reason=None,
-            details=canonical_details(
-                {"rows_pruned": count, "up_to_seq": pruned.seq if pruned else None}
-            ),
-            prev_hash=marker.last_hash,
-        ),
+        kept = Anchor(seq=up_to, row_hash=last_hash, chain=chain)
+        removed = repository.delete_up_to(db, chain, up_to)
+        repository.add_anchor(db, anchor=kept, rows_pruned=removed, pruned_at=pruned_at)
+        anchors.append(kept)
+        count += removed
+    result = PruneResult(rows_pruned=count, anchors=tuple(anchors))
+    record_event(
+        db=db,
+        tag=EventTag.ADMIN_AUDIT_PRUNE,
+        actor=actor,
+        channel=channel,
+        details={
+            "rows_pruned": count,
+            "chains_pruned": len(anchors),
+            "up_to_seq": result.anchor.seq if result.anchor else None,
+        },
+        now=pruned_at,
+        chain=0,
     )
-    return PruneResult(rows_pruned=count, anchor=pruned)
+    return result
 
 
 # Oversight reports --------------------------------------------------------------------------------

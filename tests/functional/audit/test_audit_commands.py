@@ -63,6 +63,8 @@ def seed(engine: Engine, settings: Settings, *, days_ago: int, count: int) -> No
                 result="masked",
                 reason="not_holder",
                 now=at + timedelta(minutes=index),
+                # One chain, so the positions named below are predictable.
+                chain=0,
             )
 
 
@@ -72,13 +74,20 @@ def test_verify_passes_on_an_untouched_chain_and_fails_naming_the_edited_row(
     seed(engine, settings, days_ago=0, count=4)
     intact = run(settings, "audit", "verify")
     assert intact.exit_code == 0, intact.output
-    assert "chain intact: 4 rows" in intact.stdout
+    assert "log intact: 4 rows in 1 chain" in intact.stdout
+    assert "chain 0 intact: 4 rows, 1..4" in intact.stdout
 
     with engine.begin() as db:
-        db.execute(text("UPDATE audit_events SET subscriber_code = '0000000000' WHERE id = 2"))
+        db.execute(
+            text(
+                "UPDATE audit_events SET subscriber_code = '0000000000' "
+                "WHERE chain = 0 AND position = 2"
+            )
+        )
     broken = run_process(settings, "audit", "verify")
     assert broken.returncode == 1
-    assert "chain broken at row 2: changed" in broken.stderr
+    assert "chain 0 broken at row 2 (id " in broken.stderr
+    assert ": changed" in broken.stderr
 
 
 def test_prune_then_verify_passes_and_the_prune_is_logged(
@@ -88,10 +97,12 @@ def test_prune_then_verify_passes_and_the_prune_is_logged(
     seed(engine, settings, days_ago=1, count=2)
     pruned = run(settings, "audit", "prune", "--older-than", "30")
     assert pruned.exit_code == 0, pruned.output
-    assert "pruned 3 rows up to row 3" in pruned.stdout
+    assert "pruned 3 rows from 1 chain" in pruned.stdout
+    assert "chain 0: up to row 3; anchor " in pruned.stdout
     verified = run(settings, "audit", "verify")
     assert verified.exit_code == 0, verified.output
-    assert "chain intact: 3 rows, 4..6" in verified.stdout
+    # The two recent views and the prune's own event.
+    assert "chain 0 intact: 3 rows, 4..6" in verified.stdout
 
 
 def test_query_by_citizen_shows_views_per_hour_and_the_widest_viewers(

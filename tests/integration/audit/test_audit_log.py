@@ -1,4 +1,8 @@
-"""The access log on the real SQLite and PostgreSQL: appends chain, and tampering is caught."""
+"""The access log on the real SQLite and PostgreSQL: appends chain, and tampering is caught.
+
+Most tests here exercise one chain (chain 0) in depth; tests/integration/audit/test_audit_chains.py
+covers several chains side by side.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def append_views(engine: Engine, count: int, *, at: datetime = NOW) -> None:
                 reason="holder",
                 details={"role": "holder"},
                 now=at + timedelta(seconds=index),
+                chain=0,
             )
 
 
@@ -48,9 +53,10 @@ def test_appended_events_form_an_intact_chain_with_gapless_numbers(engine: Engin
     append_views(engine, 6)
     report = verify(engine)
     assert report.intact, report.describe()
-    assert (report.rows_checked, report.first_seq, report.last_seq) == (6, 1, 6)
+    assert (report.rows_checked, report.of(0).first_seq, report.of(0).last_seq) == (6, 1, 6)
     with engine.connect() as db:
-        assert list(db.scalars(select(audit_events.c.id).order_by(audit_events.c.id))) == [
+        positions = select(audit_events.c.position).where(audit_events.c.chain == 0)
+        assert list(db.scalars(positions.order_by(audit_events.c.position))) == [
             1, 2, 3, 4, 5, 6
         ]  # fmt: skip
 
@@ -61,7 +67,7 @@ def test_an_empty_log_verifies(engine: Engine) -> None:
 
 def test_an_update_made_directly_in_sql_is_named(engine: Engine) -> None:
     append_views(engine, 6)
-    tamper(engine, "UPDATE audit_events SET result = 'masked' WHERE id = 4")
+    tamper(engine, "UPDATE audit_events SET result = 'masked' WHERE position = 4")
     report = verify(engine)
     assert (report.problem, report.bad_seq) == ("changed", 4)
 
@@ -71,7 +77,7 @@ def test_an_update_of_the_timestamp_is_named(engine: Engine) -> None:
     with engine.begin() as db:
         db.execute(
             audit_events.update()
-            .where(audit_events.c.id == 2)
+            .where(audit_events.c.position == 2)
             .values(occurred_at=NOW - timedelta(days=1))
         )
     assert (verify(engine).problem, verify(engine).bad_seq) == ("changed", 2)
@@ -79,14 +85,14 @@ def test_an_update_of_the_timestamp_is_named(engine: Engine) -> None:
 
 def test_a_delete_made_directly_in_sql_is_named(engine: Engine) -> None:
     append_views(engine, 6)
-    tamper(engine, "DELETE FROM audit_events WHERE id = 3")
+    tamper(engine, "DELETE FROM audit_events WHERE position = 3")
     report = verify(engine)
     assert (report.problem, report.bad_seq) == ("deleted", 3)
 
 
 def test_deleting_the_newest_rows_is_caught_by_the_chain_head(engine: Engine) -> None:
     append_views(engine, 6)
-    tamper(engine, "DELETE FROM audit_events WHERE id >= 5")
+    tamper(engine, "DELETE FROM audit_events WHERE position >= 5")
     report = verify(engine)
     assert (report.problem, report.bad_seq) == ("truncated", 5)
 
@@ -95,22 +101,24 @@ def test_a_reordering_made_directly_in_sql_is_named(engine: Engine) -> None:
     append_views(engine, 6)
     tamper(
         engine,
-        "UPDATE audit_events SET id = -3 WHERE id = 3",
-        "UPDATE audit_events SET id = 3 WHERE id = 4",
-        "UPDATE audit_events SET id = 4 WHERE id = -3",
+        "UPDATE audit_events SET position = -3 WHERE position = 3",
+        "UPDATE audit_events SET position = 3 WHERE position = 4",
+        "UPDATE audit_events SET position = 4 WHERE position = -3",
     )
     report = verify(engine)
     assert (report.problem, report.bad_seq) == ("reordered", 3)
-    assert "chain broken at row 3: reordered" in report.describe()
+    assert report.describe().startswith("chain 0 broken at row 3 (id ")
+    assert ": reordered" in report.describe()
 
 
 def test_a_row_forged_after_the_head_is_named_as_inserted(engine: Engine) -> None:
     append_views(engine, 3)
     tamper(
         engine,
-        "INSERT INTO audit_events (id, occurred_at, tag, channel, details, prev_hash, row_hash) "
-        "SELECT 4, occurred_at, tag, channel, details, row_hash, row_hash "
-        "FROM audit_events WHERE id = 3",
+        "INSERT INTO audit_events "
+        "(id, chain, position, occurred_at, tag, channel, details, prev_hash, row_hash) "
+        "SELECT id + 1000, chain, 4, occurred_at, tag, channel, details, row_hash, row_hash "
+        "FROM audit_events WHERE position = 3",
     )
     report = verify(engine)
     assert (report.problem, report.bad_seq) == ("inserted", 4)
@@ -190,9 +198,9 @@ def test_pruning_keeps_an_anchor_and_the_rest_still_verifies(old_and_recent: Eng
     report = verify(engine)
     assert report.intact, report.describe()
     # The three recent views and the prune's own event.
-    assert (report.first_seq, report.last_seq) == (6, 9)
+    assert (report.of(0).first_seq, report.of(0).last_seq) == (6, 9)
     with engine.connect() as db:
-        assert db.scalar(select(func.min(audit_events.c.id))) == 6
+        assert db.scalar(select(func.min(audit_events.c.position))) == 6
         assert db.scalar(select(audit_anchors.c.rows_pruned)) == 5
 
 
@@ -200,7 +208,7 @@ def test_after_pruning_tampering_is_still_caught(old_and_recent: Engine) -> None
     engine = old_and_recent
     with engine.begin() as db:
         prune(db=db, older_than=NOW - timedelta(days=30))
-    tamper(engine, "DELETE FROM audit_events WHERE id = 6")
+    tamper(engine, "DELETE FROM audit_events WHERE position = 6")
     report = verify(engine)
     assert (report.problem, report.bad_seq) == ("deleted", 6)
 
@@ -226,7 +234,7 @@ def test_pruning_everything_leaves_a_verifiable_anchor(engine: Engine) -> None:
 
 def test_pruning_refuses_to_remove_a_tampered_prefix(old_and_recent: Engine) -> None:
     engine = old_and_recent
-    tamper(engine, "UPDATE audit_events SET reason = 'admin' WHERE id = 2")
+    tamper(engine, "UPDATE audit_events SET reason = 'admin' WHERE position = 2")
     with pytest.raises(ChainBroken, match="row 2"), engine.begin() as db:
         prune(db=db, older_than=NOW - timedelta(days=30))
     with engine.connect() as db:
