@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -144,3 +146,29 @@ def test_details_are_small_flat_and_canonical() -> None:
         canonical_details({"nested": {"fin": "5ZK3LRT"}})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="1 KiB"):
         canonical_details({"blob": "x" * 2000})
+
+
+def test_chain_0_rows_hash_exactly_as_before_the_split_into_chains() -> None:
+    row = build_chain(1)[0]
+    fields = [
+        1,
+        1,
+        "2026-11-26T08:01:00.000000+00:00",
+        "statement:view",
+        f"c_{1:032x}",
+        "0104410203",
+        "web",
+        "asan_imza",
+        "full",
+        "holder",
+        '{"role":"holder"}',
+        GENESIS_HASH,
+    ]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    assert row.row_hash == hashlib.sha256(text.encode()).hexdigest()
+    assert row_hash(replace(row, id=99)) == row.row_hash
+
+
+def test_a_row_of_another_chain_hashes_its_chain_number() -> None:
+    row = build_chain(1)[0]
+    assert len({row_hash(replace(row, chain=chain)) for chain in (0, 1, 2)}) == 3
