@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,23 @@ class _ChainPicker:
 
 
 _picker = _ChainPicker()
+_TRANSACTION_CHAIN = "waterbill.audit.chain"
+
+
+def _chain_for(db: Connection) -> int:
+    """The chain for an append: one per transaction, so a transaction locks at most one head.
+
+    Two appends in one transaction on two chains could deadlock against another such transaction,
+    or against a prune (which locks every head in order); staying on one chain rules that out.
+    """
+    transaction = db.get_transaction()
+    pinned = db.info.get(_TRANSACTION_CHAIN)
+    if transaction is not None and pinned is not None and pinned[0]() is transaction:
+        return int(pinned[1])
+    chain = _picker.next(get_settings().audit_chains)
+    if transaction is not None:
+        db.info[_TRANSACTION_CHAIN] = (weakref.ref(transaction), chain)
+    return chain
 
 
 def record_event(
@@ -91,7 +109,7 @@ def record_event(
     """
     text = canonical_details(details)
     if chain is None:
-        chain = _picker.next(get_settings().audit_chains)
+        chain = _chain_for(db)
     head = repository.claim_next_seq(db, chain)
     return _seal(
         db,

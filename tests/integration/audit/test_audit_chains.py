@@ -104,8 +104,9 @@ def test_concurrent_appenders_on_different_chains_all_verify(engine: Engine) -> 
         assert db.scalar(select(func.count(audit_events.c.id.distinct()))) == 60
 
 
-def test_the_picker_spreads_appends_over_the_configured_chains(engine: Engine) -> None:
-    append(engine, None, 32)
+def test_the_picker_spreads_transactions_over_the_configured_chains(engine: Engine) -> None:
+    for _ in range(32):
+        append(engine, None)
     with engine.connect() as db:
         chains = set(db.scalars(select(audit_events.c.chain).distinct()))
     assert chains == set(range(16))
@@ -277,3 +278,16 @@ def test_upgrading_a_live_log_keeps_its_rows_verifying_as_chain_0(fresh_url: str
         assert min(ids[4:]) > 4
     finally:
         engine.dispose()
+
+
+def test_appends_in_one_transaction_stay_on_one_chain(engine: Engine) -> None:
+    with engine.begin() as db:
+        ids = [
+            record_event(db=db, tag=EventTag.AUTH_LOGOUT, actor=None, channel="web")
+            for _ in range(3)
+        ]
+    with engine.connect() as db:
+        chains = set(
+            db.scalars(select(audit_events.c.chain).where(audit_events.c.id.in_(ids)).distinct())
+        )
+    assert len(chains) == 1
