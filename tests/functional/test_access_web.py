@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
+from tests.audit_support import make_every_append_collide
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
@@ -324,7 +325,7 @@ def test_no_statement_leaves_the_app_when_the_view_cannot_be_logged(
     with client(server) as api:
         assert api.get(f"/api/v1/statements/{CODE}", headers=headers).status_code == 200
         with server.engine.begin() as db:
-            db.execute(text("UPDATE audit_chain_head SET last_seq = last_seq - 1"))
+            make_every_append_collide(db)
         answer = api.get(f"/api/v1/statements/{CODE}", headers=headers)
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "audit_unavailable"

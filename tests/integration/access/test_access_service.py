@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from tests.audit_support import make_every_append_collide
 from tests.factories import add_invoice, add_subscriber
 from waterbill.access.policy import Policy
 from waterbill.access.service import (
@@ -233,8 +234,7 @@ def test_no_statement_is_returned_when_the_audit_row_cannot_be_written(
     database: Database, engine: Engine
 ) -> None:
     with engine.begin() as db:
-        # The next sequence number now collides with an existing row: the append fails for real.
-        db.execute(text("UPDATE audit_chain_head SET last_seq = last_seq - 1"))
+        make_every_append_collide(db)
     before = len(events(database))
     with pytest.raises(AuditUnavailable):
         view_statement(

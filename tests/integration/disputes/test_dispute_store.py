@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tests.audit_support import make_every_append_collide
 from tests.disputes_support import HOLDER, STAFF, STRANGER, gif, jpeg_with_exif
 from tests.factories import add_subscriber
 from waterbill.access.repository import add_grant, revoke_grants
@@ -467,8 +468,7 @@ def test_a_filing_is_not_kept_when_the_audit_log_cannot_be_written(
     with pytest.raises(NotAllowedToDispute):
         _file(database, rules, citizen=STRANGER)  # one event in the log
     with engine.begin() as db:
-        # The next sequence number now collides with the existing row: the append fails for real.
-        db.execute(text("UPDATE audit_chain_head SET last_seq = last_seq - 1"))
+        make_every_append_collide(db)
     with pytest.raises(AuditUnavailable):
         _file(database, rules, photo=jpeg_with_exif())
     with engine.connect() as db:
