@@ -180,7 +180,7 @@ class PruneResult:
 
     @property
     def anchor(self) -> Anchor | None:
-        """The newest anchor left in chain 0, or in any chain if chain 0 had nothing to prune."""
+        """The lowest-numbered chain's new anchor (chain 0's when it had rows to prune)."""
         ordered = sorted(self.anchors, key=lambda anchor: anchor.chain)
         return ordered[0] if ordered else None
 
