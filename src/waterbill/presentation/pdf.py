@@ -111,18 +111,7 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
 
 
 def _details(pdf: FPDF, view: StatementView) -> None:
-    labels = view.labels
-    rows = [
-        (labels["code"], view.code),
-        (labels["holder"], view.holder),
-        (labels["address"], view.address),
-        (labels["persons"], view.persons),
-        (labels["services"], view.services),
-        (labels["meter"], view.meter),
-        (labels["reporting_period"], view.reporting_period),
-        (labels["as_of"], view.as_of),
-    ]
-    for label, value in rows:
+    for label, value in view.header_items:
         pdf.set_font(FAMILY, size=9)
         pdf.set_text_color(*MUTED)
         pdf.cell(48, 5.5, label)

@@ -35,14 +35,7 @@ def render_csv(view: StatementView, *, code: str, verify_url: str) -> bytes:
 
     for label, value in (
         (labels["title"], ""),
-        (labels["code"], view.code),
-        (labels["holder"], view.holder),
-        (labels["address"], view.address),
-        (labels["persons"], view.persons),
-        (labels["services"], view.services),
-        (labels["meter"], view.meter),
-        (labels["reporting_period"], view.reporting_period),
-        (labels["as_of"], view.as_of),
+        *view.header_items,
         (labels["verification_code"], display_code(code)),
         (labels["verify_hint"], verify_url),
     ):

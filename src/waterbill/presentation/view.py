@@ -117,6 +117,21 @@ class StatementView:
     balance_kind: str
 
     @property
+    def header_items(self) -> tuple[tuple[str, str], ...]:
+        """The header of regulation 3.4 as (label, value) pairs, in the order every format uses."""
+        labels = self.labels
+        return (
+            (labels["code"], self.code),
+            (labels["holder"], self.holder),
+            (labels["address"], self.address),
+            (labels["persons"], self.persons),
+            (labels["services"], self.services),
+            (labels["meter"], self.meter),
+            (labels["reporting_period"], self.reporting_period),
+            (labels["as_of"], self.as_of),
+        )
+
+    @property
     def masked(self) -> bool:
         return self.statement.masked
 

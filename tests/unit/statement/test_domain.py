@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.unit.presentation.builders import subscriber
 from waterbill.statement.domain import (
     Address,
     BillingHistory,
@@ -22,26 +23,6 @@ from waterbill.statement.domain import (
 )
 
 AS_OF = date(2026, 11, 26)
-
-
-def subscriber(**overrides: object) -> Subscriber:
-    values: dict[str, object] = {
-        "code": "0104410203",
-        "holder_fin": "5ZK3LRT",
-        "surname": "Hüseynov",
-        "name": "Qorxmaz",
-        "patronymic": "Əli oğlu",
-        "address": Address("Bakı", "Bakı", "Nəsimi", "Füzuli küç.", "12", "34"),
-        "persons_served": 4,
-        "water_service": True,
-        "wastewater_service": True,
-        "meter_type": "mechanical",
-        "tariff_zone": "baku_absheron",
-        "category": "population",
-        "status": "active",
-    }
-    values.update(overrides)
-    return Subscriber(**values)  # type: ignore[arg-type]
 
 
 def line(
