@@ -66,13 +66,27 @@ def _instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def row_hash(row: EventRow) -> str:
+@dataclass(frozen=True, slots=True)
+class CanonicalForm:
+    """The text a row's hash is taken of, split around the two values its chain's head supplies.
+
+    The row's position and the previous hash are known only under the head's lock; PostgreSQL
+    fills them in inside the append statement itself (``repository.append_on_head``), so the text
+    around them is built here, once, for both ways of sealing.
+    """
+
+    before_seq: str
+    between: str
+
+    def text(self, *, seq: int, prev_hash: str) -> str:
+        return f"{self.before_seq}{seq}{self.between}{json.dumps(prev_hash)}]"
+
+
+def canonical_form(row: EventRow) -> CanonicalForm:
     version: list[object] = (
         [FORMAT_VERSION] if row.chain == 0 else [CHAINED_FORMAT_VERSION, row.chain]
     )
     fields = [
-        *version,
-        row.seq,
         _instant(row.occurred_at),
         row.tag,
         row.actor,
@@ -82,9 +96,15 @@ def row_hash(row: EventRow) -> str:
         row.result,
         row.reason,
         row.details,
-        row.prev_hash,
     ]
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    # The JSON array [*version, seq, *fields, prev_hash], compact, cut at seq and at prev_hash.
+    head = json.dumps(version, separators=(",", ":"))
+    middle = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return CanonicalForm(before_seq=head[:-1] + ",", between="," + middle[1:-1] + ",")
+
+
+def row_hash(row: EventRow) -> str:
+    text = canonical_form(row).text(seq=row.seq, prev_hash=row.prev_hash)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -10,18 +10,21 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    bindparam,
     delete,
     func,
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from waterbill.audit.chain import GENESIS_HASH, Anchor, EventRow, Head, genesis
+from waterbill.audit.chain import GENESIS_HASH, Anchor, CanonicalForm, EventRow, Head, genesis
 from waterbill.audit.tables import audit_anchors, audit_chain_head, audit_events
+from waterbill.db.types import UTCDateTime
 
 _EVENT_COLUMNS = (
     audit_events.c.id,
@@ -80,6 +83,60 @@ def claim_next_seq(db: Connection, chain: int) -> Head:
     return Head(last_seq=row.last_seq, last_hash=row.last_hash)
 
 
+# PostgreSQL: the whole append in one statement, one round trip. The UPDATE takes the head's row
+# lock exactly as claim_next_seq does, takes the next position, keeps the old hash as prev_hash
+# and seals the row with the same canonical text as chain.row_hash (which `audit verify` checks);
+# the INSERT reads all three back from RETURNING. Every SET expression sees the row as it was
+# before this UPDATE, which is the newest committed head (PostgreSQL re-reads a row it waited for).
+_APPEND_ON_HEAD = text(
+    """
+WITH head AS (
+    UPDATE audit_chain_head
+    SET last_seq = last_seq + 1,
+        prev_hash = last_hash,
+        last_hash = encode(sha256(convert_to(
+            :before_seq || (last_seq + 1)::text || :between || to_json(last_hash)::text || ']',
+            'UTF8')), 'hex')
+    WHERE id = :chain
+    RETURNING last_seq, prev_hash, last_hash
+)
+INSERT INTO audit_events (id, chain, position, occurred_at, tag, actor, subscriber_code, channel,
+                          auth_method, result, reason, details, prev_hash, row_hash)
+SELECT nextval('audit_events_id_seq'), :chain, head.last_seq, :occurred_at, :tag, :actor,
+       :subscriber_code, :channel, :auth_method, :result, :reason, :details,
+       head.prev_hash, head.last_hash
+FROM head
+RETURNING id
+"""
+).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
+
+
+def append_on_head(db: Connection, row: EventRow, form: CanonicalForm) -> int:
+    """PostgreSQL: take ``row.chain``'s next position, seal and insert the row; returns its id.
+
+    ``row.seq`` and ``row.prev_hash`` are ignored: the head supplies them under its lock.
+    """
+    values = {
+        "chain": row.chain,
+        "before_seq": form.before_seq,
+        "between": form.between,
+        "occurred_at": row.occurred_at,
+        "tag": row.tag,
+        "actor": row.actor,
+        "subscriber_code": row.subscriber_code,
+        "channel": row.channel,
+        "auth_method": row.auth_method,
+        "result": row.result,
+        "reason": row.reason,
+        "details": row.details,
+    }
+    row_id = db.execute(_APPEND_ON_HEAD, values).scalar_one_or_none()
+    if row_id is None:  # the chain's first append: its head does not exist yet
+        _create_head(db, row.chain)
+        row_id = db.execute(_APPEND_ON_HEAD, values).scalar_one()
+    return int(row_id)
+
+
 def lock_head(db: Connection, chain: int) -> Head:
     """Lock ``chain``'s head without taking a position: no append to it runs until commit."""
     lock = (
@@ -125,7 +182,7 @@ def append(db: Connection, row: EventRow) -> int:
     db.execute(
         update(audit_chain_head)
         .where(audit_chain_head.c.id == row.chain)
-        .values(last_hash=row.row_hash)
+        .values(prev_hash=row.prev_hash, last_hash=row.row_hash)
     )
     return int(row_id)
 

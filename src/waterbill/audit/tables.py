@@ -64,6 +64,8 @@ audit_chain_head = Table(
     Column("id", SmallInteger(), primary_key=True, autoincrement=False),
     Column("last_seq", Id, nullable=False),
     Column("last_hash", String(64), nullable=False),
+    # The hash before last_hash: PostgreSQL's one-statement append reads it back for the new row.
+    Column("prev_hash", String(64), nullable=True),
     CheckConstraint("id >= 0", name="chain_number"),
 )
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from waterbill.audit.chain import GENESIS_HASH, EventRow, row_hash
+from waterbill.audit.repository import iter_events
 from waterbill.audit.service import prune, record_event, verify_chain
 from waterbill.audit.tables import audit_anchors, audit_events
 from waterbill.audit.tags import EventTag
@@ -291,3 +292,35 @@ def test_appends_in_one_transaction_stay_on_one_chain(engine: Engine) -> None:
             db.scalars(select(audit_events.c.chain).where(audit_events.c.id.in_(ids)).distinct())
         )
     assert len(chains) == 1
+
+
+def test_rows_sealed_by_the_database_hash_as_the_python_canonical_form(engine: Engine) -> None:
+    # On PostgreSQL the row is sealed in SQL (one statement); on SQLite in Python. Either way the
+    # stored hash is the canonical one, non-ASCII text included, and the head keeps both hashes.
+    with engine.begin() as db:
+        for index, reason in enumerate(("şəxsi", "İcazə", "ğöüçı")):
+            record_event(
+                db=db,
+                tag=EventTag.STATEMENT_VIEW,
+                actor=None if index == 1 else f"c_{index:032x}",
+                channel="web",
+                code="0104410203",
+                result="masked",
+                reason=reason,
+                details={"role": "other", "qeyd": "Bakı"},
+                now=NOW + timedelta(seconds=index),
+                chain=5,
+            )
+    with engine.connect() as db:
+        rows = list(iter_events(db, chain=5, after_seq=0))
+        head = db.execute(
+            text("SELECT last_hash, prev_hash FROM audit_chain_head WHERE id = 5")
+        ).one()
+    previous = GENESIS_HASH
+    for position, row in enumerate(rows, start=1):
+        assert row.seq == position
+        assert row.prev_hash == previous
+        assert row.row_hash == row_hash(row)
+        previous = row.row_hash
+    assert tuple(head) == (rows[-1].row_hash, rows[-2].row_hash)
+    assert verify(engine).intact

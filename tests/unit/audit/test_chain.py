@@ -17,6 +17,7 @@ from waterbill.audit.chain import (
     EventRow,
     Head,
     canonical_details,
+    canonical_form,
     row_hash,
     verify_rows,
 )
@@ -172,3 +173,35 @@ def test_chain_0_rows_hash_exactly_as_before_the_split_into_chains() -> None:
 def test_a_row_of_another_chain_hashes_its_chain_number() -> None:
     row = build_chain(1)[0]
     assert len({row_hash(replace(row, chain=chain)) for chain in (0, 1, 2)}) == 3
+
+
+def test_the_canonical_text_is_the_compact_json_array_of_every_hashed_field() -> None:
+    # PostgreSQL seals a row in SQL from the two pieces around position and previous hash; the
+    # pieces joined must be exactly the JSON array hashed here, non-ASCII and nulls included.
+    row = replace(
+        build_chain(1)[0],
+        chain=7,
+        seq=123456,
+        actor=None,
+        reason="şəxsi məlumat",
+        details=canonical_details({"role": "İcazəli", "n": 3}),
+        prev_hash="ab" * 32,
+    )
+    fields = [
+        2,
+        7,
+        123456,
+        "2026-11-26T08:01:00.000000+00:00",
+        "statement:view",
+        None,
+        "0104410203",
+        "web",
+        "asan_imza",
+        "full",
+        "şəxsi məlumat",
+        '{"n":3,"role":"İcazəli"}',
+        "ab" * 32,
+    ]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    assert canonical_form(row).text(seq=row.seq, prev_hash=row.prev_hash) == text
+    assert row_hash(row) == hashlib.sha256(text.encode()).hexdigest()
