@@ -30,7 +30,7 @@ from waterbill.statement.domain import (
     YearMonth,
 )
 
-_INVOICE, _PAYMENT, _BEFORE = "i", "p", "b"
+_INVOICE, _PAYMENT, _SUBSCRIBER = "i", "p", "s"
 
 _SUBSCRIBER_COLUMNS = (
     subscribers.c.id,
@@ -64,7 +64,11 @@ def find_subscriber(db: Connection, code: str) -> tuple[int, Subscriber] | None:
     row = db.execute(_FIND_SUBSCRIBER, {"code": code}).one_or_none()
     if row is None:
         return None
-    return row.id, Subscriber(
+    return row.id, _subscriber(row)
+
+
+def _subscriber(row: Any) -> Subscriber:
+    return Subscriber(
         code=row.code,
         holder_fin=row.holder_fin,
         surname=row.surname,
@@ -98,8 +102,19 @@ def codes_held_by(db: Connection, fin: str) -> list[str]:
     return list(db.scalars(query))
 
 
-def _history_statement() -> CompoundSelect[Any]:
-    """The window's invoices and payments and the balance brought forward, as one UNION ALL."""
+def _statement_query() -> CompoundSelect[Any]:
+    """The subscriber, the window's invoices and payments, and the balance brought forward.
+
+    One UNION ALL, one round trip: at national scale a statement costs mostly round trips
+    (docs/benchmarks.md), not the work each query does. Every branch finds the subscriber by its
+    unique code (an index lookup each); a join would let SQLite's planner scan a whole table.
+    The subscriber's row also carries the balance brought forward; the other rows leave its
+    columns empty. Every branch has the same columns, and the first one's types decode the rows
+    on both engines, so it is the invoices' branch.
+    """
+    subscriber_id = (
+        select(subscribers.c.id).where(subscribers.c.code == bindparam("code")).scalar_subquery()
+    )
     # The version just replaced by the latest recalculation: the newest revision of the invoice.
     latest_revision = (
         select(invoice_revisions.c.amount)
@@ -110,21 +125,21 @@ def _history_statement() -> CompoundSelect[Any]:
     )
     invoiced_before = (
         select(func.coalesce(func.sum(invoices.c.amount), ZERO))
-        .where(
-            invoices.c.subscriber_id == bindparam("subscriber_id"),
-            invoices.c.period < bindparam("first"),
-        )
+        .where(invoices.c.subscriber_id == subscribers.c.id, invoices.c.period < bindparam("first"))
         .scalar_subquery()
     )
     paid_before = (
         select(func.coalesce(func.sum(payments.c.amount), ZERO))
         .where(
-            payments.c.subscriber_id == bindparam("subscriber_id"),
+            payments.c.subscriber_id == subscribers.c.id,
             payments.c.paid_at < bindparam("starts_at"),
         )
         .scalar_subquery()
     )
-    # Every branch has the same columns; the first one's types decode the rows on both engines.
+    # Typed: PostgreSQL matches a UNION's column types branch by branch, left to right.
+    no_subscriber = [
+        cast(null(), column.type).label(column.name) for column in _SUBSCRIBER_COLUMNS[1:]
+    ]
     invoice_part = select(
         literal(_INVOICE).label("kind"),
         invoices.c.period,
@@ -135,55 +150,46 @@ def _history_statement() -> CompoundSelect[Any]:
         invoices.c.basis,
         latest_revision.label("amount_before"),
         cast(null(), UTCDateTime()).label("paid_at"),
+        *no_subscriber,
     ).where(
-        invoices.c.subscriber_id == bindparam("subscriber_id"),
+        invoices.c.subscriber_id == subscriber_id,
         invoices.c.period.between(bindparam("first"), bindparam("last")),
     )
     payment_part = select(
         literal(_PAYMENT),
-        null(),
-        null(),
-        null(),
-        null(),
+        *[null()] * 4,
         payments.c.amount,
         null(),
         null(),
         payments.c.paid_at,
+        *no_subscriber,
     ).where(
-        payments.c.subscriber_id == bindparam("subscriber_id"),
+        payments.c.subscriber_id == subscriber_id,
         payments.c.paid_at >= bindparam("starts_at"),
         payments.c.paid_at < bindparam("until"),
     )
-    # The balance brought forward: invoiced before the window in "amount", paid in "amount_before".
-    before_part = select(
-        literal(_BEFORE),
-        null(),
-        null(),
-        null(),
-        null(),
+    # Invoiced before the window in "amount", paid before it in "amount_before".
+    subscriber_part = select(
+        literal(_SUBSCRIBER),
+        *[null()] * 4,
         invoiced_before,
         null(),
         paid_before,
         null(),
-    )
-    return union_all(invoice_part, payment_part, before_part)
+        *_SUBSCRIBER_COLUMNS[1:],
+    ).where(subscribers.c.code == bindparam("code"))
+    return union_all(invoice_part, payment_part, subscriber_part)
 
 
-_HISTORY = _history_statement()
+_STATEMENT = _statement_query()
 
 
-def load_history(
-    db: Connection, *, subscriber_id: int, subscriber: Subscriber, window: Window
-) -> BillingHistory:
-    """The window's invoices and payments and the balance brought forward, in one round trip.
-
-    One UNION ALL instead of three queries: at national scale the statement's cost is mostly
-    database round trips (docs/benchmarks.md), not the work each query does.
-    """
+def load_history(db: Connection, *, code: str, window: Window) -> BillingHistory | None:
+    """Everything the statement of ``code`` shows for ``window``; None for an unknown code."""
     rows = db.execute(
-        _HISTORY,
+        _STATEMENT,
         {
-            "subscriber_id": subscriber_id,
+            "code": code,
             "first": str(window.first),
             "last": str(window.last),
             "starts_at": window.starts_at,
@@ -191,6 +197,7 @@ def load_history(
         },
     ).all()
 
+    subscriber: Subscriber | None = None
     invoice_lines: list[InvoiceLine] = []
     payment_list: list[Payment] = []
     invoiced, paid = ZERO, ZERO
@@ -210,7 +217,10 @@ def load_history(
         elif row.kind == _PAYMENT:
             payment_list.append(Payment(paid_at=row.paid_at, amount=row.amount))
         else:
+            subscriber = _subscriber(row)
             invoiced, paid = _money(row.amount), _money(row.amount_before)
+    if subscriber is None:
+        return None
     return BillingHistory(
         subscriber=subscriber,
         window=window,

@@ -38,14 +38,9 @@ def get_statement(
         raise MalformedCode(
             reason=error.reason, min_length=error.min_length, max_length=error.max_length
         ) from None
-    found = repository.find_subscriber(db, code)
-    if found is None:
+    history = repository.load_history(db, code=code, window=Window.ending(as_of_date(as_of)))
+    if history is None:
         raise UnknownCode(code=code)
-    subscriber_id, subscriber = found
-    if not subscriber.is_household:
+    if not history.subscriber.is_household:
         raise NotHousehold(code=code)
-    window = Window.ending(as_of_date(as_of))
-    history = repository.load_history(
-        db, subscriber_id=subscriber_id, subscriber=subscriber, window=window
-    )
     return build_statement(history)
