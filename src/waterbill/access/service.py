@@ -9,9 +9,10 @@ roll back.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,6 +41,7 @@ from waterbill.statement.domain import Statement, Subscriber, mask_statement
 from waterbill.statement.service import get_statement
 
 Details = Mapping[str, str | int | bool | None]
+T = TypeVar("T")
 
 
 def pseudonym_of(fin: str, settings: Settings) -> str:
@@ -121,24 +123,79 @@ def view_statement(
 ) -> Statement:
     """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged.
 
-    The statement itself, the heavy read, comes from a replica within the lag bound (or the
-    primary); the grants the policy needs and the log are on the primary, in one transaction that
-    commits before the statement is returned, so it is still never returned unless logged.
+    See ``view_statement_and``, which this is without a second read.
+    """
+    statement, _ = view_statement_and(
+        database=database,
+        viewer=viewer,
+        code=code,
+        channel=channel,
+        as_of=as_of,
+        settings=settings,
+        then=_nothing,
+    )
+    return statement
+
+
+def _nothing(_db: Connection, _statement: Statement) -> None:
+    return None
+
+
+def view_statement_and(
+    *,
+    database: Database,
+    viewer: Citizen | None,
+    code: str,
+    channel: Channel,
+    then: Callable[[Connection, Statement], T],
+    as_of: date | datetime | None = None,
+    settings: Settings | None = None,
+) -> tuple[Statement, T]:
+    """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged,
+    and ``then(connection, statement)`` run on the primary in the transaction that logs the view
+    (what a page shows beside the statement, read without a connection of its own).
+
+    With read replicas, the statement itself, the heavy read, comes from a replica within the lag
+    bound (or the primary), and the grants the policy needs and the log are on the primary. Without
+    them, the read, the policy and the log share one primary transaction: one connection and its
+    round trips fewer on every view (issue 9). Either way the statement is never returned before
+    the transaction that logs its view has committed.
 
     Raises Unauthenticated, MalformedCode, UnknownCode, NotHousehold or Forbidden (each logged as
     ``access:refused``), or AuditUnavailable when the log cannot be written.
     """
     settings = settings or database.settings
-    try:
-        if viewer is None:
-            raise Unauthenticated(code=_well_formed(code, settings))
-        statement = database.run_read(
-            lambda db: get_statement(
-                db=db, code=code, as_of=as_of, code_length=settings.code_length_range
+
+    def read(db: Connection) -> Statement:
+        return get_statement(db=db, code=code, as_of=as_of, code_length=settings.code_length_range)
+
+    statement: Statement | None = None
+    refusal: ServiceError | None = None
+    if viewer is not None and database.replicas:
+        try:
+            statement = database.run_read(read)
+        except ServiceError as error:
+            refusal = error
+    with database.write() as db:
+        try:
+            if viewer is None:
+                raise Unauthenticated(code=_well_formed(code, settings))
+            if refusal is not None:
+                raise refusal
+            shown = _view(
+                db,
+                viewer=viewer,
+                statement=statement or read(db),
+                channel=channel,
+                settings=settings,
             )
-        )
-    except ServiceError as error:
-        with database.write() as db:
+            return shown, then(db, shown)
+        except AuditUnavailable:
+            raise  # nothing was logged, so nothing may be shown or committed
+        except Forbidden as error:
+            # Logged where it was decided, with the viewer's role; committed before it is raised.
+            refusal = error
+        except ServiceError as error:
             record_citizen_event(
                 db,
                 tag=EventTag.ACCESS_REFUSED,
@@ -148,12 +205,6 @@ def view_statement(
                 result="refused",
                 reason=error.code,
             )
-        raise
-    with database.write() as db:
-        try:
-            return _view(db, viewer=viewer, statement=statement, channel=channel, settings=settings)
-        except Forbidden as error:
-            # Logged where it was decided, with the viewer's role; committed before it is raised.
             refusal = error
     raise refusal
 

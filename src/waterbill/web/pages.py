@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from waterbill.access.service import (
     record_citizen_event,
     record_sign_in_failure,
-    view_statement,
+    view_statement_and,
 )
 from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
@@ -176,16 +176,21 @@ def statement_page(
     database: DatabaseDep,
 ) -> Response:
     """The statement of one subscriber code: the nine items of regulation 3.4."""
-    statement = view_statement(database=database, viewer=citizen, code=code, channel="web")
-    log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
-    view = statement_view(statement, locale)
-    with database.read() as db:
-        disputes = disputes_on_statement(
+    # The disputes shown beside the months are read in the transaction that logs the view.
+    statement, disputes = view_statement_and(
+        database=database,
+        viewer=citizen,
+        code=code,
+        channel="web",
+        then=lambda db, shown: disputes_on_statement(
             db=db,
             citizen=citizen,
-            code=statement.subscriber.code,
-            months=tuple(month.period for month in statement.months),
-        )
+            code=shown.subscriber.code,
+            months=tuple(month.period for month in shown.months),
+        ),
+    )
+    log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
+    view = statement_view(statement, locale)
     return _templates(request).response(
         request,
         "statement.html",
