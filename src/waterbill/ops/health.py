@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill.db.migrate import current_revision, head_revision
+from waterbill.ops.threads import run_ops_check
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,7 @@ async def readyz(request: Request) -> JSONResponse:
     ops = request.app.state.ops
     result = Readiness(database="unreachable", migrations="unknown", revision=None, head=None)
     with anyio.move_on_after(ops.settings.request_deadline):
-        result = await anyio.to_thread.run_sync(
-            lambda: check_readiness(engine=ops.database.primary), abandon_on_cancel=True
-        )
+        result = await run_ops_check(lambda: check_readiness(engine=ops.database.primary))
     probe = await ops.monitor.probe() if result.database == "ok" else None
     window = probe.maintenance if probe is not None else None
     body = {

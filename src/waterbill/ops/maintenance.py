@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waterbill.db.database import Database
 from waterbill.ops import repository
 from waterbill.ops.dberrors import is_database_error
+from waterbill.ops.threads import run_ops_check
 
 log = logging.getLogger("waterbill.ops.maintenance")
 
@@ -173,7 +174,7 @@ class MaintenanceMonitor:
             result = Probe(database_ok=False, maintenance=None)
             # A black-holed database would hold the thread; the answer must not wait for it.
             with anyio.move_on_after(max(0.05, timeout - (time.monotonic() - started))):
-                result = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
+                result = await run_ops_check(self._read)
             self._note_transition(result)
             self._probe, self._probed_at = result, time.monotonic()
             return result

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 from waterbill.ops import repository
+from waterbill.ops.threads import run_ops_check
 
 BAKU = ZoneInfo("Asia/Baku")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -134,6 +135,6 @@ class Metrics:
             return
         self._refreshed_at = time.monotonic()
         with anyio.move_on_after(self.timeout) as scope:
-            await anyio.to_thread.run_sync(self._read_freshness, abandon_on_cancel=True)
+            await run_ops_check(self._read_freshness)
         if scope.cancelled_caught:
             self.database.up = False

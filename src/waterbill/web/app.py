@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -16,7 +19,6 @@ from waterbill.auth.oidc import Provider
 from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
-from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
 from waterbill.ops.setup import install_ops
@@ -29,9 +31,10 @@ from waterbill.web import (
     documents,
     pages,
 )
-from waterbill.web.deps import LANGUAGE_COOKIE, get_locale
+from waterbill.web.deps import get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
 from waterbill.web.dispute_forms import MAX_BODY_BYTES
+from waterbill.web.headers import LanguageAndCaching
 from waterbill.web.replica_retry import RepeatReadOnReplicaFailure
 from waterbill.web.templating import Templates
 
@@ -69,11 +72,22 @@ _HTTP_CODES = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_secrets()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The routes are plain ``def`` and hold one pooled connection each while they run: with as
+        # many threads as connections, a request waits for a thread rather than opening an
+        # overflow connection that is closed again on return (issue 9: that churn cost more than
+        # the requests themselves under load).
+        to_thread.current_default_thread_limiter().total_tokens = settings.database_pool_size
+        yield
+
     app = FastAPI(
         title="Azərsu: invoices and payments of the last 12 months",
         version="1",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.database = Database(settings)
@@ -94,22 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.include_router(devidp_router)
     app.mount("/static", StaticFiles(packages=[("waterbill.web", "static")]), name="static")
-    app.add_middleware(RepeatReadOnReplicaFailure)
+    if settings.database_replica_urls:
+        # Only a replica can fail a read that the primary would answer.
+        app.add_middleware(RepeatReadOnReplicaFailure)
 
-    @app.middleware("http")
-    async def language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        chosen = request.query_params.get("lang")
-        if chosen and negotiate(chosen) == chosen.lower():
-            response.set_cookie(
-                LANGUAGE_COOKIE, chosen.lower(), max_age=365 * 86400, samesite="lax", httponly=True
-            )
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path.startswith(
-            ("/statements", "/api/", "/auth/", "/dev-idp/", "/disputes", "/admin/")
-        ):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(LanguageAndCaching)
 
     @app.exception_handler(ServiceError)
     def service_error(request: Request, error: ServiceError) -> Response:

@@ -7,6 +7,8 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import unquote
 
+import anyio
+from anyio.lowlevel import RunVar
 from authlib.common.urls import add_params_to_uri
 from fastapi import APIRouter, Depends, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -15,6 +17,7 @@ from waterbill.auth.devidp import repository, service
 from waterbill.auth.devidp.keys import public_jwks
 from waterbill.config import Settings
 from waterbill.identifiers import is_fin
+from waterbill.ops.threads import own_threads
 from waterbill.web.deps import DatabaseDep, DbRead
 from waterbill.web.templating import Templates
 
@@ -49,13 +52,21 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+# The endpoints the app itself calls from inside a request (discovery, JWKS, token) never take
+# one of the app's request threads: those are as many as its pooled connections and may all be
+# waiting on this very answer, as they would never wait on the real provider, a separate server.
+# Discovery and JWKS are computed on the event loop; the token endpoint's database work runs on
+# the provider's own threads.
+_PROVIDER_THREADS: RunVar[anyio.CapacityLimiter] = RunVar("waterbill_dev_idp_threads")
+
+
 @router.get("/.well-known/openid-configuration")
-def discovery(request: Request) -> dict[str, Any]:
+async def discovery(request: Request) -> dict[str, Any]:
     return service.discovery_document(_settings(request))
 
 
 @router.get("/jwks")
-def jwks(request: Request) -> dict[str, object]:
+async def jwks(request: Request) -> dict[str, object]:
     return public_jwks(_settings(request).secret_bytes)
 
 
@@ -140,7 +151,7 @@ def authorize(
 
 
 @router.post("/token")
-def token(
+async def token(
     request: Request,
     database: DatabaseDep,
     grant_type: Annotated[str, Form()] = "",
@@ -161,17 +172,23 @@ def token(
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if grant_type != "authorization_code":
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400, headers=headers)
-    try:
+    settings = _settings(request)
+
+    def redeem() -> dict[str, Any]:
         with database.write() as db:
-            answer = service.redeem_code(
+            return service.redeem_code(
                 db=db,
-                settings=_settings(request),
+                settings=settings,
                 code=code,
                 client_id=client_id,
                 client_secret=client_secret,
                 redirect_uri=redirect_uri,
                 code_verifier=code_verifier,
             )
+
+    try:
+        threads = own_threads(_PROVIDER_THREADS, 4)
+        answer = await anyio.to_thread.run_sync(redeem, limiter=threads)
     except service.AuthorizationError as error:
         status = 401 if error.error == "invalid_client" else 400
         body = {"error": error.error, "error_description": error.description}
