@@ -18,8 +18,7 @@ from waterbill.db.database import Database
 from waterbill.i18n.catalogs import negotiate
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
 from waterbill.ops.ratelimit import enforce_code_lookup
-
-LANGUAGE_COOKIE = "waterbill_lang"
+from waterbill.web.headers import LANGUAGE_COOKIE
 
 
 def session_cookie_name(settings: Settings) -> str:
