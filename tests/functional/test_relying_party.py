@@ -155,6 +155,32 @@ def test_a_bearer_token_check_raises_unauthenticated(sqlite_live_server: LiveSer
         Provider(sqlite_live_server.settings).verify_access_token("not.a.token")
 
 
+def test_a_remembered_bearer_token_is_refused_once_it_expires(
+    sqlite_live_server: LiveServer,
+) -> None:
+    provider = Provider(sqlite_live_server.settings)
+    token = _access_token(sqlite_live_server, exp=int(time.time()) + 2)
+    first = provider.verify_access_token(token)
+    assert provider.verify_access_token(token) == first  # answered from what was remembered
+    time.sleep(max(0.0, int(time.time()) + 2 - time.time()) + 0.05)
+    with pytest.raises(Unauthenticated):
+        provider.verify_access_token(token)
+
+
+def test_a_remembered_bearer_token_does_not_vouch_for_a_changed_one(
+    sqlite_live_server: LiveServer,
+) -> None:
+    provider = Provider(sqlite_live_server.settings)
+    token = _access_token(sqlite_live_server)
+    provider.verify_access_token(token)
+    header, payload, signature = token.split(".")
+    forged = ".".join(
+        [header, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")]
+    )
+    with pytest.raises(Unauthenticated):
+        provider.verify_access_token(forged)
+
+
 def test_the_api_is_described_with_its_bearer_scheme_and_response_models(
     sqlite_live_server: LiveServer,
 ) -> None:

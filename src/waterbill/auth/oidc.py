@@ -37,6 +37,11 @@ JWKS_TTL_SECONDS = 600
 # A token signed by a key we have not seen makes us refetch the JWKS, but not more often than this.
 JWKS_MIN_REFRESH_SECONDS = 30
 HTTP_TIMEOUT = httpx.Timeout(5.0)
+# A bearer token is sent with every call of an API client; its signature is checked once, then the
+# exact token is remembered until it expires, at most this long, so that a key withdrawn from the
+# provider's JWKS stops being honoured within a minute.
+VERIFIED_TOKEN_TTL_SECONDS = 60.0
+VERIFIED_TOKENS_KEPT = 2048
 
 # RFC 8176 values, and the plain names a portal may send, to the regulation's three methods.
 AMR_METHODS: dict[str, AuthMethod] = {
@@ -86,6 +91,8 @@ class Provider:
         self._metadata_at = 0.0
         self._keys: KeySet | None = None
         self._keys_at = 0.0
+        self._verified: dict[str, tuple[float, Citizen]] = {}
+        self._verified_lock = threading.Lock()
 
     @property
     def redirect_uri(self) -> str:
@@ -192,6 +199,10 @@ class Provider:
 
     def verify_access_token(self, token: str) -> Citizen:
         """A bearer token of the provider, for the API; anything else is 401."""
+        now = time.time()
+        remembered = self._verified.get(token)
+        if remembered is not None and now < remembered[0]:
+            return remembered[1]
         claims = self._verify(
             token,
             audience=self.settings.api_audience,
@@ -199,7 +210,14 @@ class Provider:
             error=Unauthenticated,
             typ="at+jwt",
         )
-        return citizen_from_claims(claims, self.settings, error=Unauthenticated)
+        citizen = citizen_from_claims(claims, self.settings, error=Unauthenticated)
+        until = min(float(claims["exp"]), now + VERIFIED_TOKEN_TTL_SECONDS)
+        with self._verified_lock:
+            self._verified.pop(token, None)
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[token] = (until, citizen)
+        return citizen
 
     def _verify(
         self,
