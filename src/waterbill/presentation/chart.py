@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from waterbill.i18n.catalogs import translations
+from waterbill.i18n.formatting import format_month_abbreviated, format_number
 from waterbill.presentation.view import StatementView, month_end_balances
 
 WIDTH = 640
@@ -71,19 +70,17 @@ def chart_list(
     (a web page's SVG inherits the page's font)."""
     gettext = translations(view.locale).gettext
     statement = view.statement
-    months = [
-        format_date(month.period.first_day, "LLL", locale=view.locale) for month in statement.months
-    ]
+    months = [format_month_abbreviated(month.period, view.locale) for month in statement.months]
     summary = gettext(TEXTS["summary"]) % dict(first=view.first_month, last=view.last_month)
 
     def volume(value: Decimal) -> str:
-        return str(format_decimal(value, format="#,##0.#", locale=view.locale))
+        return format_number(value, "#,##0.#", view.locale)
 
     # Axis labels stay short (the currency goes in the title) so that they fit beside the axis.
     currency = "₼" if view.locale == "az" else "AZN"
 
     def money(value: Decimal) -> str:
-        return str(format_decimal(value, format="#,##0.##", locale=view.locale))
+        return format_number(value, "#,##0.##", view.locale)
 
     consumption = _bars(
         f"{id_prefix}-consumption",

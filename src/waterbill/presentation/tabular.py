@@ -11,9 +11,8 @@ import csv
 import io
 from decimal import Decimal
 
-from babel.numbers import format_decimal
-
 from waterbill.documents.domain import display_code
+from waterbill.i18n.formatting import format_number
 from waterbill.presentation.view import StatementView
 
 BOM = "\ufeff"
@@ -22,7 +21,7 @@ DELIMITERS = {"az": ";", "ru": ";", "en": ","}
 
 def _number(value: Decimal, places: int, locale: str) -> str:
     pattern = "0." + "0" * places
-    return str(format_decimal(value, format=pattern, locale=locale))
+    return format_number(value, pattern, locale)
 
 
 def render_csv(view: StatementView, *, code: str, verify_url: str) -> bytes:

@@ -11,10 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import format_decimal
-
 from waterbill.i18n.catalogs import negotiate, translations
-from waterbill.i18n.formatting import format_money, format_month, format_volume
+from waterbill.i18n.formatting import format_money, format_month, format_number, format_volume
 from waterbill.presentation.explain import Note, explain
 from waterbill.statement.domain import Service, Statement, YearMonth
 
@@ -316,4 +314,4 @@ def say(note: Note, gettext: Gettext, locale: str) -> str:
 
 def format_ratio(value: object, locale: str) -> str:
     assert isinstance(value, Decimal)
-    return str(format_decimal(value, format="0.0", locale=locale))
+    return format_number(value, "0.0", locale)

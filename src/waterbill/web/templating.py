@@ -28,6 +28,9 @@ class Templates:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the package and change only with a deployment, which restarts
+            # the app; checking their files on every render cost a stat() per template.
+            auto_reload=False,
         )
         environment.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
 
