@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from waterbill.access.service import view_statement
 from waterbill.config import Settings
+from waterbill.db.database import Database
 from waterbill.documents.domain import DocumentKind, display_code
 from waterbill.documents.service import issue_document, verify_document
 from waterbill.errors import MalformedVerificationCode
@@ -19,7 +20,7 @@ from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.verification import verified_document
 from waterbill.presentation.view import StatementView, statement_view
-from waterbill.web.deps import CurrentCitizen, DatabaseDep, DbRead, Locale, SettingsDep
+from waterbill.web.deps import CurrentCitizen, DatabaseDep, Locale, SettingsDep
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,15 @@ def _verification_page(
     *,
     code: str,
     locale: str,
-    db: DbRead,
+    database: Database,
     settings: Settings,
     file: bytes | None,
 ) -> Response:
-    document, verdict = verify_document(
-        db=db, key=settings.secret_key.get_secret_value().encode(), code=code, file=file
+    key = settings.secret_key.get_secret_value().encode()
+    # run_read: a replica that fails meanwhile is left for the primary, for the POST of a file too
+    # (the middleware that repeats a failed read repeats GETs only).
+    document, verdict = database.run_read(
+        lambda db: verify_document(db=db, key=key, code=code, file=file)
     )
     shown = verified_document(document, verdict, locale=locale, file_checked=file is not None)
     templates: Templates = request.app.state.templates
@@ -146,11 +150,11 @@ def _verification_page(
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_page(
-    request: Request, code: str, locale: Locale, db: DbRead, settings: SettingsDep
+    request: Request, code: str, locale: Locale, database: DatabaseDep, settings: SettingsDep
 ) -> Response:
     """Whether the document with this code was issued here, and what it shows."""
     return _verification_page(
-        request, code=code, locale=locale, db=db, settings=settings, file=None
+        request, code=code, locale=locale, database=database, settings=settings, file=None
     )
 
 
@@ -159,7 +163,7 @@ def verify_file(
     request: Request,
     code: str,
     locale: Locale,
-    db: DbRead,
+    database: DatabaseDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
 ) -> Response:
@@ -169,7 +173,7 @@ def verify_file(
         request,
         code=code,
         locale=locale,
-        db=db,
+        database=database,
         settings=settings,
         file=data,
     )
