@@ -197,12 +197,19 @@ class Provider:
             error=SignInFailed,
         )
 
+    def remembered(self, token: str) -> Citizen | None:
+        """The citizen of a bearer token verified before and not yet expired; no check is made."""
+        remembered = self._verified.get(token)
+        if remembered is not None and time.time() < remembered[0]:
+            return remembered[1]
+        return None
+
     def verify_access_token(self, token: str) -> Citizen:
         """A bearer token of the provider, for the API; anything else is 401."""
         now = time.time()
-        remembered = self._verified.get(token)
-        if remembered is not None and now < remembered[0]:
-            return remembered[1]
+        remembered = self.remembered(token)
+        if remembered is not None:
+            return remembered
         claims = self._verify(
             token,
             audience=self.settings.api_audience,

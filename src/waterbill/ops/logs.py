@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import random
 import re
 import sys
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,15 @@ def new_request_id(incoming: str | None) -> str:
     """Keep a caller's plain, short id (so a trace crosses systems); otherwise make one."""
     if incoming and _VALID_REQUEST_ID.match(incoming):
         return incoming
-    return uuid.uuid4().hex
+    # A request id only has to be unique, not secret: drawn from the process's own generator
+    # (seeded from the OS at start), so that no request pays a getrandom() system call on the
+    # event loop's thread, which hands the GIL to a busy request thread (issue 9's profile).
+    return f"{_ids.getrandbits(128):032x}"
+
+
+_ids = random.Random()  # noqa: S311 -- an identifier, not a secret
+# A forked worker must not repeat its parent's sequence.
+os.register_at_fork(after_in_child=_ids.seed)
 
 
 class JsonFormatter(logging.Formatter):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,10 @@ class YearMonth:
     @classmethod
     def parse(cls, text: str) -> YearMonth:
         """``YYYY-MM``, as in the feeds and the JSON."""
+        return _parse_year_month(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> YearMonth:
         if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
             raise ValueError(f"a period is written YYYY-MM, not {text!r}")
         return cls(int(text[:4]), int(text[5:]))
@@ -59,6 +64,12 @@ class YearMonth:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+# A statement parses two dozen periods and there are only a few hundred months in use.
+@lru_cache(maxsize=4096)
+def _parse_year_month(text: str) -> YearMonth:
+    return YearMonth._parse(text)
 
 
 def baku_date(instant: datetime) -> date:
@@ -85,8 +96,7 @@ class Window:
 
     @classmethod
     def ending(cls, as_of: date, length: int = WINDOW_MONTHS) -> Window:
-        last = YearMonth.of(as_of)
-        return cls(as_of, tuple(last.shift(offset) for offset in range(1 - length, 1)))
+        return _window_ending(as_of, length)
 
     @property
     def first(self) -> YearMonth:
@@ -103,6 +113,13 @@ class Window:
     @property
     def payments_until(self) -> datetime:
         return end_of_baku_day(self.as_of)
+
+
+# Every statement of a day has the same window: built once per day (and length), not per view.
+@lru_cache(maxsize=64)
+def _window_ending(as_of: date, length: int) -> Window:
+    last = YearMonth.of(as_of)
+    return Window(as_of, tuple(last.shift(offset) for offset in range(1 - length, 1)))
 
 
 @dataclass(frozen=True, slots=True)

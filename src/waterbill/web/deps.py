@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
@@ -79,14 +80,23 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_citizen(
+async def get_citizen(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Citizen:
-    """The citizen of the bearer token, or of the session cookie; otherwise ``Unauthenticated``."""
+    """The citizen of the bearer token, or of the session cookie; otherwise ``Unauthenticated``.
+
+    A token already verified is answered on the event loop; checking a new one (which may fetch
+    the provider's keys) and reading a session (the database) run on a request thread.
+    """
     if bearer is not None and bearer.credentials.strip():
-        return get_provider(request).verify_access_token(bearer.credentials.strip())
-    session = get_web_session(request)
+        token = bearer.credentials.strip()
+        provider = get_provider(request)
+        remembered = provider.remembered(token)
+        if remembered is not None:
+            return remembered
+        return await run_in_threadpool(provider.verify_access_token, token)
+    session = await run_in_threadpool(get_web_session, request)
     if session is None or session.citizen is None:
         raise Unauthenticated()
     return session.citizen
@@ -116,11 +126,29 @@ async def limit_code_lookups(
     )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-DatabaseDep = Annotated[Database, Depends(get_database)]
-ProviderDep = Annotated[Provider, Depends(get_provider)]
+# The plain look-ups as coroutines: FastAPI runs a plain ``def`` dependency on a worker thread,
+# and each hand-over to a thread and back cost more than the look-up (issue 9's profile).
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
+async def _provider(request: Request) -> Provider:
+    return get_provider(request)
+
+
+async def _locale(request: Request) -> str:
+    return get_locale(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+ProviderDep = Annotated[Provider, Depends(_provider)]
 DbRead = Annotated[Connection, Depends(read_connection)]
-Locale = Annotated[str, Depends(get_locale)]
+Locale = Annotated[str, Depends(_locale)]
 SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 CurrentCitizen = Annotated[Citizen, Depends(get_citizen)]
 CsrfChecked = Depends(check_csrf)
