@@ -208,18 +208,14 @@ _LATEST_PER_MONTH = (
     select(*_COLUMNS)
     .select_from(_FROM)
     .where(
-        dispute_requests.c.subscriber_id == bindparam("subscriber_id"),
+        subscribers.c.code == bindparam("code"),
         dispute_requests.c.period.in_(bindparam("periods", expanding=True)),
     )
     .order_by(dispute_requests.c.filed_at.desc(), dispute_requests.c.id.desc())
 )
 
 
-def latest_per_month(
-    db: Connection, *, subscriber_id: int, periods: Iterable[str]
-) -> list[Dispute]:
+def latest_per_month(db: Connection, *, code: str, periods: Iterable[str]) -> list[Dispute]:
     """Every request on these months of the account, newest first, for the statement page."""
-    rows = db.execute(
-        _LATEST_PER_MONTH, {"subscriber_id": subscriber_id, "periods": list(periods)}
-    ).all()
+    rows = db.execute(_LATEST_PER_MONTH, {"code": code, "periods": list(periods)}).all()
     return [_dispute(row) for row in rows]

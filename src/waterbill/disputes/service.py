@@ -265,19 +265,29 @@ def get_my_dispute(*, db: Connection, citizen: Citizen, reference: str) -> Dispu
 
 
 def disputes_on_statement(
-    *, db: Connection, citizen: Citizen, code: str, months: tuple[YearMonth, ...]
+    *,
+    db: Connection,
+    citizen: Citizen,
+    code: str,
+    months: tuple[YearMonth, ...],
+    subscriber: Subscriber | None = None,
 ) -> StatementDisputes:
     """The newest request per month and service of an account, to show beside the statement.
 
     Nothing for a citizen who may not dispute the account: its requests are not theirs to read.
+    ``subscriber`` is the account as just read for an unmasked statement, saving a query.
     """
-    found = statement_repository.find_subscriber(db, code)
-    if found is None or not may_dispute(db, citizen=citizen, subscriber=found[1]):
+    if subscriber is None:
+        found = statement_repository.find_subscriber(db, code)
+        if found is None:
+            return StatementDisputes(may_file=False, by_month={})
+        subscriber = found[1]
+    if not may_dispute(db, citizen=citizen, subscriber=subscriber):
         return StatementDisputes(may_file=False, by_month={})
     seen: set[tuple[str, str]] = set()
     by_month: dict[str, list[Dispute]] = {}
     for dispute in repository.latest_per_month(
-        db, subscriber_id=found[0], periods=[str(month) for month in months]
+        db, code=subscriber.code, periods=[str(month) for month in months]
     ):
         key = (str(dispute.period), dispute.service)
         if key not in seen:

@@ -17,7 +17,7 @@ from waterbill.access.service import (
 from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.sessions import end_session, start_session
-from waterbill.disputes.service import disputes_on_statement
+from waterbill.disputes.service import StatementDisputes, disputes_on_statement
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
 from waterbill.web import services
@@ -182,11 +182,18 @@ def statement_page(
         viewer=citizen,
         code=code,
         channel="web",
-        then=lambda db, shown: disputes_on_statement(
-            db=db,
-            citizen=citizen,
-            code=shown.subscriber.code,
-            months=tuple(month.period for month in shown.months),
+        # A masked statement is shown to whoever is neither holder, authorised nor staff: they
+        # may not dispute it, nor read its requests.
+        then=lambda db, shown: (
+            StatementDisputes(may_file=False, by_month={})
+            if shown.masked
+            else disputes_on_statement(
+                db=db,
+                citizen=citizen,
+                code=shown.subscriber.code,
+                months=tuple(month.period for month in shown.months),
+                subscriber=shown.subscriber,
+            )
         ),
     )
     log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
