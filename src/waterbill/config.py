@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -89,8 +88,7 @@ class Settings(BaseSettings):
     rate_limit_ip_window: int = Field(default=60, ge=1)
     log_level: str = "INFO"
 
-    # Disputes: meter photos live here, outside the web root; filings per citizen per Baku day.
-    upload_dir: Path = Path("var/uploads")
+    # Disputes: filings per citizen per Baku day (their photos are kept in the database).
     dispute_daily_limit: int = Field(default=5, ge=1, le=1000)
 
     @field_validator(

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from waterbill.audit.tables import audit_events
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
+from waterbill.disputes.photos import clean_photo
 from waterbill.statement.domain import YearMonth, baku_date
 
 HOLDER_FIN = "5ZK3LRT"
@@ -38,20 +38,19 @@ REFERENCE = re.compile(r"AZS-\d{4}-\d{6}")
 
 
 @contextmanager
-def dispute_server(database_url: str, engine: Engine, upload_dir: Path) -> Iterator[LiveServer]:
-    """The app with one admin, uploads in a temporary directory and a small daily limit."""
+def dispute_server(database_url: str, engine: Engine) -> Iterator[LiveServer]:
+    """The app with one admin and a small daily limit."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("WATERBILL_ADMIN_FINS", STAFF_FIN)
-        env.setenv("WATERBILL_UPLOAD_DIR", str(upload_dir))
         env.setenv("WATERBILL_DISPUTE_DAILY_LIMIT", "3")
         with serve(database_url, engine) as server:
             yield server
 
 
 @pytest.fixture
-def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+def server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
     """On each engine: for the whole journey."""
-    with dispute_server(database_url, engine, tmp_path / "uploads") as live:
+    with dispute_server(database_url, engine) as live:
         yield live
 
 
@@ -63,7 +62,7 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     upgrade(url)
     engine = make_engine(url, Settings(database_url=url))
     try:
-        with dispute_server(url, engine, directory / "uploads") as live:
+        with dispute_server(url, engine) as live:
             yield live
     finally:
         engine.dispose()
@@ -215,6 +214,46 @@ def test_a_citizen_disputes_a_month_in_two_clicks_and_reads_the_answer_beside_it
         ("dispute:answered", "web"),
         ("dispute:closed", "api"),
     ]
+
+
+def test_a_photo_filed_through_one_instance_is_served_by_another_over_the_same_database(
+    engine: Engine, database_url: str
+) -> None:
+    code = "0104410205"
+    sent = jpeg_with_exif()
+    with dispute_server(database_url, engine) as one, dispute_server(database_url, engine) as two:
+        month = _household(one, code)
+        with _signed_in(one, HOLDER_FIN) as citizen:
+            filed = citizen.post(
+                "/api/v1/disputes",
+                data=_filing(code, month),
+                files={"photo": ("Qorxmaz_5ZK3LRT.jpg", sent, "image/jpeg")},
+                headers={"X-CSRF-Token": _csrf(citizen)},
+            )
+            assert filed.status_code == 201, filed.text
+            reference = filed.json()["reference"]
+            # The session is in the database too: the same cookie, the other instance.
+            served = citizen.get(f"{two.url}/disputes/{reference}/photo")
+
+        assert served.status_code == 200
+        assert served.content == clean_photo(sent).data
+        assert served.headers["content-type"] == "image/jpeg"
+        assert served.headers["content-length"] == str(len(served.content))
+        assert served.headers["cache-control"] == "private, no-store"
+        assert served.headers["x-content-type-options"] == "nosniff"
+        disposition = served.headers["content-disposition"]
+        assert disposition == 'inline; filename="saygac-foto.jpg"'
+        assert all(leak not in disposition for leak in (reference, code, HOLDER_FIN, "Qorxmaz"))
+
+        with _signed_in(two, STAFF_FIN) as staff:
+            assert staff.get(f"/admin/disputes/{reference}/photo").content == served.content
+        with _signed_in(two, STRANGER_FIN) as stranger:
+            refused = stranger.get(f"/disputes/{reference}/photo")
+            assert refused.status_code == 404
+            assert refused.headers["content-type"].startswith("text/html")
+            assert stranger.get(f"/admin/disputes/{reference}/photo").status_code == 403
+        with httpx.Client(base_url=two.url) as anonymous:
+            assert not anonymous.get(f"/disputes/{reference}/photo").is_success
 
 
 def test_a_citizen_who_is_not_the_holder_is_refused_everywhere(shared_server: LiveServer) -> None:

@@ -5,6 +5,7 @@ No framework and no database here: the service calls these before it touches the
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ ACTOR_KINDS: tuple[ActorKind, ...] = ("citizen", "staff")
 TEXT_MAX_LENGTH = 2000
 ANSWER_MAX_LENGTH = 4000
 REFERENCE_PREFIX = "AZS"
+# What a stored meter photo may be, and the file extension it is served under.
+PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
+PHOTO_MEDIA_TYPES: tuple[str, ...] = tuple(PHOTO_EXTENSIONS)
 _REFERENCE = re.compile(r"^AZS-(\d{4})-(\d{6,})$")
 # Tabs and line breaks are text; every other control or format character is refused.
 _ALLOWED_CONTROLS = frozenset("\n\t")
@@ -143,7 +147,7 @@ class Dispute:
     service: str
     reason: Reason
     text: str
-    photo: str | None
+    has_photo: bool
     status: Status
     filed_by: str
     answer: str | None
@@ -156,6 +160,22 @@ class Dispute:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A meter photo as the service keeps it: cleaned on filing, served byte for byte."""
+
+    data: bytes
+    media_type: str
+
+    @property
+    def extension(self) -> str:
+        return PHOTO_EXTENSIONS[self.media_type]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,19 @@
-"""Meter photos: checked from their content, cleaned of metadata, kept outside the web root.
+"""Meter photos: checked from their content and cleaned of metadata before they are stored.
 
 The file name and the declared content type come from the client and prove nothing, so the type is
 read from the bytes by Pillow, the whole image is decoded (a truncated or forged file is refused),
-and what is stored is a fresh encoding of the pixels alone: EXIF (GPS position, phone serial),
-PNG text chunks and ICC profiles do not survive it. Stored names are random.
+and what is stored (in ``dispute_photos``) is a fresh encoding of the pixels alone: EXIF (GPS
+position, phone serial), PNG text chunks and ICC profiles do not survive it.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import secrets
 import warnings
-from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from waterbill.disputes.domain import Photo
 from waterbill.disputes.errors import PhotoTooLarge, PhotoUndecodable, PhotoWrongType
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -24,18 +21,11 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 2000
 # Refuse decompression bombs: a small file that would decode to a huge bitmap.
 MAX_PIXELS = 50_000_000
-_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
-_NAME_LENGTH = 32
+# Pillow's name of each format accepted, and its media type.
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
-@dataclass(frozen=True, slots=True)
-class CleanPhoto:
-    data: bytes
-    extension: str
-    media_type: str
-
-
-def clean_photo(data: bytes) -> CleanPhoto:
+def clean_photo(data: bytes) -> Photo:
     """A JPEG or PNG up to 5 MB, fully decoded and re-encoded without any metadata."""
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoTooLarge(max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
@@ -45,7 +35,7 @@ def clean_photo(data: bytes) -> CleanPhoto:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             # Only the JPEG and PNG decoders ever see the bytes; anything else is unidentified.
-            opened = Image.open(io.BytesIO(data), formats=tuple(_FORMATS))
+            opened = Image.open(io.BytesIO(data), formats=tuple(FORMATS))
             kind = opened.format or ""
             if opened.width * opened.height > MAX_PIXELS:
                 raise _too_many_pixels()
@@ -66,8 +56,7 @@ def clean_photo(data: bytes) -> CleanPhoto:
         raise PhotoWrongType() from None
     except (OSError, SyntaxError, ValueError):
         raise PhotoUndecodable() from None
-    extension, media_type = _FORMATS[kind]
-    return CleanPhoto(data=_encode(image, kind), extension=extension, media_type=media_type)
+    return Photo(data=_encode(image, kind), media_type=FORMATS[kind])
 
 
 def _too_many_pixels() -> PhotoTooLarge:
@@ -90,38 +79,3 @@ def _encode(image: Image.Image, kind: str) -> bytes:
     else:
         bare.save(out, format="PNG", optimize=True)
     return out.getvalue()
-
-
-def store_photo(photo: CleanPhoto, *, upload_dir: Path) -> str:
-    """Writes the cleaned photo under a random name and returns that name."""
-    upload_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(_NAME_LENGTH // 2)}.{photo.extension}"
-    final = upload_dir / name
-    partial = upload_dir / f".{name}.part"
-    # Written whole then renamed, so a reader never sees half a file.
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(photo.data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, final)
-    return name
-
-
-def photo_path(name: str, *, upload_dir: Path) -> Path | None:
-    """The stored file for a name the store handed out; anything else (a path) finds nothing."""
-    stem, _, extension = name.partition(".")
-    if (
-        len(stem) != _NAME_LENGTH
-        or not all(char in "0123456789abcdef" for char in stem)
-        or extension not in {"jpg", "png"}
-    ):
-        return None
-    path = upload_dir / name
-    return path if path.is_file() else None
-
-
-def remove_photo(name: str, *, upload_dir: Path) -> None:
-    path = photo_path(name, upload_dir=upload_dir)
-    if path is not None:
-        path.unlink(missing_ok=True)

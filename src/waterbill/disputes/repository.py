@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from waterbill.billing.tables import subscribers
@@ -15,11 +15,13 @@ from waterbill.disputes.domain import (
     ActorKind,
     Dispute,
     DisputeEvent,
+    Photo,
     StaffFilter,
     Status,
 )
 from waterbill.disputes.tables import (
     dispute_events,
+    dispute_photos,
     dispute_reference_counters,
     dispute_requests,
 )
@@ -33,7 +35,8 @@ _COLUMNS = (
     dispute_requests.c.service,
     dispute_requests.c.reason,
     dispute_requests.c.text,
-    dispute_requests.c.photo,
+    # Whether a photo is kept, without reading it: lists never carry the bytes.
+    exists().where(dispute_photos.c.request_id == dispute_requests.c.id).label("has_photo"),
     dispute_requests.c.status,
     dispute_requests.c.filed_by,
     dispute_requests.c.answer,
@@ -54,7 +57,7 @@ def _dispute(row: Any) -> Dispute:
         service=row.service,
         reason=row.reason,
         text=row.text,
-        photo=row.photo,
+        has_photo=row.has_photo,
         status=row.status,
         filed_by=row.filed_by,
         answer=row.answer,
@@ -106,6 +109,28 @@ def open_reference(db: Connection, *, subscriber_id: int, period: str, service: 
 def insert_request(db: Connection, **values: Any) -> int:
     statement = insert(dispute_requests).values(**values).returning(dispute_requests.c.id)
     return int(db.execute(statement).scalar_one())
+
+
+def insert_photo(db: Connection, *, request_id: int, photo: Photo, at: datetime) -> None:
+    db.execute(
+        insert(dispute_photos).values(
+            request_id=request_id,
+            media_type=photo.media_type,
+            byte_size=len(photo.data),
+            sha256=photo.sha256,
+            content=photo.data,
+            created_at=at,
+        )
+    )
+
+
+def photo(db: Connection, *, reference: str) -> Photo | None:
+    row = db.execute(
+        select(dispute_photos.c.content, dispute_photos.c.media_type)
+        .join(dispute_requests, dispute_requests.c.id == dispute_photos.c.request_id)
+        .where(dispute_requests.c.reference == reference)
+    ).one_or_none()
+    return None if row is None else Photo(data=bytes(row.content), media_type=row.media_type)
 
 
 def insert_event(

@@ -72,7 +72,7 @@ class DisputeOut(_Out):
             service=dispute.service,
             reason=dispute.reason,
             text=dispute.text,
-            has_photo=dispute.photo is not None,
+            has_photo=dispute.has_photo,
             status=dispute.status,
             answer=dispute.answer,
             filed_at=dispute.filed_at,

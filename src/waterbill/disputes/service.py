@@ -1,7 +1,7 @@
 """Filing, following and answering dispute requests: what pages, the API and the CLI call.
 
-Writing functions own their transaction (``database.write()``), so that a stored photo and the
-row naming it succeed or fail together; reading functions take an open connection.
+Writing functions own their transaction (``database.write()``), so that a request and its photo
+are stored together or not at all; reading functions take an open connection.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +26,7 @@ from waterbill.disputes.domain import (
     TEXT_MAX_LENGTH,
     Dispute,
     DisputeWithHistory,
+    Photo,
     StaffFilter,
     Status,
     check_transition,
@@ -64,14 +64,12 @@ log = logging.getLogger(__name__)
 class FilingRules:
     """What the configuration decides about filing."""
 
-    upload_dir: Path
     daily_limit: int
     code_length: tuple[int, int] = (6, 13)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FilingRules:
         return cls(
-            upload_dir=settings.upload_dir,
             daily_limit=settings.dispute_daily_limit,
             code_length=settings.code_length_range,
         )
@@ -163,7 +161,6 @@ def file_dispute(
     body = clean_text(text, required=chosen_reason == "other", max_length=TEXT_MAX_LENGTH)
     cleaned = photos.clean_photo(photo) if photo else None
 
-    stored: str | None = None
     try:
         with database.write() as db:
             # First statement of the transaction: from here on filings are one at a time, which
@@ -179,8 +176,6 @@ def file_dispute(
             )
             if already is not None:
                 raise DisputeAlreadyOpen(reference=already)
-            if cleaned is not None:
-                stored = photos.store_photo(cleaned, upload_dir=rules.upload_dir)
             reference = format_reference(today.year, number)
             request_id = repository.insert_request(
                 db,
@@ -190,7 +185,6 @@ def file_dispute(
                 service=chosen_service,
                 reason=chosen_reason,
                 text=body,
-                photo=stored,
                 status="received",
                 filed_by=citizen.pseudonym,
                 filed_at=filed_at,
@@ -206,6 +200,8 @@ def file_dispute(
                 note=None,
                 at=filed_at,
             )
+            if cleaned is not None:
+                repository.insert_photo(db, request_id=request_id, photo=cleaned, at=filed_at)
             found = repository.find(db, reference=reference)
             # Last in the transaction: the audit chain's head stays locked until the commit.
             record(
@@ -219,23 +215,17 @@ def file_dispute(
                     "period": str(month),
                     "service": chosen_service,
                     "reason": chosen_reason,
-                    "photo": stored is not None,
+                    "photo": cleaned is not None,
                 },
             )
     except IntegrityError:
         # Only the partial unique index can fail here: another filing won the race.
-        if stored is not None:
-            photos.remove_photo(stored, upload_dir=rules.upload_dir)
         # On the primary: the winning filing committed a moment ago, a replica may not have it.
         with database.read(primary=True) as db:
             winner = repository.open_reference(
                 db, subscriber_id=subscriber_id, period=str(month), service=chosen_service
             )
         raise DisputeAlreadyOpen(reference=winner or "") from None
-    except BaseException:
-        if stored is not None:
-            photos.remove_photo(stored, upload_dir=rules.upload_dir)
-        raise
     assert found is not None
     log.info(
         "dispute filed: %s code %s by citizen %s", reference, subscriber.code, citizen.pseudonym
@@ -308,8 +298,17 @@ def filing_choices(
     return subscriber, Window.ending(today)
 
 
-def photo_of(*, dispute: Dispute, upload_dir: Path) -> Path | None:
-    return photos.photo_path(dispute.photo, upload_dir=upload_dir) if dispute.photo else None
+def get_my_photo(*, db: Connection, citizen: Citizen, reference: str) -> Photo:
+    """The meter photo of a request, for exactly those who may read the request."""
+    detail = get_my_dispute(db=db, citizen=citizen, reference=reference)
+    return _photo(db, reference=detail.dispute.reference)
+
+
+def _photo(db: Connection, *, reference: str) -> Photo:
+    found = repository.photo(db, reference=reference)
+    if found is None:
+        raise DisputeNotFound()
+    return found
 
 
 # Staff. The caller has established the admin role; the functions record who acted.
@@ -366,6 +365,10 @@ def get_for_staff(*, db: Connection, reference: str) -> DisputeWithHistory:
         raise DisputeNotFound()
     request_id, dispute = found
     return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
+
+
+def get_staff_photo(*, db: Connection, reference: str) -> Photo:
+    return _photo(db, reference=reference.strip().upper())
 
 
 def _move(

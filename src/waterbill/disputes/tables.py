@@ -1,4 +1,4 @@
-"""Dispute requests, their history, and the per-year counter behind reference numbers."""
+"""Dispute requests, their history and meter photos, and the counter behind reference numbers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     text,
@@ -20,6 +21,7 @@ from waterbill.disputes.domain import (
     ACTOR_KINDS,
     ANSWER_MAX_LENGTH,
     OPEN_STATUSES,
+    PHOTO_MEDIA_TYPES,
     REASONS,
     SERVICES,
     STATUSES,
@@ -45,7 +47,9 @@ dispute_requests = Table(
     Column("service", String(10), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("text", String(TEXT_MAX_LENGTH), nullable=False, server_default=""),
-    # File name of the cleaned photo under WATERBILL_UPLOAD_DIR; never a path from the client.
+    # Before photos moved into dispute_photos: the file name under the former upload directory.
+    # Only `waterbill disputes import-photos` reads it; new filings leave it empty. It stays one
+    # release, for the previous release running beside this one (docs/deploy.md §13).
     Column("photo", String(64), nullable=True),
     Column("status", String(16), nullable=False),
     # Pseudonymous ids only: the FIN is never stored here.
@@ -89,6 +93,26 @@ dispute_events = Table(
     Column("at", UTCDateTime(), nullable=False),
     _one_of("to_status", STATUSES),
     _one_of("actor_kind", ACTOR_KINDS),
+)
+
+# The meter photo of a request, as cleaned on filing (photos.py), in the database itself: every
+# app instance serves it, backups and point-in-time recovery include it, and it is written in
+# the filing's transaction, so a request never names a missing photo and a refused filing
+# leaves none behind. bytea on PostgreSQL, BLOB on SQLite.
+dispute_photos = Table(
+    "dispute_photos",
+    metadata,
+    Column(
+        "request_id", Id, ForeignKey("dispute_requests.id"), primary_key=True, autoincrement=False
+    ),
+    Column("media_type", String(16), nullable=False),
+    Column("byte_size", Integer, nullable=False),
+    # Hex SHA-256 of content: lets an operator check a photo against a copy kept elsewhere.
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    _one_of("media_type", PHOTO_MEDIA_TYPES),
+    CheckConstraint("byte_size > 0", name="byte_size_positive"),
 )
 
 # One row per year; the filing transaction increments it, so numbers are unique and gap-free.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
@@ -17,8 +17,7 @@ from waterbill.auth.sessions import csrf_matches
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import service
-from waterbill.disputes.domain import REASONS, STATUSES, Dispute
-from waterbill.disputes.errors import DisputeNotFound
+from waterbill.disputes.domain import REASONS, STATUSES, Dispute, Photo
 from waterbill.disputes.messages import REASON_LABELS, SERVICE_LABELS, STATUS_LABELS
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
@@ -53,18 +52,17 @@ def _render(request: Request, name: str, *, status_code: int = 200, **context: A
     )
 
 
-def _photo_response(dispute: Dispute, settings: Settings) -> Response:
-    path = service.photo_of(dispute=dispute, upload_dir=settings.upload_dir)
-    if path is None:
-        raise DisputeNotFound()
-    media_type = "image/png" if path.suffix == ".png" else "image/jpeg"
-    return FileResponse(
-        path,
-        media_type=media_type,
+def _photo_response(photo: Photo) -> Response:
+    return Response(
+        photo.data,
+        media_type=photo.media_type,
         headers={
+            # The photo shows a meter in someone's home: no shared or browser cache keeps it.
             "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Content-Disposition": f'inline; filename="{dispute.reference}{path.suffix}"',
+            # A fixed name: neither the reference nor anything of the citizen's own file name.
+            "Content-Disposition": f'inline; filename="saygac-foto.{photo.extension}"',
         },
     )
 
@@ -195,12 +193,9 @@ def my_dispute(
 
 
 @router.get("/disputes/{reference}/photo")
-def my_dispute_photo(
-    reference: str, citizen: CurrentCitizen, db: DbRead, settings: SettingsDep
-) -> Response:
+def my_dispute_photo(reference: str, citizen: CurrentCitizen, db: DbRead) -> Response:
     """The meter photo of the request, as it was stored (without metadata)."""
-    detail = service.get_my_dispute(db=db, citizen=citizen, reference=reference)
-    return _photo_response(detail.dispute, settings)
+    return _photo_response(service.get_my_photo(db=db, citizen=citizen, reference=reference))
 
 
 # Staff ----------------------------------------------------------------------------------------
@@ -262,11 +257,9 @@ def staff_dispute(
 
 
 @router.get("/admin/disputes/{reference}/photo")
-def staff_dispute_photo(
-    reference: str, staff: CurrentStaff, db: DbRead, settings: SettingsDep
-) -> Response:
+def staff_dispute_photo(reference: str, staff: CurrentStaff, db: DbRead) -> Response:
     """The meter photo of a request."""
-    return _photo_response(service.get_for_staff(db=db, reference=reference).dispute, settings)
+    return _photo_response(service.get_staff_photo(db=db, reference=reference))
 
 
 def _after_move(

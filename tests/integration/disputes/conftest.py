@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -22,10 +21,5 @@ def database(engine: Engine, settings: Settings) -> Iterator[Database]:
 
 
 @pytest.fixture
-def upload_dir(tmp_path: Path) -> Path:
-    return tmp_path / "uploads"
-
-
-@pytest.fixture
-def rules(upload_dir: Path) -> FilingRules:
-    return FilingRules(upload_dir=upload_dir, daily_limit=5)
+def rules() -> FilingRules:
+    return FilingRules(daily_limit=5)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.audit_support import make_every_append_collide
-from tests.disputes_support import HOLDER, STAFF, STRANGER, gif, jpeg_with_exif
+from tests.disputes_support import HOLDER, STAFF, STRANGER, gif, jpeg_with_exif, png_with_text
 from tests.factories import add_subscriber
 from waterbill.access.repository import add_grant, revoke_grants
 from waterbill.audit.service import verify_chain
@@ -31,6 +31,7 @@ from waterbill.disputes.errors import (
     ServiceNotProvided,
     TextRequired,
 )
+from waterbill.disputes.photos import clean_photo
 from waterbill.disputes.service import (
     FilingRules,
     answer_dispute,
@@ -39,11 +40,13 @@ from waterbill.disputes.service import (
     file_dispute,
     get_for_staff,
     get_my_dispute,
+    get_my_photo,
+    get_staff_photo,
     list_for_staff,
     list_my_disputes,
     start_review,
 )
-from waterbill.disputes.tables import dispute_requests
+from waterbill.disputes.tables import dispute_photos, dispute_requests
 from waterbill.errors import AuditUnavailable, NotHousehold, UnknownCode
 from waterbill.statement.domain import YearMonth
 
@@ -67,8 +70,9 @@ def _file(database: Database, rules: FilingRules, **overrides: Any) -> Any:
     return file_dispute(database=database, rules=rules, **values)
 
 
-def _stored_files(rules: FilingRules) -> list[str]:
-    return sorted(p.name for p in rules.upload_dir.glob("*")) if rules.upload_dir.exists() else []
+def _stored_photos(engine: Engine) -> list[Any]:
+    with engine.connect() as db:
+        return list(db.execute(select(dispute_photos)).all())
 
 
 @pytest.fixture
@@ -88,7 +92,7 @@ def test_the_holder_files_a_request_and_gets_a_reference_number(
     assert dispute.status == "received"
     assert dispute.filed_by == HOLDER.pseudonym
     assert dispute.filed_at == NOW
-    assert dispute.photo is None
+    assert not dispute.has_photo
     with database.read() as db:
         assert list_my_disputes(db=db, citizen=HOLDER) == [dispute]
         shown = get_my_dispute(db=db, citizen=HOLDER, reference="azs-2026-000001 ")
@@ -116,7 +120,7 @@ def test_a_citizen_who_is_not_the_holder_is_refused_and_nothing_is_stored(
     assert refused.value.code == "forbidden"
     with engine.connect() as db:
         assert db.execute(select(dispute_requests)).all() == []
-    assert _stored_files(rules) == []
+    assert _stored_photos(engine) == []
 
 
 def test_another_citizen_can_neither_read_a_request_nor_see_it_on_the_statement(
@@ -162,24 +166,65 @@ def test_inputs_are_checked_against_the_account_and_the_statement(
         _file(database, rules, photo=gif())
 
 
-def test_a_photo_is_stored_clean_under_the_name_the_request_keeps(
-    database: Database, rules: FilingRules, account: int
+def test_a_photo_is_stored_clean_in_the_database_with_the_request(
+    database: Database, rules: FilingRules, engine: Engine, account: int
 ) -> None:
     dispute = _file(database, rules, photo=jpeg_with_exif())
-    assert dispute.photo is not None
-    stored = rules.upload_dir / dispute.photo
-    assert stored.is_file()
-    assert b"Phone X Pro" not in stored.read_bytes()
+    assert dispute.has_photo
+    [stored] = _stored_photos(engine)
+    with engine.connect() as db:
+        request_id = db.execute(select(dispute_requests.c.id)).scalar_one()
+    assert stored.request_id == request_id
+    assert stored.media_type == "image/jpeg"
+    assert stored.byte_size == len(stored.content)
+    assert stored.sha256 == hashlib.sha256(stored.content).hexdigest()
+    assert stored.created_at == NOW
+    assert b"Phone X Pro" not in stored.content
+    with database.read() as db:
+        served = get_my_photo(db=db, citizen=HOLDER, reference=dispute.reference)
+        assert get_staff_photo(db=db, reference=dispute.reference) == served
+    assert served.data == stored.content
+    assert served.media_type == "image/jpeg"
+
+
+def test_the_photo_bytes_come_back_exactly_as_cleaned_on_both_engines(
+    database: Database, rules: FilingRules, account: int
+) -> None:
+    sent = png_with_text()
+    dispute = _file(database, rules, photo=sent)
+    with database.read() as db:
+        served = get_my_photo(db=db, citizen=HOLDER, reference=dispute.reference)
+    assert served == clean_photo(sent)  # the cleaning is deterministic: same pixels, same bytes
+    assert served.media_type == "image/png"
+
+
+def test_whoever_may_not_read_the_request_gets_no_photo(
+    database: Database, rules: FilingRules, engine: Engine, account: int
+) -> None:
+    with_photo = _file(database, rules, photo=jpeg_with_exif())
+    without = _file(database, rules, period="2026-10")
+    with database.read() as db:
+        with pytest.raises(DisputeNotFound):
+            get_my_photo(db=db, citizen=STRANGER, reference=with_photo.reference)
+        with pytest.raises(DisputeNotFound):
+            get_my_photo(db=db, citizen=HOLDER, reference=without.reference)
+        with pytest.raises(DisputeNotFound):
+            get_staff_photo(db=db, reference="AZS-2026-000404")
+    with engine.begin() as db:
+        add_grant(db, code=CODE, holder_fin=HOLDER.fin, grantee_fin=STRANGER.fin, now=NOW)
+    with database.read() as db:
+        authorised = get_my_photo(db=db, citizen=STRANGER, reference=with_photo.reference)
+    assert authorised.media_type == "image/jpeg"
 
 
 def test_only_one_open_request_per_month_and_service_and_its_photo_is_not_kept(
-    database: Database, rules: FilingRules, account: int
+    database: Database, rules: FilingRules, engine: Engine, account: int
 ) -> None:
     first = _file(database, rules)
     with pytest.raises(DisputeAlreadyOpen) as refused:
         _file(database, rules, photo=jpeg_with_exif())
     assert refused.value.params == {"reference": first.reference}
-    assert _stored_files(rules) == []
+    assert _stored_photos(engine) == []
     # Another service or another month of the same account is a separate matter.
     _file(database, rules, service="wastewater")
     _file(database, rules, period="2026-10")
@@ -230,10 +275,8 @@ def test_the_database_itself_refuses_a_second_open_request_on_the_same_month(
         )
 
 
-def test_filing_is_limited_per_citizen_per_baku_day(
-    database: Database, upload_dir: Path, engine: Engine
-) -> None:
-    rules = FilingRules(upload_dir=upload_dir, daily_limit=2)
+def test_filing_is_limited_per_citizen_per_baku_day(database: Database, engine: Engine) -> None:
+    rules = FilingRules(daily_limit=2)
     with engine.begin() as db:
         add_subscriber(db, code=CODE, holder_fin=HOLDER.fin)
     _file(database, rules, period="2026-01")
@@ -346,19 +389,20 @@ def test_staff_filter_by_status_code_and_month_oldest_first(
 
 
 def test_concurrent_filings_get_distinct_gap_free_numbers_and_one_wins_each_month(
-    database: Database, upload_dir: Path, account: int
+    database: Database, engine: Engine, account: int
 ) -> None:
-    rules = FilingRules(upload_dir=upload_dir, daily_limit=100)
+    rules = FilingRules(daily_limit=100)
     months = [str(YearMonth(2026, 11).shift(-offset)) for offset in range(6)]
     # Two citizens' worth of attempts per month and service: half of them must lose the race.
     attempts = [(month, service) for month in months for service in ("water", "wastewater")] * 2
     barrier = threading.Barrier(len(attempts))
     outcomes: list[str] = []
+    photo = jpeg_with_exif()
 
     def attempt(month: str, service: str) -> None:
         barrier.wait()
         try:
-            dispute = _file(database, rules, period=month, service=service, photo=None)
+            dispute = _file(database, rules, period=month, service=service, photo=photo)
             outcomes.append(dispute.reference)
         except DisputeAlreadyOpen:
             outcomes.append("already_open")
@@ -373,12 +417,20 @@ def test_concurrent_filings_get_distinct_gap_free_numbers_and_one_wins_each_mont
     assert len(outcomes) == len(attempts)
     assert outcomes.count("already_open") == len(attempts) // 2
     assert references == [f"AZS-2026-{number:06d}" for number in range(1, len(attempts) // 2 + 1)]
+    # The losers' photos went with their rolled-back filings: one photo per winning request.
+    with engine.connect() as db:
+        owners = db.execute(
+            select(dispute_requests.c.reference).join(
+                dispute_photos, dispute_photos.c.request_id == dispute_requests.c.id
+            )
+        ).scalars()
+        assert sorted(owners) == references
 
 
 def test_the_daily_limit_holds_when_one_citizen_submits_many_requests_at_once(
-    database: Database, upload_dir: Path, account: int
+    database: Database, account: int
 ) -> None:
-    rules = FilingRules(upload_dir=upload_dir, daily_limit=3)
+    rules = FilingRules(daily_limit=3)
     months = [str(YearMonth(2026, 11).shift(-offset)) for offset in range(8)]
     barrier = threading.Barrier(len(months))
     outcomes: list[str] = []
@@ -473,4 +525,4 @@ def test_a_filing_is_not_kept_when_the_audit_log_cannot_be_written(
         _file(database, rules, photo=jpeg_with_exif())
     with engine.connect() as db:
         assert db.execute(select(dispute_requests)).all() == []
-    assert _stored_files(rules) == []
+    assert _stored_photos(engine) == []

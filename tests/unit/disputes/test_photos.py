@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import io
-import stat
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.disputes_support import gif, jpeg_with_exif, png_with_text
 from waterbill.disputes.errors import PhotoTooLarge, PhotoUndecodable, PhotoWrongType
-from waterbill.disputes.photos import (
-    MAX_PHOTO_BYTES,
-    MAX_SIDE,
-    clean_photo,
-    photo_path,
-    remove_photo,
-    store_photo,
-)
+from waterbill.disputes.photos import MAX_PHOTO_BYTES, MAX_SIDE, clean_photo
 
 
 def _corrupt(jpeg: bytes) -> bytes:
@@ -129,30 +120,3 @@ def test_a_very_large_photo_is_scaled_down_to_a_readable_size() -> None:
     Image.new("RGB", (6000, 4000), (200, 10, 10)).save(out, format="JPEG", quality=50)
     image = Image.open(io.BytesIO(clean_photo(out.getvalue()).data))
     assert max(image.size) <= MAX_SIDE
-
-
-def test_photos_are_stored_under_random_names_readable_only_by_the_service(
-    tmp_path: Path,
-) -> None:
-    upload_dir = tmp_path / "uploads"
-    photo = clean_photo(jpeg_with_exif())
-
-    first = store_photo(photo, upload_dir=upload_dir)
-    second = store_photo(photo, upload_dir=upload_dir)
-
-    assert first != second
-    assert first.endswith(".jpg")
-    path = photo_path(first, upload_dir=upload_dir)
-    assert path is not None
-    assert path.read_bytes() == photo.data
-    assert stat.S_IMODE(path.stat().st_mode) & 0o007 == 0
-    assert sorted(p.name for p in upload_dir.iterdir()) == sorted([first, second])
-    remove_photo(first, upload_dir=upload_dir)
-    assert photo_path(first, upload_dir=upload_dir) is None
-
-
-@pytest.mark.parametrize(
-    "name", ["../../etc/passwd", "/etc/passwd", "..", "a" * 32 + ".exe", "A" * 32 + ".jpg", ""]
-)
-def test_a_name_the_store_did_not_hand_out_finds_no_file(tmp_path: Path, name: str) -> None:
-    assert photo_path(name, upload_dir=tmp_path) is None
