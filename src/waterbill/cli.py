@@ -14,6 +14,7 @@ from waterbill.auth.devidp.cli import dev_token
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.demo.cli import demo_data
+from waterbill.disputes.cli import disputes
 from waterbill.documents.cli import verify
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
@@ -88,6 +89,7 @@ main.add_command(ingest_cli.import_command)
 main.add_command(ingest_cli.channels)
 main.add_command(verify)
 main.add_command(maintenance)
+main.add_command(disputes)
 
 
 if __name__ == "__main__":

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from tests.factories import add_invoice, add_payment, add_subscriber
 from waterbill.cli import main
-from waterbill.config import get_settings
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("WATERBILL_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_the_json_has_the_contract_shape_and_balances(engine: Engine, cli: CliRunner) -> None:

@@ -133,6 +133,27 @@ def photo(db: Connection, *, reference: str) -> Photo | None:
     return None if row is None else Photo(data=bytes(row.content), media_type=row.media_type)
 
 
+def file_photos_to_import(db: Connection) -> list[tuple[int, str, str, datetime]]:
+    """Requests naming a photo file of the former store whose photo is not in the database yet.
+
+    Each as (id, reference, file name, filed at), oldest first.
+    """
+    rows = db.execute(
+        select(
+            dispute_requests.c.id,
+            dispute_requests.c.reference,
+            dispute_requests.c.photo,
+            dispute_requests.c.filed_at,
+        )
+        .where(
+            dispute_requests.c.photo.is_not(None),
+            ~exists().where(dispute_photos.c.request_id == dispute_requests.c.id),
+        )
+        .order_by(dispute_requests.c.id)
+    ).all()
+    return [(row.id, row.reference, row.photo, row.filed_at) for row in rows]
+
+
 def insert_event(
     db: Connection,
     *,
