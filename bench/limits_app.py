@@ -12,10 +12,13 @@ It lives in the bench code so that the production app carries no benchmark-only 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, text
@@ -130,7 +133,15 @@ def create_app() -> FastAPI:
     settings = get_settings()
     database = Database(settings)
     query = statement_query()
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # As the real app: as many request threads as pooled connections (waterbill.web.app).
+        to_thread.current_default_thread_limiter().total_tokens = settings.database_pool_size
+        yield
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.database = database
 
     # Plain ``def`` routes run in the thread pool, as the real app's routes do.
     @app.get("/limit/statements/{code}")

@@ -120,9 +120,10 @@ def _lookups(data: dict[str, Any]) -> list[str]:
         "own bearer token.",
         "",
         "| Endpoint | req/s | vs hand-written | p50 | p90 | p99 | non-2xx / errors "
-        "| RSS per worker (peak) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| RSS per worker (peak) | app CPU a request, in process |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    cpu = data.get("cpu_per_request", {})
     names = {
         "api": "API statement (auth, policy, audit)",
         "html": "HTML statement page",
@@ -140,7 +141,8 @@ def _lookups(data: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {label} `{run['path']}` | {_n(run['rps'])} | {ratio} | "
             f"{latency['p50'] / 1000:.1f} ms | {latency['p90'] / 1000:.1f} ms | "
-            f"{latency['p99'] / 1000:.1f} ms | {run['non_2xx']} / {errors} | {rss} MB |"
+            f"{latency['p99'] / 1000:.1f} ms | {run['non_2xx']} / {errors} | {rss} MB | "
+            + (f"{cpu[key]['cpu_ms']:.2f} ms |" if key in cpu else "– |")
         )
     if limit:
         lines.append("")

@@ -596,6 +596,9 @@ def phase_lookups(config: Config, engine: str, results: dict[str, Any]) -> None:
                 f"{figures['latency_us']['p50'] / 1000:.1f} ms, p99 "
                 f"{figures['latency_us']['p99'] / 1000:.1f} ms, non-2xx {figures['non_2xx']}"
             )
+    cpu = cpu_per_request(
+        store, holders, pairs, env, [name for _, name, _ in targets if name in chosen]
+    )
     pairs.unlink(missing_ok=True)
     results["lookups"] = {
         "connections": config.connections,
@@ -604,7 +607,28 @@ def phase_lookups(config: Config, engine: str, results: dict[str, Any]) -> None:
         "workers": config.workers,
         "holders": len(holders),
         "runs": runs,
+        "cpu_per_request": cpu,
     }
+
+
+def cpu_per_request(
+    store: Store, holders: list[tuple[str, str]], pairs: Path, env: dict[str, str], names: list[str]
+) -> dict[str, Any]:
+    """The app's CPU per request of each endpoint, in one process (bench/cpu_per_request.py)."""
+    log(f"{store.engine}: CPU per request, in process: {' '.join(names)}")
+    tokens_for(store, holders, pairs)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cpu_per_request", str(pairs), *names],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    for name, figure in figures.items():
+        log(f"{store.engine}: {name}: {figure['cpu_ms']:.2f} ms CPU a request")
+    return figures
 
 
 # The machine --------------------------------------------------------------------------------------
