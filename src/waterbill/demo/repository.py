@@ -145,17 +145,21 @@ def _sequence(db: Connection, table: Table) -> str:
     return name
 
 
+def lock_for_bulk_load(db: Connection) -> None:
+    """Keep everyone else out of the four tables until the transaction ends (PostgreSQL)."""
+    names = ", ".join(table.name for _, table, _ in _TABLES)
+    db.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+
 @contextmanager
 def bulk_load(db: Connection) -> Iterator[BulkLoad]:
     """Make the four tables ready for a fast load and restore their schema at the end.
 
-    Only for tables that are empty and stay so for anyone else: the caller has checked that no
-    subscriber exists (and foreign keys then leave the other three tables empty too), and the
-    exclusive locks taken here keep it so until the transaction ends. A failure anywhere rolls the
-    transaction back, dropped indexes and constraints with it.
+    Only for tables that are empty and locked (``lock_for_bulk_load``): the caller has found no
+    subscriber, and foreign keys then leave the other three tables empty too. A failure anywhere
+    rolls the transaction back, dropped indexes and constraints with it.
     """
     names = [table.name for _, table, _ in _TABLES]
-    db.execute(text(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE"))
     definitions = [_Definition(*row) for row in db.execute(_DEFINITIONS, {"tables": names})]
     # Foreign keys first (they depend on the unique indexes), and back last.
     order = {"f": 0, "u": 1, "i": 2}
@@ -167,8 +171,6 @@ def bulk_load(db: Connection) -> Iterator[BulkLoad]:
     loader = BulkLoad(db)
     yield loader
     loader.check_sequences()
-    # Sorting a large index is faster with more memory; the setting ends with the transaction.
-    db.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for definition in sorted(definitions, key=lambda item: -order[item.kind]):
         db.execute(text(definition.create()))
 

@@ -78,6 +78,10 @@ def load_demo_data(
         raise ValueError("at least one process")
     with database.write() as db:
         existing = repository.count_subscribers(db)
+        if not existing and db.dialect.name == "postgresql":
+            # Counted again under the lock: empty now means empty until this load commits.
+            repository.lock_for_bulk_load(db)
+            existing = repository.count_subscribers(db)
         if existing:
             if if_empty:
                 return DemoResult(False, existing, {}, ())
@@ -112,12 +116,17 @@ def _copy_texts(plan: DemoPlan, processes: int) -> Iterator[CopyText]:
         # Two shards per worker in flight: the workers never wait for this process, and memory
         # holds a bounded number of shards however large the run.
         pending: deque[Future[CopyText]] = deque()
-        for shard in shards:
-            pending.append(pool.submit(shard_copy_text, plan, shard))
-            if len(pending) >= 2 * processes:
+        try:
+            for shard in shards:
+                pending.append(pool.submit(shard_copy_text, plan, shard))
+                if len(pending) >= 2 * processes:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        finally:
+            # A load that stops early (an error, or the caller leaving) waits for no more shards.
+            for future in pending:
+                future.cancel()
 
 
 _DONE = object()
