@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Connection, Engine, func, select, text
 
-from tests.factories import add_subscriber
+from tests.factories import add_invoice, add_subscriber
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.cli import main
 from waterbill.config import Settings, get_settings
@@ -270,3 +270,19 @@ def test_a_load_whose_ids_were_disturbed_fails_and_leaves_schema_and_tables_as_t
         db.execute(text("DROP FUNCTION take_a_number"))
     assert schema(engine) == before
     assert all(not part for part in stored(engine).values())
+
+
+@pytest.mark.postgres
+def test_a_load_refuses_to_empty_a_table_that_holds_rows(
+    postgres: tuple[Engine, Database],
+) -> None:
+    engine, database = postgres
+    # An invoice whose subscriber is gone: only possible with the foreign key checks switched off.
+    with engine.begin() as db:
+        db.execute(text("SET LOCAL session_replication_role = replica"))
+        add_invoice(db, 999, "2026-01")
+    with pytest.raises(RuntimeError, match="without subscribers"):
+        load(database)
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(invoices)) == 1
+        assert db.scalar(select(func.count()).select_from(subscribers)) == 0
