@@ -10,7 +10,7 @@ import click
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.demo.generator import DemoCitizen
-from waterbill.demo.service import DatabaseNotEmpty, load_demo_data
+from waterbill.demo.service import DatabaseNotEmpty, default_processes, load_demo_data
 from waterbill.statement.domain import baku_date
 
 _METERS = {"mechanical": "sayğac", "smart_card": "smart-kart sayğac", "none": "sayğacsız (norma)"}
@@ -31,8 +31,19 @@ _SERVICES = {"water": "su", "wastewater": "kanalizasiya"}
     help="Baku date taken as today (default: today); billing ends the month before.",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when subscribers already exist.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1),
+    default=None,
+    help="Processes generating the data on PostgreSQL (default: one per CPU); same data.",
+)
 def demo_data(
-    subscribers: int, seed: int, months: int, as_of: datetime | None, if_empty: bool
+    subscribers: int,
+    seed: int,
+    months: int,
+    as_of: datetime | None,
+    if_empty: bool,
+    processes: int | None,
 ) -> None:
     """Load realistic demo subscribers, invoices and payments, deterministic for a seed."""
     settings = get_settings().for_bulk_work()
@@ -47,6 +58,7 @@ def demo_data(
             as_of=today,
             norm_m3_per_person=settings.norm_m3_per_person,
             if_empty=if_empty,
+            processes=processes or default_processes(),
         )
     except DatabaseNotEmpty as error:
         click.echo(

@@ -2,25 +2,35 @@
 
 Pure: no database, no clock. Every citizen draws from a random generator seeded by (seed, citizen
 number), so the same seed, size, months and ``as_of`` give the same rows, and memory stays flat at
-any size because only one chunk exists at a time. Money is Decimal; volumes are counted in whole
-litres (integers) and turned into Decimal m³ with three decimals.
+any size because only one chunk exists at a time.
+
+Rows are tuples in their table's column order, kept in whole units so the hot loop does integer
+arithmetic only: money in qəpik, volumes in litres, tariffs in ten-thousandths of a manat, days as
+proleptic ordinals and instants as Unix seconds. ``as_dicts`` turns them into Decimal, ``date``
+and aware ``datetime`` values for the database layer and the tests.
+
+A run can be cut into shards (``plan_shards``): ranges of citizens generated independently, in
+any order or process, whose rows concatenated in shard order are the rows of one single run.
+Subscriber ids are part of the data (the code is derived from them), so each shard is told how
+many subscribers come before it; invoice, revision and payment ids are numbered from 1 inside a
+shard and the caller adds the counts of the shards before it.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from waterbill.billing.tariffs import (
     HOUSEHOLD_TARIFFS,
     LITRE,
     NON_HOUSEHOLD_WATER,
-    invoice_amount,
     tariff_for_period,
     tariff_zone_of,
 )
@@ -36,6 +46,38 @@ from waterbill.demo.places import PLACES, REGION_PREFIX, Place
 from waterbill.statement.domain import BAKU, YearMonth
 
 Row = dict[str, Any]
+# (id, code, holder_fin, surname, name, patronymic, region, city, district, street, building,
+#  apartment, persons_served, water_service, wastewater_service, meter_type, meter_serial,
+#  tariff_zone, category, status, opened_on, updated_at)
+SubscriberRow = tuple[
+    int, str, str, str, str, str, str, str, str, str, str, str | None, int, bool, bool, str,
+    str | None, str, str, str, int, int,
+]  # fmt: skip
+# (id, invoice_no, subscriber_id, period, service, previous_reading, current_reading,
+#  consumption_m3, tariff, amount, basis, issued_on, updated_at)
+InvoiceRow = tuple[int, str, int, str, str, int | None, int | None, int, int, int, str, int, int]
+# (id, invoice_id, invoice_no, previous_reading, current_reading, consumption_m3, tariff, amount,
+#  basis, issued_on, replaced_at)
+RevisionRow = tuple[int, int, str, int | None, int | None, int, int, int, str, int, int]
+# (id, channel, payment_id, subscriber_id, paid_at, amount, reverses, received_at)
+PaymentRow = tuple[int, str, str, int, int, int, str | None, int]
+
+SUBSCRIBER_COLUMNS = (
+    "id", "code", "holder_fin", "surname", "name", "patronymic", "region", "city", "district",
+    "street", "building", "apartment", "persons_served", "water_service", "wastewater_service",
+    "meter_type", "meter_serial", "tariff_zone", "category", "status", "opened_on", "updated_at",
+)  # fmt: skip
+INVOICE_COLUMNS = (
+    "id", "invoice_no", "subscriber_id", "period", "service", "previous_reading",
+    "current_reading", "consumption_m3", "tariff", "amount", "basis", "issued_on", "updated_at",
+)  # fmt: skip
+REVISION_COLUMNS = (
+    "id", "invoice_id", "invoice_no", "previous_reading", "current_reading", "consumption_m3",
+    "tariff", "amount", "basis", "issued_on", "replaced_at",
+)  # fmt: skip
+PAYMENT_COLUMNS = (
+    "id", "channel", "payment_id", "subscriber_id", "paid_at", "amount", "reverses", "received_at",
+)  # fmt: skip
 
 FIN_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I and no O
 FIN_SPACE = len(FIN_ALPHABET) ** 7
@@ -47,7 +89,7 @@ SERIAL_MULTIPLIER = 3_141_593
 
 ONLINE_CHANNELS = ("bank", "bank_app", "azerpost", "million", "emanat", "asan_kommunal")
 CHANNELS = (*ONLINE_CHANNELS, "smart_card")
-_CHANNEL_WEIGHTS = (12, 32, 10, 15, 16, 15)
+_CHANNEL_CUM_WEIGHTS = tuple(accumulate((12, 32, 10, 15, 16, 15)))
 _CHANNEL_PREFIX = {
     "bank": "BNK",
     "bank_app": "APP",
@@ -65,11 +107,24 @@ _SUFFIX = {"water": "S", "wastewater": "K"}  # su, kanalizasiya
 MECHANICAL_MAKES = ("Baylan", "Sensus", "Zenner")
 SMART_CARD_MAKES = {"Alfasu": "ALF", "Teksan": "TKS", "Abşeron": "ABS"}
 PERSONS = (1, 2, 3, 4, 5, 6, 7)
-_PERSON_WEIGHTS = (8, 14, 20, 24, 18, 10, 6)
+_PERSON_CUM_WEIGHTS = tuple(accumulate((8, 14, 20, 24, 18, 10, 6)))
 BEHAVIOURS = ("punctual", "advance", "late", "debtor")
-_BEHAVIOUR_WEIGHTS = (55, 15, 20, 10)
+_BEHAVIOUR_CUM_WEIGHTS = tuple(accumulate((55, 15, 20, 10)))
+_ACCOUNT_COUNTS = (1, 2, 3)
+_ACCOUNT_CUM_WEIGHTS = tuple(accumulate((85, 11, 4)))
+_SHOWCASE_ACCOUNTS = {0: 1, 1: 3, 2: 2, 3: 1}  # the citizens ``_force_showcase`` shapes
+_METER_TYPES = ("mechanical", "smart_card", "none")
+_METER_CUM_WEIGHTS = {
+    "baku_absheron": tuple(accumulate((70, 15, 15))),
+    "regions": tuple(accumulate((50, 20, 30))),
+}
+# ``choices`` with cumulative weights draws exactly as with the weights, without summing per call.
+_PLACE_CUM_WEIGHTS = tuple(accumulate(place.weight for place in PLACES))
 FIRST_TARIFF_DAY = HOUSEHOLD_TARIFFS[0].in_force_from
 FIRST_NON_HOUSEHOLD_DAY = NON_HOUSEHOLD_WATER[0][0]
+_ISSUED_AT_SECONDS = 9 * 3600  # invoices are issued at 09:00 Baku time
+_FIRST_PAYMENT_SECOND = 8 * 3600
+_LAST_PAYMENT_SECOND = 23 * 3600 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +149,20 @@ class DemoPlan:
 
 @dataclass(slots=True)
 class Chunk:
-    subscribers: list[Row] = field(default_factory=list)
-    invoices: list[Row] = field(default_factory=list)
-    revisions: list[Row] = field(default_factory=list)
-    payments: list[Row] = field(default_factory=list)
+    subscribers: list[SubscriberRow] = field(default_factory=list)
+    invoices: list[InvoiceRow] = field(default_factory=list)
+    revisions: list[RevisionRow] = field(default_factory=list)
+    payments: list[PaymentRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Citizens ``first_citizen`` up to (not including) ``stop_citizen``."""
+
+    first_citizen: int
+    stop_citizen: int
+    subscribers_before: int
+    subscribers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,93 +230,197 @@ def _uniform(rng: random.Random, low: int, high: int) -> int:
     return low + int(rng.random() * (high - low + 1))
 
 
+def _citizen_rng(seed: int, citizen: int) -> random.Random:
+    # Reproducible made-up people, not secrets: a seeded generator is the point.
+    return random.Random(f"waterbill-demo:{seed}:{citizen}")  # noqa: S311
+
+
+def _person(rng: random.Random, citizen: int) -> tuple[str, str, str, int]:
+    """The first draws of a citizen: surname, name, patronymic and how many accounts they hold."""
+    female = rng.random() < 0.45
+    root = rng.choice(INVARIANT_SURNAMES if rng.random() < 0.12 else GENDERED_SURNAMES)
+    surname = surname_for(root, female=female)
+    name = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
+    patronymic = patronymic_for(rng.choice(MALE_NAMES), female=female)
+    drawn = rng.choices(_ACCOUNT_COUNTS, cum_weights=_ACCOUNT_CUM_WEIGHTS)[0]
+    return surname, name, patronymic, _SHOWCASE_ACCOUNTS.get(citizen, drawn)
+
+
+def plan_shards(plan: DemoPlan, shard_size: int) -> Iterator[Shard]:
+    """Cut the run into shards of about ``shard_size`` subscribers, whole citizens each.
+
+    Only the first draws of each citizen are made here (their number of accounts), so this walk is
+    a small fraction of the cost of generating the shards.
+    """
+    citizen = first = before = 0
+    total = 0
+    while total < plan.subscribers:
+        accounts = _person(_citizen_rng(plan.seed, citizen), citizen)[3]
+        total = min(total + accounts, plan.subscribers)
+        citizen += 1
+        if total - before >= shard_size or total == plan.subscribers:
+            yield Shard(first, citizen, before, total - before)
+            first, before = citizen, total
+
+
 def m3(litres: int) -> Decimal:
     return Decimal(litres).scaleb(-3)
 
 
-@lru_cache(maxsize=8192)
-def _baku_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), BAKU).astimezone(UTC)
+def manat(qepik: int) -> Decimal:
+    return Decimal(qepik).scaleb(-2)
 
 
-def _baku_instant(day: date, seconds: int) -> datetime:
-    return _baku_midnight(day) + timedelta(seconds=seconds)
+def tariff_decimal(ten_thousandths: int) -> Decimal:
+    return Decimal(ten_thousandths).scaleb(-4)
+
+
+def instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def amount_qepik(litres: int, tariff: int) -> int:
+    """Litres × tariff (in ten-thousandths of a manat per m³), rounded half-up to the qəpik.
+
+    The same figure as ``billing.tariffs.invoice_amount`` gives in Decimal.
+    """
+    return (litres * tariff + 50_000) // 100_000
+
+
+def _ten_thousandths(tariff: Decimal) -> int:
+    return int(tariff.scaleb(4).to_integral_exact())
+
+
+@lru_cache(maxsize=65_536)
+def baku_midnight(ordinal: int) -> int:
+    """The Unix second at which the Baku day with this ordinal begins."""
+    return int(datetime.combine(date.fromordinal(ordinal), time(), BAKU).timestamp())
+
+
+def _ceil_to(qepik: int, step_qepik: int) -> int:
+    return -(-qepik // step_qepik) * step_qepik
+
+
+# The columns whose values the rows keep in whole units, and how each becomes its typed value.
+_TYPED: dict[str, Callable[[int], object]] = {
+    "previous_reading": m3,
+    "current_reading": m3,
+    "consumption_m3": m3,
+    "tariff": tariff_decimal,
+    "amount": manat,
+    "opened_on": date.fromordinal,
+    "issued_on": date.fromordinal,
+    "updated_at": instant,
+    "replaced_at": instant,
+    "paid_at": instant,
+    "received_at": instant,
+}
+
+
+def _typed(rows: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> list[Row]:
+    converters = [_TYPED.get(name) for name in columns]
+    return [
+        {
+            name: value if convert is None or value is None else convert(value)
+            for name, convert, value in zip(columns, converters, row, strict=True)
+        }
+        for row in rows
+    ]
+
+
+def as_dicts(chunk: Chunk) -> dict[str, list[Row]]:
+    """The chunk's rows as column → value, in typed values (Decimal, date, aware datetime)."""
+    return {
+        "subscribers": _typed(chunk.subscribers, SUBSCRIBER_COLUMNS),
+        "invoices": _typed(chunk.invoices, INVOICE_COLUMNS),
+        "revisions": _typed(chunk.revisions, REVISION_COLUMNS),
+        "payments": _typed(chunk.payments, PAYMENT_COLUMNS),
+    }
 
 
 class DemoGenerator:
-    """Streams chunks of rows; ``citizens`` lists the first few holders to sign in as."""
+    """Streams chunks of rows; ``citizens`` lists the first few holders to sign in as.
 
-    def __init__(self, plan: DemoPlan) -> None:
+    ``shard`` generates one shard only; invoice, revision and payment ids then start at 1.
+    """
+
+    def __init__(self, plan: DemoPlan, shard: Shard | None = None) -> None:
         self.plan = plan
+        self.shard = shard or Shard(0, CODE_SPACE, 0, plan.subscribers)
         self.months = history_months(plan.as_of, plan.months)
         self.citizens: list[DemoCitizen] = []
-        self.counts = {"subscribers": 0, "invoices": 0, "revisions": 0, "payments": 0}
-        self._stamp = _baku_instant(plan.as_of, 0)
+        self._subscriber_id = self.shard.subscribers_before
+        self._invoice_id = self._revision_id = self._payment_id = 0
+        self._last_subscriber_id = self.shard.subscribers_before + self.shard.subscribers
+        self._as_of = plan.as_of.toordinal()
+        self._stamp = baku_midnight(self._as_of)
         self._norm_litres = int((plan.norm_m3_per_person / LITRE).to_integral_value(ROUND_HALF_UP))
-        self._tariffs: dict[tuple[YearMonth, str, str, str], Decimal] = {}
-        self._next_month_starts = [month.shift(1).first_day for month in self.months]
+        self._lines: dict[tuple[str, str, tuple[str, ...]], list[tuple[tuple[str, str, int], ...]]]
+        self._lines = {}
+        self._first_month = self.months[0].year * 12 + self.months[0].month - 1
         self._labels = [str(month) for month in self.months]
+        self._stamps = [f"{month.year:04d}{month.month:02d}" for month in self.months]
+        self._season = [SEASON_PERCENT[month.month] for month in self.months]
+        self._next_month_starts = [month.shift(1).first_day.toordinal() for month in self.months]
+        # The last day a payment for each month's invoice is made: the end of the next month.
+        self._pay_until = [self._last_pay_day(month) for month in self.months]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "subscribers": self._subscriber_id - self.shard.subscribers_before,
+            "invoices": self._invoice_id,
+            "revisions": self._revision_id,
+            "payments": self._payment_id,
+        }
 
     def chunks(self) -> Iterator[Chunk]:
+        return self._chunks(self.plan.chunk_size)
+
+    def whole(self) -> Chunk:
+        """Every row in one chunk: for a shard, which is sized to fit in memory."""
+        return next(self._chunks(None), Chunk())
+
+    def _chunks(self, size: int | None) -> Iterator[Chunk]:
         chunk = Chunk()
-        citizen = 0
-        while self.counts["subscribers"] < self.plan.subscribers:
+        citizen = self.shard.first_citizen
+        while self._subscriber_id < self._last_subscriber_id and citizen < self.shard.stop_citizen:
             self._citizen(citizen, chunk)
             citizen += 1
-            if len(chunk.subscribers) >= self.plan.chunk_size:
+            if size is not None and len(chunk.subscribers) >= size:
                 yield chunk
                 chunk = Chunk()
         if chunk.subscribers:
             yield chunk
 
+    def _last_pay_day(self, period: YearMonth) -> int:
+        return min(period.shift(2).first_day.toordinal(), self._as_of) - 1
+
     # -- citizens and their accounts ---------------------------------------------------------
 
     def _citizen(self, index: int, chunk: Chunk) -> None:
-        # Reproducible made-up people, not secrets: a seeded generator is the point.
-        rng = random.Random(f"waterbill-demo:{self.plan.seed}:{index}")  # noqa: S311
-        female = rng.random() < 0.45
-        root = rng.choice(INVARIANT_SURNAMES if rng.random() < 0.12 else GENDERED_SURNAMES)
-        surname = surname_for(root, female=female)
-        name = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
-        patronymic = patronymic_for(rng.choice(MALE_NAMES), female=female)
+        rng = _citizen_rng(self.plan.seed, index)
+        surname, name, patronymic, count = _person(rng, index)
         fin = fin_for(self.plan.seed, index)
-        accounts = [self._draw_account(rng) for _ in range(self._account_count(rng, index))]
+        accounts = [self._draw_account(rng) for _ in range(count)]
         self._force_showcase(index, accounts, rng)
 
         demo_accounts: list[DemoAccount] = []
         for account in accounts:
-            if self.counts["subscribers"] >= self.plan.subscribers:
+            if self._subscriber_id >= self._last_subscriber_id:
                 break
-            subscriber_id = self.counts["subscribers"] + 1
-            self.counts["subscribers"] = subscriber_id
-            code = code_for(self.plan.seed, subscriber_id, account.place.region)
+            self._subscriber_id += 1
+            subscriber_id = self._subscriber_id
+            place = account.place
+            code = code_for(self.plan.seed, subscriber_id, place.region)
             status = "closed" if account.closed_after is not None else "active"
             chunk.subscribers.append(
-                {
-                    "id": subscriber_id,
-                    "code": code,
-                    "holder_fin": fin,
-                    "surname": surname,
-                    "name": name,
-                    "patronymic": patronymic,
-                    "region": account.place.region,
-                    "city": account.place.city,
-                    "district": account.place.district,
-                    "street": account.street,
-                    "building": account.building,
-                    "apartment": account.apartment,
-                    "persons_served": account.persons,
-                    "water_service": account.water,
-                    "wastewater_service": account.wastewater,
-                    "meter_type": account.meter_type,
-                    "meter_serial": account.meter_serial,
-                    "tariff_zone": tariff_zone_of(account.place.region),
-                    "category": account.category,
-                    "status": status,
-                    "opened_on": account.opened_on,
-                    "updated_at": self._stamp,
-                }
-            )
+                (subscriber_id, code, fin, surname, name, patronymic, place.region, place.city,
+                 place.district, account.street, account.building, account.apartment,
+                 account.persons, account.water, account.wastewater, account.meter_type,
+                 account.meter_serial, tariff_zone_of(place.region), account.category, status,
+                 account.opened_on.toordinal(), self._stamp)
+            )  # fmt: skip
             self._bill(rng, account, subscriber_id, code, chunk)
             services = tuple(
                 service
@@ -261,7 +430,7 @@ class DemoGenerator:
             demo_accounts.append(
                 DemoAccount(
                     code=code,
-                    place=account.place.city,
+                    place=place.city,
                     meter_type=account.meter_type,
                     services=services,
                     category=account.category,
@@ -271,23 +440,15 @@ class DemoGenerator:
         if index < 3 and demo_accounts:
             self.citizens.append(DemoCitizen(fin, surname, name, patronymic, tuple(demo_accounts)))
 
-    @staticmethod
-    def _account_count(rng: random.Random, index: int) -> int:
-        drawn = rng.choices((1, 2, 3), weights=(85, 11, 4))[0]
-        return {0: 1, 1: 3, 2: 2, 3: 1}.get(index, drawn)
-
     def _draw_account(self, rng: random.Random) -> _Account:
-        place = rng.choices(PLACES, weights=[place.weight for place in PLACES])[0]
+        place = rng.choices(PLACES, cum_weights=_PLACE_CUM_WEIGHTS)[0]
         in_flats = rng.randrange(100) < place.apartment_share
         zone = tariff_zone_of(place.region)
-        meter_type = rng.choices(
-            ("mechanical", "smart_card", "none"),
-            weights=(70, 15, 15) if zone == "baku_absheron" else (50, 20, 30),
-        )[0]
+        meter_type = rng.choices(_METER_TYPES, cum_weights=_METER_CUM_WEIGHTS[zone])[0]
         first_day = self.months[0].first_day
         if rng.random() < 0.9 and first_day > FIRST_TARIFF_DAY:
-            opened_on = FIRST_TARIFF_DAY + timedelta(
-                days=rng.randrange((first_day - FIRST_TARIFF_DAY).days)
+            opened_on = date.fromordinal(
+                FIRST_TARIFF_DAY.toordinal() + rng.randrange((first_day - FIRST_TARIFF_DAY).days)
             )
         else:
             opened_on = self._day_in_history(rng)
@@ -299,7 +460,7 @@ class DemoGenerator:
             street=rng.choice(place.streets),
             building=str(rng.randint(1, 120 if in_flats else 260)),
             apartment=str(rng.randint(1, 96)) if in_flats else None,
-            persons=rng.choices(PERSONS, weights=_PERSON_WEIGHTS)[0],
+            persons=rng.choices(PERSONS, cum_weights=_PERSON_CUM_WEIGHTS)[0],
             water=True,
             wastewater=rng.random() < (0.9 if in_flats else 0.45),
             meter_type=meter_type,
@@ -307,8 +468,8 @@ class DemoGenerator:
             category="population",
             opened_on=opened_on,
             closed_after=closed_after,
-            behaviour=rng.choices(BEHAVIOURS, weights=_BEHAVIOUR_WEIGHTS)[0],
-            channel=rng.choices(ONLINE_CHANNELS, weights=_CHANNEL_WEIGHTS)[0],
+            behaviour=rng.choices(BEHAVIOURS, cum_weights=_BEHAVIOUR_CUM_WEIGHTS)[0],
+            channel=rng.choices(ONLINE_CHANNELS, cum_weights=_CHANNEL_CUM_WEIGHTS)[0],
             litres_per_person=rng.randint(2_500, 5_500),
         )
         if rng.random() < 0.02:
@@ -318,7 +479,7 @@ class DemoGenerator:
 
     def _day_in_history(self, rng: random.Random) -> date:
         month = self.months[rng.randrange(len(self.months))]
-        return month.first_day + timedelta(days=rng.randrange(28))
+        return date.fromordinal(month.first_day.toordinal() + rng.randrange(28))
 
     def _make_non_population(self, rng: random.Random, account: _Account) -> None:
         """A shop or workshop on a sole trader's name: water only, metered, 1.00 AZN/m³."""
@@ -331,7 +492,9 @@ class DemoGenerator:
         account.meter_type = "mechanical"
         account.litres_per_person = rng.randint(15_000, 60_000)
         if account.opened_on < FIRST_NON_HOUSEHOLD_DAY:
-            account.opened_on = FIRST_NON_HOUSEHOLD_DAY + timedelta(days=rng.randrange(365))
+            account.opened_on = date.fromordinal(
+                FIRST_NON_HOUSEHOLD_DAY.toordinal() + rng.randrange(365)
+            )
         if account.opened_on >= self.plan.as_of:
             account.opened_on = self._day_in_history(rng)
             account.opened_on = max(account.opened_on, FIRST_NON_HOUSEHOLD_DAY)
@@ -392,155 +555,136 @@ class DemoGenerator:
         account.closed_after = None
         first_day = self.months[0].first_day
         if account.opened_on >= first_day > FIRST_TARIFF_DAY:
-            account.opened_on = FIRST_TARIFF_DAY + timedelta(
-                days=rng.randrange((first_day - FIRST_TARIFF_DAY).days)
+            account.opened_on = date.fromordinal(
+                FIRST_TARIFF_DAY.toordinal() + rng.randrange((first_day - FIRST_TARIFF_DAY).days)
             )
         self._fit_meter(rng, account)
 
     # -- a subscriber's invoices, revisions and payments -------------------------------------
 
-    def _tariff(self, period: YearMonth, zone: str, service: str, category: str) -> Decimal:
-        key = (period, zone, service, category)
-        if key not in self._tariffs:
-            self._tariffs[key] = tariff_for_period(
-                period.year, period.month, zone=zone, service=service, category=category
-            )
-        return self._tariffs[key]
+    def _invoice_lines(
+        self, zone: str, category: str, services: tuple[str, ...]
+    ) -> list[tuple[tuple[str, str, int], ...]]:
+        """Per month: each service with its invoice-number suffix and tariff in ten-thousandths.
 
-    def _issue_day(self, rng: random.Random, index: int) -> date:
-        return min(
-            self._next_month_starts[index] + timedelta(days=_uniform(rng, 1, 4)), self.plan.as_of
-        )
+        Filled month by month as it is billed: an account opened later has no tariff before.
+        """
+        key = (zone, category, services)
+        if key not in self._lines:
+            self._lines[key] = [() for _ in self.months]
+        return self._lines[key]
+
+    def _month_lines(
+        self, index: int, zone: str, category: str, services: tuple[str, ...]
+    ) -> tuple[tuple[str, str, int], ...]:
+        month = self.months[index]
+        lines = tuple(
+            (service, _SUFFIX[service], _ten_thousandths(tariff_for_period(
+                month.year, month.month, zone=zone, service=service, category=category
+            )))
+            for service in services
+        )  # fmt: skip
+        self._invoice_lines(zone, category, services)[index] = lines
+        return lines
 
     def _bill(
         self, rng: random.Random, account: _Account, subscriber_id: int, code: str, chunk: Chunk
     ) -> None:
-        opened = YearMonth.of(account.opened_on)
+        # The hot loop of the generator: locals and integers only (see the module docstring).
+        opened_on = account.opened_on
+        first_index = max(0, opened_on.year * 12 + opened_on.month - 1 - self._first_month)
         last_index = len(self.months) - 1 if account.closed_after is None else account.closed_after
-        zone = tariff_zone_of(account.place.region)
-        services = [
+        services = tuple(
             s for s, on in (("water", account.water), ("wastewater", account.wastewater)) if on
-        ]
+        )
+        zone, category = tariff_zone_of(account.place.region), account.category
+        lines = self._invoice_lines(zone, category, services)
+        meter_type = account.meter_type
+        metered = meter_type != "none"
+        mechanical = meter_type == "mechanical"
+        usage = account.litres_per_person * max(account.persons, 1)
+        forced_estimate = account.forced_estimate
         reading = rng.randint(50, 3_000) * 1_000
         actual: list[int] = []
-        balance = Decimal("0.00")
+        balance = 0
         payer = _Payer(self, rng, account, subscriber_id, code, chunk)
-        pending_estimate: list[Row] = []
+        # Last month's estimated lines: (position in chunk.invoices, the real figures).
+        pending: list[tuple[int, int | None, int | None, int]] = []
+        draw = rng.random
+        invoices = chunk.invoices
+        as_of = self._as_of
 
-        for index in range(last_index + 1):
-            period = self.months[index]
-            if period < opened:
-                continue
-            issued_on = self._issue_day(rng, index)
-            issued_at = _baku_instant(issued_on, 9 * 3600)
-            if account.meter_type == "none":
-                litres = self._norm_litres * account.persons
-                previous: int | None = None
-                current: int | None = None
-                basis = "norm"
-            else:
-                litres = (
-                    account.litres_per_person
-                    * max(account.persons, 1)
-                    * SEASON_PERCENT[period.month]
-                    * _uniform(rng, 80, 120)
-                    // 10_000
-                )
-                if account.meter_type == "mechanical":
+        for index in range(first_index, last_index + 1):
+            issued_on = min(self._next_month_starts[index] + 1 + int(draw() * 4), as_of)
+            issued_at = baku_midnight(issued_on) + _ISSUED_AT_SECONDS
+            previous: int | None
+            current: int | None
+            if metered:
+                litres = usage * self._season[index] * (80 + int(draw() * 41)) // 10_000
+                if mechanical:
                     litres = (reading + litres) // 1_000 * 1_000 - reading  # dials show whole m³
                 previous, current, basis = reading, reading + litres, "meter"
                 reading += litres
+            else:
+                litres = self._norm_litres * account.persons
+                previous = current = None
+                basis = "norm"
             estimate = (
-                account.meter_type == "mechanical"
+                mechanical
                 and len(actual) >= 3
-                and (index == account.forced_estimate or rng.random() < ESTIMATE_CHANCE)
+                and (index == forced_estimate or draw() < ESTIMATE_CHANCE)
             )
-            lines: list[Row] = []
-            stamp = f"{period.year:04d}{period.month:02d}"
-            for service in services:
-                tariff = self._tariff(period, zone, service, account.category)
-                lines.append(
-                    {
-                        "id": 0,
-                        "invoice_no": f"{stamp}-{code}-{_SUFFIX[service]}",
-                        "subscriber_id": subscriber_id,
-                        "period": self._labels[index],
-                        "service": service,
-                        "previous_reading": m3(previous) if previous is not None else None,
-                        "current_reading": m3(current) if current is not None else None,
-                        "consumption_m3": m3(litres),
-                        "tariff": tariff,
-                        "amount": invoice_amount(m3(litres), tariff),
-                        "basis": basis,
-                        "issued_on": issued_on,
-                        "updated_at": issued_at,
-                    }
-                )
+            billed, billed_current = litres, current
             if estimate:
                 recent = actual[-12:]
-                estimated = (sum(recent) * 2 + len(recent)) // (2 * len(recent))
-                for line in lines:
-                    line.update(
-                        current_reading=None,
-                        consumption_m3=m3(estimated),
-                        amount=invoice_amount(m3(estimated), line["tariff"]),
-                        basis="estimate",
-                    )
+                billed = (sum(recent) * 2 + len(recent)) // (2 * len(recent))
+                billed_current, basis = None, "estimate"
             # Last month's estimate is corrected from this month's real reading: the estimate
             # becomes a revision and the invoice takes the real figures.
-            for old in pending_estimate:
-                self._correct(old, issued_on, issued_at, chunk)
-            pending_estimate = []
-            for line in lines:
-                self.counts["invoices"] += 1
-                line["id"] = self.counts["invoices"]
-                chunk.invoices.append(line)
-                balance += line["amount"]
+            for position, real_previous, real_current, real_litres in pending:
+                self._correct(chunk, position, issued_on, issued_at)
+                old = invoices[position]
+                invoices[position] = (
+                    old[0], old[1], old[2], old[3], old[4], real_previous, real_current,
+                    real_litres, old[8], amount_qepik(real_litres, old[8]), "meter", issued_on,
+                    issued_at,
+                )  # fmt: skip
+            pending = []
+            label = self._labels[index]
+            stamp = self._stamps[index]
+            month_lines = lines[index] or self._month_lines(index, zone, category, services)
+            for service, suffix, tariff in month_lines:
+                amount = (billed * tariff + 50_000) // 100_000  # amount_qepik, inlined
+                self._invoice_id += 1
                 if estimate:
-                    pending_estimate.append(line)
-            if account.meter_type != "none":
+                    pending.append((len(invoices), previous, current, litres))
+                invoices.append(
+                    (self._invoice_id, f"{stamp}-{code}-{suffix}", subscriber_id,
+                     label, service, previous, billed_current, billed, tariff, amount, basis,
+                     issued_on, issued_at)
+                )  # fmt: skip
+                balance += amount
+            if metered:
                 actual.append(litres)
-            if estimate:
-                # Keep what the real reading will say once it is taken.
-                for line in lines:
-                    line["_actual"] = (previous, current, litres)
-            balance = payer.pay_after(period, issued_on, balance)
+            balance = payer.pay_after(index, issued_on, balance)
         if account.closed_after is not None:
-            payer.settle(self.months[last_index], balance)
-        for line in pending_estimate:
-            line.pop("_actual")  # never corrected: the account closed or history ends here
+            payer.settle(last_index, balance)
 
-    def _correct(self, line: Row, issued_on: date, issued_at: datetime, chunk: Chunk) -> None:
-        previous, current, litres = line.pop("_actual")
-        self.counts["revisions"] += 1
+    def _correct(self, chunk: Chunk, position: int, issued_on: int, issued_at: int) -> None:
+        """Keep the estimated line as a revision, replaced at ``issued_at``."""
+        line = chunk.invoices[position]
+        self._revision_id += 1
         chunk.revisions.append(
-            {
-                "id": self.counts["revisions"],
-                "invoice_id": line["id"],
-                "invoice_no": line["invoice_no"],
-                "previous_reading": line["previous_reading"],
-                "current_reading": line["current_reading"],
-                "consumption_m3": line["consumption_m3"],
-                "tariff": line["tariff"],
-                "amount": line["amount"],
-                "basis": line["basis"],
-                "issued_on": line["issued_on"],
-                "replaced_at": issued_at,
-            }
-        )
-        line.update(
-            previous_reading=m3(previous),
-            current_reading=m3(current),
-            consumption_m3=m3(litres),
-            amount=invoice_amount(m3(litres), line["tariff"]),
-            basis="meter",
-            issued_on=issued_on,
-            updated_at=issued_at,
-        )
+            (self._revision_id, line[0], line[1], line[5], line[6], line[7], line[8], line[9],
+             line[10], line[11], issued_at)
+        )  # fmt: skip
 
 
 class _Payer:
-    """How one subscriber pays: on time, ahead, late or in arrears; smart cards are topped up."""
+    """How one subscriber pays: on time, ahead, late or in arrears; smart cards are topped up.
+
+    Amounts are in qəpik; people pay round sums, so amounts are rounded up to whole manat or tens.
+    """
 
     def __init__(
         self,
@@ -559,25 +703,26 @@ class _Payer:
         self.chunk = chunk
         self.count = 0
 
-    def pay_after(self, period: YearMonth, issued_on: date, balance: Decimal) -> Decimal:
+    def pay_after(self, index: int, issued_on: int, balance: int) -> int:
         """Payments made between the invoice and the end of the next month, before ``as_of``."""
         rng, behaviour = self.rng, self.account.behaviour
+        latest = self.generator._pay_until[index]
         if self.account.meter_type == "smart_card":
-            if balance > Decimal("-3"):
-                amount = _round_up(balance + rng.choice((5, 10, 20)), 10)
+            if balance > -300:
+                amount = _ceil_to(balance + rng.choice((5, 10, 20)) * 100, 1_000)
                 card = rng.random() < 0.8
-                return balance - self._pay(period, issued_on, amount, card=card)
+                return balance - self._pay(issued_on, latest, amount, card=card)
             return balance
         if balance <= 0:
             return balance
         if behaviour == "punctual":
             if rng.random() < 0.05:
                 return balance
-            amount = _round_up(balance, 1) if rng.random() < 0.3 else balance
+            amount = _ceil_to(balance, 100) if rng.random() < 0.3 else balance
         elif behaviour == "advance":
-            if balance <= Decimal("-5"):
+            if balance <= -500:
                 return balance
-            amount = _round_up(balance + 20, 10)
+            amount = _ceil_to(balance + 2_000, 1_000)
         elif behaviour == "late":
             if rng.random() < 0.6:
                 return balance
@@ -585,22 +730,23 @@ class _Payer:
         else:
             if rng.random() < 0.65:
                 return balance
-            share = Decimal(_uniform(rng, 30, 70)) / 100
-            amount = max(_round_up(balance * share, 1), Decimal("1.00"))
-        return balance - self._pay(period, issued_on, amount, card=False)
+            share = _uniform(rng, 30, 70)  # per cent
+            amount = max(_ceil_to(balance * share, 10_000) // 100, 100)
+        return balance - self._pay(issued_on, latest, amount, card=False)
 
-    def settle(self, period: YearMonth, balance: Decimal) -> None:
+    def settle(self, last_index: int, balance: int) -> None:
         """A closed account: most holders pay what is left when the account is closed."""
         if balance > 0 and self.rng.random() < 0.7:
-            self._pay(period.shift(1), period.shift(1).first_day, balance, card=False)
+            closing = self.generator.months[last_index].shift(1)
+            earliest = closing.first_day.toordinal()
+            self._pay(earliest, self.generator._last_pay_day(closing), balance, card=False)
 
-    def _pay(self, period: YearMonth, earliest: date, amount: Decimal, *, card: bool) -> Decimal:
+    def _pay(self, earliest: int, latest: int, amount: int, *, card: bool) -> int:
         rng = self.rng
-        latest = min(period.shift(2).first_day, self.generator.plan.as_of) - timedelta(days=1)
         if latest < earliest or amount <= 0:
-            return Decimal("0.00")
-        day = earliest + timedelta(days=_uniform(rng, 0, (latest - earliest).days))
-        paid_at = _baku_instant(day, _uniform(rng, 8 * 3600, 23 * 3600 - 1))
+            return 0
+        day = earliest + _uniform(rng, 0, latest - earliest)
+        paid_at = baku_midnight(day) + _uniform(rng, _FIRST_PAYMENT_SECOND, _LAST_PAYMENT_SECOND)
         if card:
             channel = "smart_card"
         elif rng.random() < 0.7:
@@ -608,23 +754,11 @@ class _Payer:
         else:
             channel = rng.choice(ONLINE_CHANNELS)
         self.count += 1
-        self.generator.counts["payments"] += 1
+        payment_id = f"{_CHANNEL_PREFIX[channel]}{self.code}{self.count:04d}"
+        generator = self.generator
+        generator._payment_id += 1
         self.chunk.payments.append(
-            {
-                "id": self.generator.counts["payments"],
-                "channel": channel,
-                "payment_id": f"{_CHANNEL_PREFIX[channel]}{self.code}{self.count:04d}",
-                "subscriber_id": self.subscriber_id,
-                "paid_at": paid_at,
-                "amount": amount,
-                "reverses": None,
-                "received_at": paid_at + timedelta(seconds=_uniform(rng, 2, 900)),
-            }
-        )
+            (generator._payment_id, channel, payment_id, self.subscriber_id, paid_at, amount,
+             None, paid_at + _uniform(rng, 2, 900))
+        )  # fmt: skip
         return amount
-
-
-def _round_up(amount: Decimal, step: int) -> Decimal:
-    """Up to the next multiple of ``step`` manat: people pay round sums."""
-    steps = (amount / step).to_integral_value(rounding=ROUND_CEILING)
-    return (steps * step).quantize(Decimal("0.01"))

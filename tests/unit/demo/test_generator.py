@@ -13,11 +13,14 @@ from typing import Any
 from waterbill.billing.tariffs import tariff_for_period
 from waterbill.demo.generator import (
     CHANNELS,
+    Chunk,
     DemoCitizen,
     DemoGenerator,
     DemoPlan,
+    as_dicts,
     fin_for,
     history_months,
+    plan_shards,
 )
 from waterbill.identifiers import FIN_PATTERN
 from waterbill.statement.domain import BAKU, YearMonth, baku_date
@@ -52,10 +55,11 @@ def generate(
     out = Generated()
     for chunk in generator.chunks():
         out.chunk_sizes.append(len(chunk.subscribers))
-        out.subscribers += chunk.subscribers
-        out.invoices += chunk.invoices
-        out.revisions += chunk.revisions
-        out.payments += chunk.payments
+        rows = as_dicts(chunk)
+        out.subscribers += rows["subscribers"]
+        out.invoices += rows["invoices"]
+        out.revisions += rows["revisions"]
+        out.payments += rows["payments"]
     out.citizens = generator.citizens
     return out
 
@@ -297,3 +301,54 @@ def test_the_first_citizen_shows_a_recalculated_month() -> None:
         for revision in generated.revisions
     }
     assert first_id in recalculated
+
+
+def shifted(chunk: Chunk, before: dict[str, int]) -> Chunk:
+    """A shard's rows with the invoice, revision and payment ids of the shards before added."""
+    invoices, revisions, payments = before["invoices"], before["revisions"], before["payments"]
+    return Chunk(
+        subscribers=chunk.subscribers,
+        invoices=[(row[0] + invoices, *row[1:]) for row in chunk.invoices],
+        revisions=[(row[0] + revisions, row[1] + invoices, *row[2:]) for row in chunk.revisions],
+        payments=[(row[0] + payments, *row[1:]) for row in chunk.payments],
+    )
+
+
+def test_shards_of_any_size_joined_in_order_are_exactly_a_single_run() -> None:
+    plan = DemoPlan(subscribers=230, seed=5, months=24, as_of=AS_OF, norm_m3_per_person=NORM)
+    single = DemoGenerator(plan)
+    whole = single.whole()
+    assert whole.revisions
+    for size in (1, 7, 50, 229, 230, 10_000):
+        shards = list(plan_shards(plan, size))
+        joined = Chunk()
+        before = {"subscribers": 0, "invoices": 0, "revisions": 0, "payments": 0}
+        citizens = []
+        for shard in shards:
+            assert shard.subscribers_before == before["subscribers"]
+            generator = DemoGenerator(plan, shard)
+            part = shifted(generator.whole(), before)
+            for name in ("subscribers", "invoices", "revisions", "payments"):
+                getattr(joined, name).extend(getattr(part, name))
+                before[name] += generator.counts[name]
+            citizens += generator.citizens
+        assert joined == whole, size
+        assert before == single.counts
+        assert citizens == single.citizens
+        assert [shard.first_citizen for shard in shards[1:]] == [
+            shard.stop_citizen for shard in shards[:-1]
+        ]
+
+
+def test_shards_hold_whole_citizens_and_about_the_asked_number_of_subscribers() -> None:
+    plan = DemoPlan(subscribers=500, seed=2, months=12, as_of=AS_OF, norm_m3_per_person=NORM)
+    shards = list(plan_shards(plan, 40))
+    assert sum(shard.subscribers for shard in shards) == 500
+    # A citizen holds at most three accounts, so a shard overshoots by at most two.
+    assert all(40 <= shard.subscribers <= 42 for shard in shards[:-1])
+    for shard in shards:
+        rows = DemoGenerator(plan, shard).whole().subscribers
+        assert len(rows) == shard.subscribers
+        holders = [row[2] for row in rows]
+        assert holders[0] != fin_for(2, shard.first_citizen - 1)
+        assert holders[-1] == fin_for(2, shard.stop_citizen - 1)
