@@ -119,7 +119,7 @@ def stage_chunk(db: Connection, chunk: Chunk, width: int) -> list[int]:
             cursor.execute("SELECT setval('stage_raw_line', %s, false)", (chunk.first_line,))
             columns = ", ".join(f"c{index}" for index in range(width))
             with cursor.copy(f"COPY stage_raw ({columns}) FROM STDIN (NULL '')") as copy:
-                copy.write(chunk.copy_text())
+                copy.write(chunk.copy_text)
             return unreadable
         with cursor.copy("COPY stage_raw FROM STDIN") as copy:
             for record in chunk.records:

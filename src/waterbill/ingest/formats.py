@@ -211,15 +211,16 @@ _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 class Chunk:
     """Consecutive lines of a CSV feed, from ``first_line``, for one batch.
 
-    ``records`` is None when every line is one row with nothing to undo (``copy_text`` is then
-    the block as COPY's text format takes it); otherwise it holds the rows as the csv module
-    read them, problems included.
+    When every line is one whole row, ``copy_text`` holds them in COPY's text format (tabs
+    between cells, backslashes escaped) and ``records`` is None; otherwise ``records`` holds the
+    rows as the csv module read them, problems included.
     """
 
     first_line: int
     lines: list[bytes]
     records: list[Record] | None
     delimiter: str
+    copy_text: bytes = b""
 
     @property
     def rows(self) -> int:
@@ -230,17 +231,6 @@ class Chunk:
             return line - self.first_line
         return sum(1 for record in self.records if record.line < line)
 
-    def copy_text(self) -> bytes:
-        """The block in COPY's text format: tabs between cells, backslashes escaped."""
-        data = _without_empty_quotes(b"".join(self.lines), self.delimiter.encode())
-        if b"\r" in data:
-            data = data.replace(b"\r\n", b"\n")
-        if b"\\" in data:
-            data = data.replace(b"\\", b"\\\\")
-        if b"\t" in data:
-            data = data.replace(b"\t", b"\\t")
-        return data.replace(self.delimiter.encode(), b"\t")
-
     def raw(self, line: int) -> Sequence[str] | str:
         """The cells of the row starting on ``line``, to write it back when it is rejected."""
         if self.records is None:
@@ -250,6 +240,25 @@ class Chunk:
             if record.line == line:
                 return record.raw
         raise KeyError(line)
+
+
+def _text_format(data: bytes, delimiter: bytes) -> bytes:
+    """Lines of cells with no quoting, in COPY's text format."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
+    if b"\t" in data:
+        data = data.replace(b"\t", b"\\t")
+    return data.replace(delimiter, b"\t")
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text_row(cells: Sequence[str]) -> bytes:
+    """One row of cells the csv module read, in COPY's text format."""
+    return ("\t".join(cell.translate(_ESCAPES) for cell in cells) + "\n").encode()
 
 
 def _without_empty_quotes(data: bytes, delimiter: bytes) -> bytes:
@@ -281,9 +290,10 @@ class CsvChunks:
         lines = self._take(rows)
         if not lines:
             return None
-        if self._plain(lines):
+        text = self._copy_text(lines)
+        if text is not None:
             self.next_line += len(lines)
-            return Chunk(first, lines, None, self._delimiter)
+            return Chunk(first, lines, None, self._delimiter, text)
         self._back[:0] = lines
         return self._careful(first, rows)
 
@@ -300,21 +310,54 @@ class CsvChunks:
             taken.extend(islice(self._lines, count - len(taken)))
         return taken
 
-    def _plain(self, lines: list[bytes]) -> bool:
-        """Every line is one row of the header's width that COPY reads as the csv module does."""
-        data = _without_empty_quotes(b"".join(lines), self._delimiter.encode())
-        if b'"' in data or b"\0" in data or data.count(b"\r") != data.count(b"\r\n"):
-            return False
-        if data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data:
-            return False
+    def _copy_text(self, lines: list[bytes]) -> bytes | None:
+        """The lines in COPY's text format when each is one whole row of the header's width,
+        read as the csv module reads it; None when one is not (a row over several lines, a
+        blank line, a wrong width, a lone CR, a NUL, bytes that are not UTF-8)."""
         delimiter = self._delimiter.encode()
-        if not all(line.count(delimiter) == self._separators for line in lines):
-            return False
+        data = b"".join(lines)
+        if b"\0" in data or data.count(b"\r") != data.count(b"\r\n"):
+            return None
+        if data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data:
+            return None
         try:
             data.decode()
         except UnicodeDecodeError:
-            return False
-        return True
+            return None
+        data = _without_empty_quotes(data, delimiter)
+        if b'"' not in data:
+            if not all(line.count(delimiter) == self._separators for line in lines):
+                return None
+            return _text_format(data, delimiter)
+        # Some cells are quoted (a delimiter inside): the csv module reads those lines, one each.
+        parts: list[bytes] = []
+        plain: list[bytes] = []
+        for line in lines:
+            if b'"' not in line:
+                if line.count(delimiter) != self._separators:
+                    return None
+                plain.append(line)
+                continue
+            cells = self._one_row(line)
+            if cells is None:
+                return None
+            if plain:
+                parts.append(_text_format(b"".join(plain), delimiter))
+                plain = []
+            parts.append(_text_row(cells))
+        if plain:
+            parts.append(_text_format(b"".join(plain), delimiter))
+        return b"".join(parts)
+
+    def _one_row(self, line: bytes) -> list[str] | None:
+        """The cells of a line that is a whole row of the header's width by itself."""
+        try:
+            cells = next(
+                csv.reader([line.decode().rstrip("\r\n")], delimiter=self._delimiter, strict=True)
+            )
+        except csv.Error:
+            return None  # a quoted cell goes on to the next line, or the quoting is broken
+        return cells if len(cells) == self._separators + 1 else None
 
     def _careful(self, first: int, rows: int) -> Chunk:
         consumed: list[bytes] = []

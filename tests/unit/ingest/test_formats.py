@@ -114,4 +114,16 @@ def test_a_chunk_of_plain_lines_goes_to_copy_as_it_is_with_empty_quoted_cells_em
         chunk = feed.chunks().read(10)
     assert chunk is not None
     assert chunk.records is None
-    assert chunk.copy_text() == b"P1\t\t2\t3\\\\4\ta\\tb\t\n\t1\t2\t3\t4\t5"
+    assert chunk.copy_text == b"P1\t\t2\t3\\\\4\ta\\tb\t\n\t1\t2\t3\t4\t5"
+
+
+def test_a_chunk_with_quoted_cells_on_single_lines_still_goes_to_copy_cell_by_cell(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes((HEADER + '\nP1;"a;b";2;3;4;\nP2;1;2;"x\tz";4;\n').encode())
+    with Feed(path, COLUMNS) as feed:
+        chunk = feed.chunks().read(10)
+    assert chunk is not None
+    assert chunk.records is None
+    assert chunk.copy_text == b"P1\ta;b\t2\t3\t4\t\nP2\t1\t2\tx\\tz\t4\t\n"
