@@ -121,9 +121,11 @@ def test_a_chunk_with_quoted_cells_on_single_lines_still_goes_to_copy_cell_by_ce
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "p.csv"
-    path.write_bytes((HEADER + '\nP1;"a;b";2;3;4;\nP2;1;2;"x\tz";4;\n').encode())
+    path.write_bytes(
+        (HEADER + '\nP1;"a;b";2;3;4;\nP2;1;2;"x\tz";4;\nP3;"q;"";";2;"";4;\n').encode()
+    )
     with Feed(path, COLUMNS) as feed:
         chunk = feed.chunks().read(10)
     assert chunk is not None
     assert chunk.records is None
-    assert chunk.copy_text == b"P1\ta;b\t2\t3\t4\t\nP2\t1\t2\tx\\tz\t4\t\n"
+    assert chunk.copy_text == (b'P1\ta;b\t2\t3\t4\t\nP2\t1\t2\tx\\tz\t4\t\nP3\tq;";\t2\t\t4\t\n')
