@@ -139,13 +139,25 @@ def _changed_rows(db: Connection, statement: Any) -> int:
     return int(db.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
 
 
-def refresh_statistics(db: Connection, kind: Kind) -> None:
-    """PostgreSQL keeps the plan of a foreign-key check for the session, made from the table's
+def refresh_statistics(db: Connection, kind: Kind, added: int) -> bool:
+    """ANALYZE the invoices once the rows ``added`` since the last time outnumber those its
+    statistics know of (so at a log cost while a table grows from empty, never for a month's
+    feed into a full one); returns whether it did.
+
+    PostgreSQL keeps the plan of a foreign-key check for the session, made from the table's
     statistics: made while the invoices were few, the check of each invoice revision would scan
     the whole table. The merges themselves are planned per batch (``_STORED_SUBSCRIBERS``), and
-    no other import writes rows whose keys point into the table it grows."""
-    if db.dialect.name == "postgresql" and kind == "invoices":
-        db.exec_driver_sql("ANALYZE invoices")
+    no other import writes rows whose keys point into the table it grows.
+    """
+    if db.dialect.name != "postgresql" or kind != "invoices" or not added:
+        return False
+    known = db.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'invoices'::regclass"
+    ).scalar()
+    if added <= max(float(known or 0), 0):
+        return False
+    db.exec_driver_sql("ANALYZE invoices")
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,33 +341,60 @@ def merge_staged_invoices(
     return merge, histories
 
 
-# One index range scan per staged row (see _STORED_SUBSCRIBERS) finds both its stored version
-# (then ``invoice_id`` and ``changed`` are set) and the months before it. Over three times the
-# median is over three times the smallest month: only rows past that coarser mark bring their
-# history back for the exact test (``far_above_median``).
+# Every lookup below is a LATERAL index lookup (see _STORED_SUBSCRIBERS). One per subscriber and
+# service of the batch reads the stored months that its rows may need: when there are none, or
+# none as late as a row's month, the row has no stored version and is not looked up again. Over
+# three times the median of the months before a row is over three times their smallest, and so
+# over three times the smallest stored month of its subscriber and service: only rows past that
+# coarser mark, then past it for at least half of their own months (of three or more), bring
+# those months back for the exact test (``far_above_median``). A stored version sets
+# ``invoice_id`` and ``changed``.
 _STORED_INVOICES = f"""
-    WITH found AS MATERIALIZED (
-        SELECT s.line_no, s.consumption_m3, m.*
-        FROM stage_invoices s
+    WITH keys AS MATERIALIZED (
+        SELECT k.subscriber_id, k.service, m.months, m.smallest, m.latest
+        FROM (
+            SELECT subscriber_id, service, min(history_from) AS since, max(period) AS until
+            FROM stage_invoices WHERE subscriber_id IS NOT NULL
+            GROUP BY subscriber_id, service
+        ) k
         CROSS JOIN LATERAL (
-            SELECT max(i.id) FILTER (WHERE i.period = s.period) AS stored_id,
-                   bool_or({_changed_sql("i", "s", _INVOICE_FIGURES)})
-                       FILTER (WHERE i.period = s.period) AS stored_changed,
-                   count(*) FILTER (WHERE i.period < s.period) AS months,
-                   min(i.consumption_m3) FILTER (WHERE i.period < s.period) AS smallest,
-                   array_agg(i.consumption_m3) FILTER (WHERE i.period < s.period) AS history
-            FROM invoices i
-            WHERE i.subscriber_id = s.subscriber_id AND i.service = s.service
-              AND i.period >= s.history_from AND i.period <= s.period
+            SELECT count(*) AS months, min(consumption_m3) AS smallest, max(period) AS latest
+            FROM invoices
+            WHERE subscriber_id = k.subscriber_id AND service = k.service
+              AND period >= k.since AND period <= k.until
         ) m
-        WHERE s.subscriber_id IS NOT NULL
-          AND (m.stored_id IS NOT NULL OR m.months >= %(months)s)
+        WHERE m.months > 0
+    ), found AS MATERIALIZED (
+        SELECT s.line_no, i.id, {_changed_sql("i", "s", _INVOICE_FIGURES)} AS changed
+        FROM stage_invoices s
+        JOIN keys k ON k.subscriber_id = s.subscriber_id AND k.service = s.service
+             AND k.latest >= s.period
+        CROSS JOIN LATERAL (
+            SELECT * FROM invoices
+            WHERE subscriber_id = s.subscriber_id AND period = s.period AND service = s.service
+            LIMIT 1
+        ) i
     ), marked AS (
-        UPDATE stage_invoices s SET invoice_id = found.stored_id, changed = found.stored_changed
-        FROM found WHERE found.line_no = s.line_no AND found.stored_id IS NOT NULL
+        UPDATE stage_invoices s SET invoice_id = found.id, changed = found.changed
+        FROM found WHERE found.line_no = s.line_no
     )
-    SELECT line_no, consumption_m3, history FROM found
-    WHERE months >= %(months)s AND consumption_m3 > smallest * %(factor)s
+    SELECT s.line_no, s.consumption_m3, ARRAY(
+               SELECT consumption_m3 FROM invoices
+               WHERE subscriber_id = s.subscriber_id AND service = s.service
+                 AND period >= s.history_from AND period < s.period
+           )
+    FROM stage_invoices s
+    JOIN keys k ON k.subscriber_id = s.subscriber_id AND k.service = s.service
+         AND k.months >= %(months)s AND s.consumption_m3 > k.smallest * %(factor)s
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS months,
+               count(*) FILTER (WHERE consumption_m3 * %(factor)s < s.consumption_m3) AS below
+        FROM invoices
+        WHERE subscriber_id = s.subscriber_id AND service = s.service
+          AND period >= s.history_from AND period < s.period
+    ) h
+    -- Over three times the median is over three times at least half of the months.
+    WHERE h.months >= %(months)s AND 2 * h.below >= h.months
 """  # noqa: S608
 
 
