@@ -56,13 +56,12 @@ _BAKU_FIXED_SINCE = datetime(2016, 1, 1, tzinfo=BAKU)
 
 class Columns:
     """Where each contract column sits in ``stage_raw`` (``r.cN``), or NULL when the file
-    has no such column (an optional one: a missing required column refuses the file)."""
+    has no such column (an optional one: a missing required column refuses the file). A name
+    the header repeats is its last column, as for the rows the rules read."""
 
     def __init__(self, header: Sequence[str]) -> None:
         self.width = len(header)
-        self._position: dict[str, int] = {}
-        for index, name in enumerate(header):
-            self._position.setdefault(name, index)
+        self._position = {name: index for index, name in enumerate(header)}
 
     def __call__(self, name: str) -> str:
         index = self._position.get(name)
