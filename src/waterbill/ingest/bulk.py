@@ -33,17 +33,23 @@ from waterbill.identifiers import FIN_CHARACTERS
 from waterbill.ingest.formats import Chunk
 from waterbill.ingest.repository import stage_invoices, stage_payments, stage_subscribers
 from waterbill.ingest.rules import (
+    CHANNEL_LENGTH,
     CLOCK_SKEW,
     COLUMNS,
     EARLIEST_DAY,
     EARLIEST_PAYMENT_DAY,
     EARLIEST_PERIOD,
+    FALSE_TEXTS,
+    HISTORY_MONTHS,
     INVOICE_NO_LENGTH,
     INVOICE_NUMBERS,
     OPTIONAL,
     PAYMENT_AMOUNT,
+    PAYMENT_ID_LENGTH,
+    PERSONS_SERVED,
     STRIPPED_BEYOND_ASCII,
     SUBSCRIBER_TEXTS,
+    TRUE_TEXTS,
     Kind,
     today_in_baku,
 )
@@ -164,6 +170,7 @@ class Limits:
         today = today_in_baku(self.now)
         return {
             "now": self.now,
+            "history": HISTORY_MONTHS,
             "spaces": list(STRIPPED_BEYOND_ASCII),
             "earliest_day": EARLIEST_DAY,
             "today": today,
@@ -281,9 +288,11 @@ def _subscribers_sql(v: Columns, code_length: tuple[int, int]) -> tuple[str, str
             _optional_text(f"t.{name}", length) if name in OPTIONAL else _text(f"t.{name}", length)
             for name, length in SUBSCRIBER_TEXTS.items()
         ),
-        "t.persons::text = t.persons_served AND t.persons BETWEEN 0 AND 999",
-        _one_of("t.water_service", ("1", "0", "true", "false")),
-        _one_of("t.wastewater_service", ("1", "0", "true", "false")),
+        "t.persons::text = t.persons_served AND t.persons BETWEEN {} AND {}".format(
+            *map(int, PERSONS_SERVED)
+        ),
+        _one_of("t.water_service", (*TRUE_TEXTS, *FALSE_TEXTS)),
+        _one_of("t.wastewater_service", (*TRUE_TEXTS, *FALSE_TEXTS)),
         _one_of("t.meter_type", METER_TYPES),
         _one_of("t.tariff_zone", TARIFF_ZONES),
         _one_of("t.category", CATEGORIES),
@@ -297,15 +306,16 @@ def _subscribers_sql(v: Columns, code_length: tuple[int, int]) -> tuple[str, str
                    {v("persons_served")}::integer AS persons, {v("opened_on")}::date AS opened
             FROM stage_raw r OFFSET 0
         ) t"""  # noqa: S608
-    staging = """
+    true = ", ".join(_quoted(text) for text in TRUE_TEXTS)
+    staging = f"""
         INSERT INTO stage_subscribers (line_no, code, holder_fin, surname, name, patronymic,
             region, city, district, street, building, apartment, persons_served, water_service,
             wastewater_service, meter_type, meter_serial, tariff_zone, category, status,
             opened_on, updated_at)
         SELECT t.line_no, t.subscriber_code, t.holder_fin, t.surname, t.name,
                coalesce(t.patronymic, ''), t.region, t.city, coalesce(t.district, ''), t.street,
-               t.building, t.apartment, t.persons, t.water_service IN ('1', 'true'),
-               t.wastewater_service IN ('1', 'true'), t.meter_type, t.meter_serial,
+               t.building, t.apartment, t.persons, t.water_service IN ({true}),
+               t.wastewater_service IN ({true}), t.meter_type, t.meter_serial,
                t.tariff_zone, t.category, t.status, t.opened, %(now)s"""
     return source, staging
 
@@ -354,8 +364,8 @@ def _invoices_sql(v: Columns, code_length: tuple[int, int]) -> tuple[str, str]:
             invoice_no, period, service, previous_reading, current_reading, consumption_m3,
             tariff, amount, basis, issued_on)
         SELECT t.line_no, t.subscriber_code, t.subscriber_id,
-               -- The first of the 12 months before the period (``service._history_from``).
-               to_char(t.first_day - interval '1 year', 'YYYY-MM'),
+               -- The first of the months before the period (``service._history_from``).
+               to_char(t.first_day - make_interval(months => %(history)s), 'YYYY-MM'),
                t.invoice_no, t.period, t.service, t.x_previous_reading, t.x_current_reading,
                t.x_consumption_m3, t.x_tariff, t.x_amount, t.basis, t.issued"""
     return source, staging
@@ -386,8 +396,8 @@ def _payments_sql(v: Columns, code_length: tuple[int, int]) -> tuple[str, str]:
     conditions = [
         "sub.id IS NOT NULL",
         _code("t.subscriber_code", code_length),
-        _text("t.payment_id", 64),
-        _text("t.channel", 40),
+        _text("t.payment_id", PAYMENT_ID_LENGTH),
+        _text("t.channel", CHANNEL_LENGTH),
         same_text,
         "t.paid BETWEEN %(earliest_payment)s AND %(latest_payment)s",
         # A reversal, or a payment not positive, is judged by the rules.

@@ -83,8 +83,13 @@ CLOCK_SKEW = timedelta(minutes=5)
 AMOUNT_TOLERANCE = Decimal("0.01")
 MEDIAN_FACTOR = Decimal(3)
 MEDIAN_MIN_MONTHS = 3
-_TRUE = frozenset({"1", "true"})
-_FALSE = frozenset({"0", "false"})
+# The months before an invoice's own that its consumption is compared with.
+HISTORY_MONTHS = 12
+TRUE_TEXTS = ("1", "true")
+FALSE_TEXTS = ("0", "false")
+PERSONS_SERVED = (0, 999)
+PAYMENT_ID_LENGTH = 64
+CHANNEL_LENGTH = 40
 
 
 def _(message: str) -> str:
@@ -324,9 +329,9 @@ class _Fields:
         if value is None:
             return None
         lowered = value.lower()
-        if lowered in _TRUE:
+        if lowered in TRUE_TEXTS:
             return True
-        if lowered in _FALSE:
+        if lowered in FALSE_TEXTS:
             return False
         self.fail(
             column,
@@ -478,7 +483,7 @@ def parse_subscriber(
         street=fields.text("street", SUBSCRIBER_TEXTS["street"]),
         building=fields.text("building", SUBSCRIBER_TEXTS["building"]),
         apartment=fields.text("apartment", SUBSCRIBER_TEXTS["apartment"]),
-        persons_served=fields.integer("persons_served", 0, 999),
+        persons_served=fields.integer("persons_served", *PERSONS_SERVED),
         water_service=fields.boolean("water_service"),
         wastewater_service=fields.boolean("wastewater_service"),
         meter_type=fields.choice("meter_type", METER_TYPES),
@@ -546,15 +551,15 @@ def parse_payment(
 ) -> PaymentRecord:
     """A payment row of a file: text to types, then the same checks as the real-time intake."""
     fields = _Fields(values)
-    channel = fields.text("channel", 40)
-    payment_id = fields.text("payment_id", 64)
+    channel = fields.text("channel", CHANNEL_LENGTH)
+    payment_id = fields.text("payment_id", PAYMENT_ID_LENGTH)
     code = fields.raw("subscriber_code")
     paid_at = fields.instant("paid_at")
     places, integer_digits, negative = PAYMENT_AMOUNT
     amount = fields.decimal(
         "amount", places=places, integer_digits=integer_digits, negative=negative
     )
-    reverses = fields.text("reverses", 64)
+    reverses = fields.text("reverses", PAYMENT_ID_LENGTH)
     fields.done()
     # done() has raised unless every required value is present.
     assert channel is not None
@@ -594,7 +599,7 @@ def check_payment(
         )
 
     payment_id = payment_id.strip()
-    if not payment_id or len(payment_id) > 64:
+    if not payment_id or len(payment_id) > PAYMENT_ID_LENGTH:
         fail("payment_id", "1–64 simvol olmalıdır", _("must have 1 to 64 characters"))
     try:
         code = parse_subscriber_code(
@@ -635,7 +640,7 @@ def check_payment(
                 "ləğv edən ödənişin məbləği mənfi olmalıdır",
                 _("a reversal has a negative amount"),
             )
-        if len(reverses) > 64:
+        if len(reverses) > PAYMENT_ID_LENGTH:
             fail("reverses", "ən çox 64 simvol ola bilər", _("at most 64 characters"))
         elif reverses == payment_id:
             fail("reverses", "ödəniş özünü ləğv edə bilməz", _("a payment cannot reverse itself"))

@@ -35,6 +35,7 @@ from waterbill.ingest import bulk, repository
 from waterbill.ingest.formats import Chunk, Feed, FeedError, Record, RejectWriter
 from waterbill.ingest.rules import (
     COLUMNS,
+    HISTORY_MONTHS,
     OPTIONAL,
     InvoiceRecord,
     Kind,
@@ -124,7 +125,7 @@ def _period_key(text: str) -> str:
 @lru_cache(maxsize=256)
 def _history_from(period: str) -> str:
     """The first of the 12 months before ``period``: the consumption-spike baseline."""
-    return str(YearMonth.parse(period).shift(-12))
+    return str(YearMonth.parse(period).shift(-HISTORY_MONTHS))
 
 
 def file_digest(path: Path) -> str:
