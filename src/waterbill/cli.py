@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import date
 
 import click
 
-from waterbill.access.service import operator_statement
-from waterbill.audit.cli import audit
-from waterbill.auth.devidp.cli import dev_token
 from waterbill.config import get_settings
-from waterbill.db.database import Database
-from waterbill.demo.cli import demo_data
-from waterbill.disputes.cli import disputes
-from waterbill.documents.cli import verify
-from waterbill.errors import ServiceError
-from waterbill.i18n.messages import error_message
-from waterbill.ingest import cli as ingest_cli
-from waterbill.ops.cli import maintenance
-from waterbill.statement.schemas import StatementOut
-from waterbill.statement.text import render_text
-from waterbill.web.cli import serve
+
+# Each command's module is imported only when the command runs (or help lists it): the web app,
+# which most commands never touch, takes a second to import, longer than a small feed's import.
+_COMMANDS = {
+    "audit": "waterbill.audit.cli:audit",
+    "serve": "waterbill.web.cli:serve",
+    "dev-token": "waterbill.auth.devidp.cli:dev_token",
+    "demo-data": "waterbill.demo.cli:demo_data",
+    "import": "waterbill.ingest.cli:import_command",
+    "channels": "waterbill.ingest.cli:channels",
+    "verify": "waterbill.documents.cli:verify",
+    "maintenance": "waterbill.ops.cli:maintenance",
+    "disputes": "waterbill.disputes.cli:disputes",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """A group that imports a command where it is defined, when it is asked for (the
+    lazy-loading recipe of click's documentation)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _COMMANDS:
+            module, name = _COMMANDS[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Azərsu: invoices and payments of the last 12 months by subscriber code."""
-
-
-main.add_command(audit)
 
 
 @main.group()
@@ -60,6 +73,13 @@ def db_upgrade() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of the API.")
 def statement(code: str, as_of: object, as_json: bool) -> None:
     """Print the statement of CODE exactly as the web shows it."""
+    from waterbill.access.service import operator_statement
+    from waterbill.db.database import Database
+    from waterbill.errors import ServiceError
+    from waterbill.i18n.messages import error_message
+    from waterbill.statement.schemas import StatementOut
+    from waterbill.statement.text import render_text
+
     settings = get_settings()
     database = Database(settings)
     day: date | None = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
@@ -80,16 +100,6 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
         )
     else:
         click.echo(render_text(result))
-
-
-main.add_command(serve)
-main.add_command(dev_token)
-main.add_command(demo_data)
-main.add_command(ingest_cli.import_command)
-main.add_command(ingest_cli.channels)
-main.add_command(verify)
-main.add_command(maintenance)
-main.add_command(disputes)
 
 
 if __name__ == "__main__":

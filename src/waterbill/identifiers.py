@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-FIN_PATTERN = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
+# Latin capitals without I and O, and digits.
+FIN_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+FIN_PATTERN = re.compile(rf"^[{FIN_CHARACTERS}]{{7}}$")
 _CODE_SEPARATORS = re.compile(r"[\s\-]+")
 _ASCII_DIGITS = re.compile(r"^[0-9]+$")
 

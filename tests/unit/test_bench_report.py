@@ -77,3 +77,28 @@ def test_the_smaller_input_holds_the_rows_of_its_subscribers_only(tmp_path: Path
     assert rows == 3
     assert (tmp_path / "i.csv").read_text().splitlines()[-1] == "N3,02,2026-01"
     assert feeds.count_rows(tmp_path / "i.csv") == 3
+
+
+def _feed_figures(rows: int, seconds: float, **extra: float) -> dict[str, float]:
+    return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds, **extra}
+
+
+def test_imports_are_set_beside_the_raw_copy_and_the_copy_into_the_indexed_tables() -> None:
+    feeds_ = ("subscribers", "invoices", "payments")
+    imports = {
+        "feeds_of_subscribers": 100,
+        "export_seconds": 1.0,
+        "raw_method": "psql \\copy into bare tables",
+        "importer": {
+            size: {feed: _feed_figures(1000, 4.0, max_rss_mb=100.0) for feed in feeds_}
+            for size in ("small", "full")
+        },
+        "raw": {feed: _feed_figures(1000, 0.4) for feed in feeds_},
+        "indexed": {feed: _feed_figures(1000, 2.0) for feed in feeds_},
+    }
+    text = report.render({"postgresql": {"scale": "small", "imports": imports}})
+
+    assert "| invoices | 1,000 | 4.0 s | 250 | 0.4 s | 2,500 | 10% | 2.0 s | 500 | 50% |" in text
+    assert "Imports at 10% of the raw COPY throughput (target ≥ 50 %: **missed**)" in text
+    assert "at 50% of a COPY of the same rows into the indexed tables" in text
+    assert "which itself runs at 20% of the raw COPY" in text

@@ -6,13 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from waterbill.config import get_settings
 from waterbill.db.database import Database
@@ -114,6 +107,15 @@ def _import_one(
     settings = database.settings
     try:
         if sys.stderr.isatty():
+            # Only a terminal shows the bar: a scheduled import does without importing it.
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

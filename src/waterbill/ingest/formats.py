@@ -2,6 +2,10 @@
 
 A record is the row's values by column name (an empty cell is ``None``), the physical line it
 starts on, and the raw row so that a rejected row can be written back exactly as it came.
+
+``CsvChunks`` reads a CSV feed for PostgreSQL's COPY instead: a run of lines that are rows as they
+stand goes to the database as one block of bytes; only a block with quoting to undo, a blank or
+a broken line is read row by row with the csv module, which is what decides in every case.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
@@ -28,9 +33,6 @@ class FeedError(Exception):
         super().__init__(f"{az} / {en}")
         self.az = az
         self.en = en
-
-
-PlainRow = tuple[int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +62,10 @@ class Feed:
         self.path = path
         self.format: Format = _feed_format(path)
         self._binary: IO[bytes] = path.open("rb")
-        stream: IO[bytes] = self._binary
+        self._stream: IO[bytes] = self._binary
         if _is_gzip(path):
-            stream = cast(IO[bytes], gzip.GzipFile(fileobj=self._binary))
-        # utf-8-sig drops a BOM when there is one; newline="" lets csv see quoted CR LF intact.
-        self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            self._stream = cast(IO[bytes], gzip.GzipFile(fileobj=self._binary))
+        self._text: IO[str] | None = None
         self.delimiter = ","
         self.columns: list[str] = []
         try:
@@ -76,8 +77,16 @@ class Feed:
             self.close()
             raise FeedError("fayl UTF-8 kodlaşmasında deyil", "the file is not UTF-8") from None
 
+    def _text_stream(self) -> IO[str]:
+        """The rest of the file as text; the header, when there is one, is already read."""
+        if self._text is None:
+            # newline="" lets csv see quoted CR LF intact; utf-8-sig drops a leading BOM.
+            encoding = "utf-8" if self.format == "csv" else "utf-8-sig"
+            self._text = io.TextIOWrapper(self._stream, encoding=encoding, newline="")
+        return self._text
+
     def _open_csv(self, expected: Sequence[str]) -> None:
-        header_line = self._text.readline()
+        header_line = self._stream.readline().decode("utf-8-sig")
         if not header_line.strip():
             raise FeedError("faylda başlıq sətri yoxdur", "the file has no header row")
         # The delimiter is the one that splits the header into the most known column names.
@@ -102,11 +111,11 @@ class Feed:
             self._csv_records() if self.format == "csv" else self._jsonl_records()
         )
 
-    def plain_rows(self) -> Iterator[PlainRow | Record]:
-        """CSV rows as ``(line, text)`` where a line is a whole row with no quote to undo and the
-        header's width, so it can go to PostgreSQL's COPY as it is; a ``Record`` otherwise."""
+    def chunks(self) -> CsvChunks:
+        """The CSV rows in blocks for COPY (``CsvChunks``), instead of ``records()``."""
         assert self.format == "csv"
-        yield from self._reading(self._plain_rows())
+        assert self._text is None
+        return CsvChunks(self)
 
     def _reading(self, rows: Iterable[Any]) -> Iterator[Any]:
         try:
@@ -121,7 +130,7 @@ class Feed:
     def _csv_records(self, reader: Any = None, last_line: int = 1) -> Iterator[Record]:
         # The header was read separately, so the reader's own count starts one line short.
         if reader is None:
-            reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
+            reader = csv.reader(self._text_stream(), delimiter=self.delimiter, strict=True)
         offset = last_line - 1
         columns = self.columns
         width = len(columns)
@@ -159,27 +168,8 @@ class Feed:
                 line, {c: (v if v != "" else None) for c, v in zip(columns, row, strict=True)}, row
             )
 
-    def _plain_rows(self) -> Iterator[PlainRow | Record]:
-        delimiter = self.delimiter
-        separators = len(self.columns) - 1
-        lines = iter(self._text)
-        line = 1
-        for text in lines:
-            line += 1
-            row = text.rstrip("\r\n")
-            if row.count(delimiter) == separators and '"' not in row and "\0" not in row:
-                yield line, row
-                continue
-            # Quotes, a wrong width, a blank line: the csv module reads exactly this one row,
-            # pulling the further lines of a quoted newline from the same stream.
-            reader = csv.reader(chain([text], lines), delimiter=delimiter, strict=True)
-            for record in self._csv_records(reader, line - 1):
-                yield record
-                break
-            line += reader.line_num - 1
-
     def _jsonl_records(self) -> Iterator[Record]:
-        for line_no, text in enumerate(self._text, start=1):
+        for line_no, text in enumerate(self._text_stream(), start=1):
             if not text.strip():
                 continue
             raw = text.rstrip("\r\n")
@@ -202,7 +192,9 @@ class Feed:
             yield Record(line_no, {str(k): _json_text(v) for k, v in obj.items()}, raw)
 
     def close(self) -> None:
-        self._text.close()
+        if self._text is not None:
+            self._text.close()
+        self._stream.close()
         self._binary.close()
 
     def __enter__(self) -> Feed:
@@ -210,6 +202,200 @@ class Feed:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Consecutive lines of a CSV feed, from ``first_line``, for one batch.
+
+    When every line is one whole row, ``copy_text`` holds them in COPY's text format (tabs
+    between cells, backslashes escaped) and ``records`` is None; otherwise ``records`` holds the
+    rows as the csv module read them, problems included.
+    """
+
+    first_line: int
+    lines: list[bytes]
+    records: list[Record] | None
+    delimiter: str
+    copy_text: bytes = b""
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines) if self.records is None else len(self.records)
+
+    def rows_before(self, line: int) -> int:
+        if self.records is None:
+            return line - self.first_line
+        return sum(1 for record in self.records if record.line < line)
+
+    def raw(self, line: int) -> Sequence[str] | str:
+        """The cells of the row starting on ``line``, to write it back when it is rejected."""
+        if self.records is None:
+            text = self.lines[line - self.first_line].decode()
+            return next(csv.reader([text.rstrip("\r\n")], delimiter=self.delimiter))
+        for record in self.records:
+            if record.line == line:
+                return record.raw
+        raise KeyError(line)
+
+
+def _text_format(data: bytes, delimiter: bytes) -> bytes:
+    """Lines of cells with no quoting, in COPY's text format."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
+    if b"\t" in data:
+        data = data.replace(b"\t", b"\\t")
+    return data.replace(delimiter, b"\t")
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text_row(cells: Sequence[str]) -> bytes:
+    """One row of cells the csv module read from one line, in COPY's text format."""
+    row = "\t".join(cells)
+    if "\\" in row or row.count("\t") != len(cells) - 1:
+        row = "\t".join(cell.translate(_ESCAPES) for cell in cells)
+    return (row + "\n").encode()
+
+
+def _without_empty_quotes(data: bytes, delimiter: bytes) -> bytes:
+    """``""`` standing alone as a cell is an empty cell: what COPY … TO (FORMAT csv) writes."""
+    if b'""' not in data:
+        return data
+    d = delimiter
+    # Replaced as literals (a regular expression is ten times slower here); twice, since
+    # ``,"","",`` holds two that share a delimiter.
+    for _ in range(2):
+        data = data.replace(d + b'""' + d, d + d)
+    data = data.replace(b'\n""' + d, b"\n" + d).replace(d + b'""\r\n', d + b"\r\n")
+    data = data.replace(d + b'""\n', d + b"\n")
+    if data.startswith(b'""' + d):
+        data = data[2:]
+    if data.endswith(d + b'""'):
+        data = data[:-2]
+    return data
+
+
+class CsvChunks:
+    """The data lines of a CSV feed in batches, with lines given back when a batch ends early.
+
+    Lines are counted as the csv module counts them (LF, CR LF or a lone CR ends one), so the
+    line numbers are those of ``Feed.records()``.
+    """
+
+    def __init__(self, feed: Feed) -> None:
+        self._feed = feed
+        self._delimiter = feed.delimiter
+        self._separators = len(feed.columns) - 1
+        self._lines = iter(feed._stream)
+        self._back: list[bytes] = []
+        self.next_line = 2
+
+    def read(self, rows: int) -> Chunk | None:
+        """The next ``rows`` rows (fewer at the end of the file); None after the last."""
+        first = self.next_line
+        lines = self._take(rows)
+        if not lines:
+            return None
+        text = self._copy_text(lines)
+        if text is not None:
+            self.next_line += len(lines)
+            return Chunk(first, lines, None, self._delimiter, text)
+        self._back[:0] = lines
+        return self._careful(first, rows)
+
+    def give_back(self, chunk: Chunk, from_line: int) -> None:
+        """The lines of ``chunk`` from ``from_line`` on are read again by the next ``read``."""
+        returned = chunk.lines[from_line - chunk.first_line :]
+        self._back[:0] = returned
+        self.next_line -= len(returned)
+
+    def _take(self, count: int) -> list[bytes]:
+        taken = self._back[:count]
+        del self._back[:count]
+        if len(taken) < count:
+            taken.extend(islice(self._lines, count - len(taken)))
+        return taken
+
+    def _copy_text(self, lines: list[bytes]) -> bytes | None:
+        """The lines in COPY's text format when each is one whole row of the header's width,
+        read as the csv module reads it; None when one is not (a row over several lines, a
+        blank line, a wrong width, a lone CR, a NUL, bytes that are not UTF-8)."""
+        delimiter = self._delimiter.encode()
+        data = b"".join(lines)
+        if b"\0" in data or data.count(b"\r") != data.count(b"\r\n"):
+            return None
+        if data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data:
+            return None
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            return None
+        data = _without_empty_quotes(data, delimiter)
+        if b'"' not in data:
+            if not all(line.count(delimiter) == self._separators for line in lines):
+                return None
+            return _text_format(data, delimiter)
+        # Some cells are quoted (a delimiter inside): the csv module reads those lines, one each,
+        # as they came (a ``""`` inside a quoted cell is a quote). A line left without quotes
+        # had none but empty cells: the opening quote of a cell with text cannot go.
+        parts: list[bytes] = []
+        plain: list[bytes] = []
+        for line, cleaned in zip(lines, data.splitlines(keepends=True), strict=True):
+            if b'"' not in cleaned:
+                if cleaned.count(delimiter) != self._separators:
+                    return None
+                plain.append(cleaned)
+                continue
+            cells = self._one_row(line)
+            if cells is None:
+                return None
+            if plain:
+                parts.append(_text_format(b"".join(plain), delimiter))
+                plain = []
+            parts.append(_text_row(cells))
+        if plain:
+            parts.append(_text_format(b"".join(plain), delimiter))
+        return b"".join(parts)
+
+    def _one_row(self, line: bytes) -> list[str] | None:
+        """The cells of a line that is a whole row of the header's width by itself."""
+        try:
+            cells = next(
+                csv.reader([line.decode().rstrip("\r\n")], delimiter=self._delimiter, strict=True)
+            )
+        except csv.Error:
+            return None  # a quoted cell goes on to the next line, or the quoting is broken
+        return cells if len(cells) == self._separators + 1 else None
+
+    def _careful(self, first: int, rows: int) -> Chunk:
+        consumed: list[bytes] = []
+
+        def texts() -> Iterator[str]:
+            while True:
+                line = self._take(1)
+                if not line:
+                    return
+                pieces = [p for p in _LONE_CR.split(line[0]) if p] if b"\r" in line[0] else line
+                if len(pieces) > 1:
+                    self._back[:0] = pieces[1:]
+                consumed.append(pieces[0])
+                yield pieces[0].decode()
+
+        reader = csv.reader(texts(), delimiter=self._delimiter, strict=True)
+        records: list[Record] = []
+        for record in self._feed._reading(self._feed._csv_records(reader, first - 1)):
+            records.append(record)
+            if len(records) == rows:
+                break
+        self.next_line = first + len(consumed)
+        return Chunk(first, consumed, records, self._delimiter)
 
 
 def _json_text(value: Any) -> str | None:

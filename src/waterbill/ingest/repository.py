@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    exists,
     func,
     insert,
     literal,
@@ -33,8 +32,6 @@ from sqlalchemy import (
 )
 
 from waterbill.billing.tables import (
-    BASES,
-    SERVICES,
     Id,
     invoice_revisions,
     invoices,
@@ -43,15 +40,8 @@ from waterbill.billing.tables import (
 )
 from waterbill.db.types import UTCDateTime, money
 from waterbill.ingest.rules import (
-    INVOICE_COLUMNS,
-    INVOICE_NO_LENGTH,
-    INVOICE_NUMBERS,
     MEDIAN_FACTOR,
     MEDIAN_MIN_MONTHS,
-    PLAIN_DAY,
-    PLAIN_DIGITS,
-    PLAIN_PERIOD,
-    PLAIN_TEXT,
     InvoiceRecord,
     Kind,
     PaymentRecord,
@@ -64,19 +54,24 @@ _staging = MetaData()
 
 
 def _stage(name: str, *columns: Column[Any]) -> Table:
+    # A batch's own scratch: the Python path creates and drops it in the batch's transaction,
+    # the PostgreSQL path (``bulk.py``) once for its connection, emptied at every commit.
     return Table(
         name,
         _staging,
-        Column("line_no", Integer, primary_key=True),
+        Column("line_no", Integer, nullable=False),
         *columns,
         prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
+        postgresql_on_commit="DELETE ROWS",
     )
 
 
 stage_subscribers = _stage(
     "stage_subscribers",
     *(Column(column.name, column.type) for column in subscribers.c if column.name != "id"),
+    # The stored subscriber with this code, and whether the row changes it.
+    Column("stored_id", Id, nullable=True),
+    Column("changed", Boolean, nullable=True),
 )
 stage_invoices = _stage(
     "stage_invoices",
@@ -96,9 +91,12 @@ stage_payments = _stage(
     Column("channel", String(40), nullable=False),
     Column("payment_id", String(64), nullable=False),
     Column("subscriber_code", String(32), nullable=False),
+    Column("subscriber_id", Id, nullable=True),
     Column("paid_at", UTCDateTime, nullable=False),
     Column("amount", money(), nullable=False),
     Column("reverses", String(64), nullable=True),
+    # 'new' or 'same' when the SQL of ``bulk.py`` judged the row; NULL: the rules judge it.
+    Column("verdict", String(4), nullable=True),
 )
 
 _SUBSCRIBER_FIELDS = [c.name for c in subscribers.c if c.name not in {"id", "updated_at"}]
@@ -141,19 +139,25 @@ def _changed_rows(db: Connection, statement: Any) -> int:
     return int(db.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
 
 
-def refresh_statistics(db: Connection, kind: Kind) -> None:
-    """PostgreSQL plans the merge (and the foreign-key checks) from table statistics; a table
-    that grew from empty since the last ANALYZE would be scanned row by row."""
-    if db.dialect.name == "postgresql":
-        target = {"subscribers": "subscribers", "invoices": "invoices", "payments": "payments"}
-        db.exec_driver_sql(f"ANALYZE {target[kind]}")
+def refresh_statistics(db: Connection, kind: Kind, added: int) -> bool:
+    """ANALYZE the invoices once the rows ``added`` since the last time outnumber those its
+    statistics know of (so at a log cost while a table grows from empty, never for a month's
+    feed into a full one); returns whether it did.
 
-
-def _analyze(db: Connection, stage: Table) -> None:
-    """A temporary table has no statistics: without them PostgreSQL guesses one row and picks a
-    nested loop that rescans the target table, growing as the statement inserts, for every row."""
-    if db.dialect.name == "postgresql":
-        db.exec_driver_sql(f"ANALYZE {stage.name}")
+    PostgreSQL keeps the plan of a foreign-key check for the session, made from the table's
+    statistics: made while the invoices were few, the check of each invoice revision would scan
+    the whole table. The merges themselves are planned per batch (``_STORED_SUBSCRIBERS``), and
+    no other import writes rows whose keys point into the table it grows.
+    """
+    if db.dialect.name != "postgresql" or kind != "invoices" or not added:
+        return False
+    known = db.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'invoices'::regclass"
+    ).scalar()
+    if added <= max(float(known or 0), 0):
+        return False
+    db.exec_driver_sql("ANALYZE invoices")
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,33 +171,88 @@ class Merge:
 def merge_subscribers(
     db: Connection, records: Sequence[tuple[int, SubscriberRecord]], now: datetime
 ) -> Merge:
-    rows = [
+    _fill(db, stage_subscribers, subscriber_rows(records, now))
+    merge = merge_staged_subscribers(db, len(records))
+    stage_subscribers.drop(db)
+    return merge
+
+
+def subscriber_rows(
+    records: Sequence[tuple[int, SubscriberRecord]], now: datetime
+) -> list[dict[str, Any]]:
+    return [
         {"line_no": line, "updated_at": now, **{f: getattr(r, f) for f in _SUBSCRIBER_FIELDS}}
         for line, r in records
     ]
-    _fill(db, stage_subscribers, rows)
-    _analyze(db, stage_subscribers)
+
+
+def merge_staged_subscribers(db: Connection, staged: int) -> Merge:
+    """New codes inserted, changed ones updated, from the ``staged`` rows of the stage."""
     s = stage_subscribers.c
-    changed = or_(*(subscribers.c[f].is_distinct_from(s[f]) for f in _SUBSCRIBER_FIELDS))
-    updated = _changed_rows(
-        db,
-        update(subscribers)
-        .values({f: s[f] for f in [*_SUBSCRIBER_FIELDS, "updated_at"]})
-        .where(subscribers.c.code == s.code, changed),
-    )
+    if db.dialect.name == "postgresql":
+        db.exec_driver_sql(_STORED_SUBSCRIBERS)
+    else:
+        db.execute(
+            update(stage_subscribers).values(
+                stored_id=select(subscribers.c.id)
+                .where(subscribers.c.code == s.code)
+                .scalar_subquery()
+            )
+        )
+        db.execute(
+            update(stage_subscribers)
+            .values(
+                changed=select(_changed(subscribers.c, s, _SUBSCRIBER_FIELDS))
+                .where(subscribers.c.id == s.stored_id)
+                .scalar_subquery()
+            )
+            .where(s.stored_id.is_not(None))
+        )
     columns = [*_SUBSCRIBER_FIELDS, "updated_at"]
+    updated = 0
+    if db.scalar(select(func.count()).where(s.changed.is_(True))):
+        updated = _changed_rows(
+            db,
+            update(subscribers)
+            .values({f: s[f] for f in columns})
+            .where(subscribers.c.id == s.stored_id, s.changed.is_(True)),
+        )
     loaded = _changed_rows(
         db,
         insert(subscribers).from_select(
-            columns,
-            select(*(s[f] for f in columns)).where(~exists().where(subscribers.c.code == s.code)),
+            columns, select(*(s[f] for f in columns)).where(s.stored_id.is_(None))
         ),
     )
-    stage_subscribers.drop(db)
-    return Merge(loaded, updated, len(rows) - loaded - updated, [])
+    return Merge(loaded, updated, staged - loaded - updated, [])
 
 
-def _invoice_rows(records: Sequence[tuple[int, InvoiceRecord, str]]) -> list[dict[str, Any]]:
+def _changed(stored: Any, staged: Any, fields: Sequence[str]) -> Any:
+    return or_(*(stored[f].is_distinct_from(staged[f]) for f in fields))
+
+
+def _changed_sql(stored: str, staged: str, fields: Sequence[str]) -> str:
+    return " OR ".join(f"{stored}.{f} IS DISTINCT FROM {staged}.{f}" for f in fields)
+
+
+# PostgreSQL has no statistics of a staging table, and a target table may have grown since its
+# own: left to its estimates it may hash a table of millions of rows for a batch of thousands.
+# A batch is always small beside the table, so the lookups below are LATERAL subqueries, which
+# it can only run as an index lookup per staged row.
+_STORED_SUBSCRIBERS = f"""
+    UPDATE stage_subscribers s SET stored_id = found.id, changed = found.changed
+    FROM (
+        SELECT staged.line_no, stored.id,
+               {_changed_sql("stored", "staged", _SUBSCRIBER_FIELDS)} AS changed
+        FROM stage_subscribers staged
+        CROSS JOIN LATERAL (
+            SELECT * FROM subscribers WHERE code = staged.code LIMIT 1
+        ) stored
+    ) found
+    WHERE found.line_no = s.line_no
+"""  # noqa: S608
+
+
+def invoice_rows(records: Sequence[tuple[int, InvoiceRecord, str]]) -> list[dict[str, Any]]:
     return [
         {
             "line_no": line,
@@ -215,8 +274,10 @@ def merge_invoices(
     Also returns, per row that may be far above its subscriber's median, the row's consumption
     and the earlier months (for the consumption-spike warning).
     """
-    _fill(db, stage_invoices, _invoice_rows(records))
-    return merge_staged_invoices(db, len(records), now)
+    _fill(db, stage_invoices, invoice_rows(records))
+    merged = merge_staged_invoices(db, len(records), now)
+    stage_invoices.drop(db)
+    return merged
 
 
 def merge_staged_invoices(
@@ -231,27 +292,128 @@ def merge_staged_invoices(
             .where(subscribers.c.code == s.subscriber_code)
             .scalar_subquery()
         )
-        # Rows staged with their subscriber already (``load_plain_invoices``) keep it.
+        # Rows staged with their subscriber already (``bulk.take_plain``) keep it.
         .where(s.subscriber_id.is_(None))
     )
-    _analyze(db, stage_invoices)
     unknown = list(db.scalars(select(s.line_no).where(s.subscriber_id.is_(None))))
+    if db.dialect.name == "postgresql":
+        histories = [
+            (line, consumption, list(history))
+            for line, consumption, history in db.exec_driver_sql(
+                _STORED_INVOICES,
+                {"months": MEDIAN_MIN_MONTHS, "factor": int(MEDIAN_FACTOR)},
+            )
+        ]
+    else:
+        histories = _stored_invoices(db)
 
+    recalculated = and_(invoices.c.id == s.invoice_id, s.changed.is_(True))
+    updated = 0
+    if db.scalar(select(func.count()).where(s.changed.is_(True))):
+        revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
+        db.execute(
+            insert(invoice_revisions).from_select(
+                revision_columns,
+                select(
+                    invoices.c.id,
+                    *(invoices.c[f] for f in _INVOICE_FIGURES),
+                    literal(now, UTCDateTime),
+                ).where(recalculated),
+            )
+        )
+        updated = _changed_rows(
+            db,
+            update(invoices)
+            .values({**{f: s[f] for f in _INVOICE_FIGURES}, "updated_at": now})
+            .where(recalculated),
+        )
+    insert_columns = ["subscriber_id", "period", "service", *_INVOICE_FIGURES]
+    loaded = _changed_rows(
+        db,
+        insert(invoices).from_select(
+            [*insert_columns, "updated_at"],
+            select(*(s[f] for f in insert_columns), literal(now, UTCDateTime)).where(
+                s.subscriber_id.is_not(None), s.invoice_id.is_(None)
+            ),
+        ),
+    )
+    merge = Merge(loaded, updated, staged - len(unknown) - loaded - updated, unknown)
+    return merge, histories
+
+
+# Every lookup below is a LATERAL index lookup (see _STORED_SUBSCRIBERS). One per subscriber and
+# service of the batch reads the stored months that its rows may need: when there are none, or
+# none as late as a row's month, the row has no stored version and is not looked up again. Over
+# three times the median of the months before a row is over three times their smallest, and so
+# over three times the smallest stored month of its subscriber and service: only rows past that
+# coarser mark, then past it for at least half of their own months (of three or more), bring
+# those months back for the exact test (``far_above_median``). A stored version sets
+# ``invoice_id`` and ``changed``.
+_STORED_INVOICES = f"""
+    WITH keys AS MATERIALIZED (
+        SELECT k.subscriber_id, k.service, m.months, m.smallest, m.latest
+        FROM (
+            SELECT subscriber_id, service, min(history_from) AS since, max(period) AS until
+            FROM stage_invoices WHERE subscriber_id IS NOT NULL
+            GROUP BY subscriber_id, service
+        ) k
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS months, min(consumption_m3) AS smallest, max(period) AS latest
+            FROM invoices
+            WHERE subscriber_id = k.subscriber_id AND service = k.service
+              AND period >= k.since AND period <= k.until
+        ) m
+        WHERE m.months > 0
+    ), found AS MATERIALIZED (
+        SELECT s.line_no, i.id, {_changed_sql("i", "s", _INVOICE_FIGURES)} AS changed
+        FROM stage_invoices s
+        JOIN keys k ON k.subscriber_id = s.subscriber_id AND k.service = s.service
+             AND k.latest >= s.period
+        CROSS JOIN LATERAL (
+            SELECT * FROM invoices
+            WHERE subscriber_id = s.subscriber_id AND period = s.period AND service = s.service
+            LIMIT 1
+        ) i
+    ), marked AS (
+        UPDATE stage_invoices s SET invoice_id = found.id, changed = found.changed
+        FROM found WHERE found.line_no = s.line_no
+    )
+    SELECT s.line_no, s.consumption_m3, ARRAY(
+               SELECT consumption_m3 FROM invoices
+               WHERE subscriber_id = s.subscriber_id AND service = s.service
+                 AND period >= s.history_from AND period < s.period
+           )
+    FROM stage_invoices s
+    JOIN keys k ON k.subscriber_id = s.subscriber_id AND k.service = s.service
+         AND k.months >= %(months)s AND s.consumption_m3 > k.smallest * %(factor)s
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS months,
+               count(*) FILTER (WHERE consumption_m3 * %(factor)s < s.consumption_m3) AS below
+        FROM invoices
+        WHERE subscriber_id = s.subscriber_id AND service = s.service
+          AND period >= s.history_from AND period < s.period
+    ) h
+    -- Over three times the median is over three times at least half of the months.
+    WHERE h.months >= %(months)s AND 2 * h.below >= h.months
+"""  # noqa: S608
+
+
+def _stored_invoices(db: Connection) -> list[tuple[int, Decimal, list[Decimal]]]:
+    """``_STORED_INVOICES`` in joins, for SQLite, which plans them from its indexes."""
+    s = stage_invoices.c
     earlier_months = and_(
         invoices.c.subscriber_id == s.subscriber_id,
         invoices.c.service == s.service,
         invoices.c.period >= s.history_from,
         invoices.c.period < s.period,
     )
-    # Over three times the median is over three times the smallest month: only rows past that
-    # coarser mark bring their history back for the exact test (``far_above_median``).
     candidates = (
         select(s.line_no)
         .join(invoices, earlier_months)
         .group_by(s.line_no)
         .having(
             func.count() >= MEDIAN_MIN_MONTHS,
-            # A plain integer factor: bound with the column's type it would be scaled on SQLite.
+            # A plain integer factor: bound with the column's type, SQLite would scale it.
             func.max(s.consumption_m3)
             > func.min(invoices.c.consumption_m3) * literal(int(MEDIAN_FACTOR), Integer),
         )
@@ -263,8 +425,6 @@ def merge_staged_invoices(
         .where(s.line_no.in_(candidates))
     ):
         history.setdefault(line, (consumption, []))[1].append(earlier)
-
-    # One join with the invoices finds each row's stored version; the rest go by primary key.
     same_invoice = and_(
         invoices.c.subscriber_id == s.subscriber_id,
         invoices.c.period == s.period,
@@ -272,43 +432,10 @@ def merge_staged_invoices(
     )
     db.execute(
         update(stage_invoices)
-        .values(
-            invoice_id=invoices.c.id,
-            changed=or_(*(invoices.c[f].is_distinct_from(s[f]) for f in _INVOICE_FIGURES)),
-        )
+        .values(invoice_id=invoices.c.id, changed=_changed(invoices.c, s, _INVOICE_FIGURES))
         .where(same_invoice)
     )
-    recalculated = and_(invoices.c.id == s.invoice_id, s.changed.is_(True))
-    revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
-    db.execute(
-        insert(invoice_revisions).from_select(
-            revision_columns,
-            select(
-                invoices.c.id,
-                *(invoices.c[f] for f in _INVOICE_FIGURES),
-                literal(now, UTCDateTime),
-            ).where(recalculated),
-        )
-    )
-    updated = _changed_rows(
-        db,
-        update(invoices)
-        .values({**{f: s[f] for f in _INVOICE_FIGURES}, "updated_at": now})
-        .where(recalculated),
-    )
-    insert_columns = ["subscriber_id", "period", "service", *_INVOICE_FIGURES]
-    loaded = _changed_rows(
-        db,
-        insert(invoices).from_select(
-            [*insert_columns, "updated_at"],
-            select(*(s[f] for f in insert_columns), literal(now, UTCDateTime)).where(
-                s.subscriber_id.is_not(None), s.invoice_id.is_(None)
-            ),
-        ),
-    )
-    stage_invoices.drop(db)
-    merge = Merge(loaded, updated, staged - len(unknown) - loaded - updated, unknown)
-    return merge, [(line, c, h) for line, (c, h) in history.items()]
+    return [(line, consumption, earlier) for line, (consumption, earlier) in history.items()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +443,8 @@ class PaymentFacts:
     subscriber_id: int | None
     stored: StoredPayment | None
     reversed_payment: StoredPayment | None
+    # The reversed payment when it is a new row of the same batch, with its line.
+    batch_target: tuple[int, StoredPayment] | None = None
 
 
 def _stored(code: str | None, paid_at: Any, amount: Any, reverses: Any) -> StoredPayment | None:
@@ -368,10 +497,8 @@ def _facts(row: Any) -> PaymentFacts:
     )
 
 
-def payment_facts_batch(
-    db: Connection, records: Sequence[tuple[int, PaymentRecord]]
-) -> dict[int, PaymentFacts]:
-    rows = [
+def _payment_rows(records: Sequence[tuple[int, PaymentRecord]]) -> list[dict[str, Any]]:
+    return [
         {
             "line_no": line,
             "channel": r.channel,
@@ -383,11 +510,61 @@ def payment_facts_batch(
         }
         for line, r in records
     ]
-    _fill(db, stage_payments, rows)
-    _analyze(db, stage_payments)
+
+
+def payment_facts_batch(
+    db: Connection, records: Sequence[tuple[int, PaymentRecord]]
+) -> dict[int, PaymentFacts]:
+    _fill(db, stage_payments, _payment_rows(records))
     facts = {row.line_no: _facts(row) for row in db.execute(_facts_query(stage_payments))}
     stage_payments.drop(db)
     return facts
+
+
+def add_staged_payments(db: Connection, records: Sequence[tuple[int, PaymentRecord]]) -> None:
+    """Payments the rules read, for the rules to judge (``verdict`` NULL)."""
+    _add(db, stage_payments, _payment_rows(records))
+
+
+def staged_payment_facts(db: Connection) -> dict[int, PaymentFacts]:
+    """``payment_facts_batch`` of the staged rows the rules judge; a payment they reverse may
+    also be a new row the SQL took from the same batch (``batch_target``)."""
+    s = stage_payments
+    facts = {
+        row.line_no: _facts(row) for row in db.execute(_facts_query(s).where(s.c.verdict.is_(None)))
+    }
+    batch = stage_payments.alias("batch")
+    for row in db.execute(
+        select(s.c.line_no, batch.c.line_no.label("target_line"), batch.c.subscriber_code)
+        .add_columns(batch.c.paid_at, batch.c.amount)
+        .join(
+            batch,
+            and_(
+                batch.c.channel == s.c.channel,
+                batch.c.payment_id == s.c.reverses,
+                batch.c.verdict == "new",
+            ),
+        )
+        .where(s.c.verdict.is_(None))
+    ):
+        target = StoredPayment(row.subscriber_code, row.paid_at, row.amount, None)
+        facts[row.line_no] = replace(facts[row.line_no], batch_target=(row.target_line, target))
+    return facts
+
+
+def settle_staged_payments(db: Connection, now: datetime) -> tuple[int, int]:
+    """Store the staged payments the SQL found new; returns (new, the same as stored)."""
+    s = stage_payments.c
+    columns = ["channel", "payment_id", "subscriber_id", "paid_at", "amount", "reverses"]
+    new = _changed_rows(
+        db,
+        insert(payments).from_select(
+            [*columns, "received_at"],
+            select(*(s[c] for c in columns), literal(now, UTCDateTime)).where(s.verdict == "new"),
+        ),
+    )
+    same = db.scalar(select(func.count()).where(s.verdict == "same"))
+    return new, int(same or 0)
 
 
 def payment_facts_one(db: Connection, payment: PaymentRecord) -> PaymentFacts:
@@ -527,129 +704,9 @@ def channel_by_key_hash(db: Connection, key_hash: str) -> str | None:
     )
 
 
-# The PostgreSQL fast path for CSV invoices
-
-
-def stage_invoice_text(db: Connection, width: int, delimiter: str, data: str) -> None:
-    """A batch of CSV rows, each led by its line number, as text through one COPY."""
-    texts = ", ".join(f"c{i} text" for i in range(width))
-    db.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE stage_text (line_no integer, {texts}) ON COMMIT DROP"
-    )
-    raw = db.connection.driver_connection
-    assert raw is not None
-    assert delimiter in {",", ";"}
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY stage_text FROM STDIN (FORMAT csv, DELIMITER '{delimiter}')") as copy,
-    ):
-        copy.write(data)
-
-
-def load_plain_invoices(
-    db: Connection,
-    header: Sequence[str],
-    *,
-    code_length: tuple[int, int],
-    earliest_day: str,
-    today: str,
-    earliest_period: str,
-    this_month: str,
-) -> list[tuple[int, dict[str, str | None]]]:
-    """Cast the staged rows whose every value has its plain shape into the invoice staging
-    table, in SQL; return the others, by line, for the rules in Python to judge.
-
-    The plain shapes are the ones the Python rules accept as they are (``rules.PLAIN_*``), so a
-    row loaded here is one they would load with the same values.
-    """
-    position = {name: index for index, name in enumerate(header)}
-    v = {
-        name: f"c{position[name]}" if name in position else "NULL::text" for name in INVOICE_COLUMNS
-    }
-
-    def number(name: str) -> str:
-        # PostgreSQL's regular expressions are slow with bounded repeats ({1,12}): the same
-        # shape as the rules' pattern, unbounded, then the digits on either side counted.
-        places, digits, negative = INVOICE_NUMBERS[name]
-        value = v[name]
-        return (
-            f"{value} ~ '^{'-?' if negative else ''}[0-9]+([.,][0-9]+)?$'"
-            f" AND length(split_part(translate({value}, ',-', '.'), '.', 1)) <= {digits}"
-            f" AND length(split_part(translate({value}, ',', '.'), '.', 2)) <= {places}"
-        )
-
-    low, high = code_length
-    previous, current = v["previous_reading"], v["current_reading"]
-    plain = " AND ".join(
-        [
-            f"{v['invoice_no']} ~ '{PLAIN_TEXT}'",
-            f"length({v['invoice_no']}) <= {INVOICE_NO_LENGTH}",
-            f"{v['subscriber_code']} ~ '{PLAIN_DIGITS}'",
-            f"length({v['subscriber_code']}) BETWEEN {int(low)} AND {int(high)}",
-            f"{v['period']} ~ %(period)s",
-            f'{v["period"]} COLLATE "C" BETWEEN %(earliest_period)s AND %(this_month)s',
-            f"{v['service']} IN ({', '.join(repr(service) for service in SERVICES)})",
-            f"{v['basis']} IN ({', '.join(repr(basis) for basis in BASES)})",
-            number("consumption_m3"),
-            number("tariff"),
-            number("amount"),
-            f"(({previous} IS NULL AND {current} IS NULL AND {v['basis']} <> 'meter')"
-            f" OR ({number('previous_reading')} AND {number('current_reading')}))",
-            f"{v['issued_on']} ~ %(day)s",
-            f'{v["issued_on"]} COLLATE "C" BETWEEN %(earliest_day)s AND %(today)s',
-            f"{v['issued_on']} COLLATE \"C\" >= {v['period']} || '-01'",
-        ]
-    )
-    texts = ", ".join(f"{v[name]} AS {name}" for name in INVOICE_COLUMNS)
-    casts = ", ".join(
-        f"replace({name}, ',', '.')::numeric" if name in INVOICE_NUMBERS else name
-        for name in INVOICE_COLUMNS
-        if name != "issued_on"
-    )
-    # Only names built here (c0, c1 … and the contract's column names) enter the text; every
-    # value from the file is a bound parameter or a COPY row.
-    rows = db.exec_driver_sql(
-        f"""
-        WITH staged AS MATERIALIZED (
-            SELECT line_no, {texts}, coalesce({plain}, false) AS plain FROM stage_text
-        ), loaded AS (
-            INSERT INTO stage_invoices
-                (line_no, subscriber_id, history_from, {", ".join(INVOICE_COLUMNS)})
-            SELECT line_no,
-                   (SELECT id FROM subscribers WHERE code = subscriber_code),
-                   -- Twelve months before a plain YYYY-MM: the same month a year earlier.
-                   (left(period, 4)::integer - 1)::text || right(period, 3),
-                   {casts}, issued_on::date
-            FROM staged WHERE plain
-        )
-        SELECT line_no, {", ".join(INVOICE_COLUMNS)} FROM staged WHERE NOT plain
-        ORDER BY line_no
-        """,  # noqa: S608
-        {
-            "period": PLAIN_PERIOD,
-            "day": PLAIN_DAY,
-            "earliest_day": earliest_day,
-            "today": today,
-            "earliest_period": earliest_period,
-            "this_month": this_month,
-        },
-    )
-    db.exec_driver_sql("DROP TABLE stage_text")
-    return [
-        (
-            row[0],
-            {name: (value or None) for name, value in zip(INVOICE_COLUMNS, row[1:], strict=True)},
-        )
-        for row in rows
-    ]
-
-
-def create_invoice_stage(db: Connection) -> None:
-    stage_invoices.create(db)
-
-
-def add_staged_invoices(db: Connection, records: Sequence[tuple[int, InvoiceRecord, str]]) -> None:
-    _add(db, stage_invoices, _invoice_rows(records))
+def add_staged(db: Connection, kind: Kind, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows judged by the rules in Python, beside those the SQL staged (``bulk.py``)."""
+    _add(db, {"subscribers": stage_subscribers, "invoices": stage_invoices}[kind], rows)
 
 
 def staged_invoices_to_check(db: Connection) -> list[tuple[int, InvoiceRecord]]:

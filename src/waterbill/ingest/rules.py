@@ -77,13 +77,19 @@ OPTIONAL = frozenset(
 
 EARLIEST_DAY = date(1950, 1, 1)
 EARLIEST_PERIOD = YearMonth(2000, 1)
+EARLIEST_PAYMENT_DAY = date(2000, 1, 1)
 # A channel's clock may run a little ahead of ours; beyond this a payment is "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
 AMOUNT_TOLERANCE = Decimal("0.01")
 MEDIAN_FACTOR = Decimal(3)
 MEDIAN_MIN_MONTHS = 3
-_TRUE = frozenset({"1", "true"})
-_FALSE = frozenset({"0", "false"})
+# The months before an invoice's own that its consumption is compared with.
+HISTORY_MONTHS = 12
+TRUE_TEXTS = ("1", "true")
+FALSE_TEXTS = ("0", "false")
+PERSONS_SERVED = (0, 999)
+PAYMENT_ID_LENGTH = 64
+CHANNEL_LENGTH = 40
 
 
 def _(message: str) -> str:
@@ -199,18 +205,14 @@ class Warning:
     en: str
 
 
-# The shapes of the common case. The PostgreSQL import loads in SQL the rows whose every value
-# has its plain shape (these patterns, in the syntax Python's re and PostgreSQL's ~ share, with
-# the limits below) and sends only the other rows through the functions here; a test holds the
-# two paths to the same outcome, row by row.
-PLAIN_PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-PLAIN_DAY = (
-    r"^(19[5-9][0-9]|2[0-9]{3})-"
-    r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-)
-PLAIN_TEXT = r"^[!-~]+$"
-PLAIN_DIGITS = r"^[0-9]+$"
-_PLAIN_PERIOD = re.compile(PLAIN_PERIOD)
+# The limits below are read by the PostgreSQL import too (``bulk.py``), which loads in SQL the
+# rows whose every value has a plain shape within them and sends only the other rows through the
+# functions here; a test holds the two paths to the same outcome, row by row.
+_PLAIN_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# What ``str.strip()`` removes beyond ASCII's white space and control characters.
+STRIPPED_BEYOND_ASCII = (
+    0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+)  # fmt: skip
 _PLAIN_DECIMAL = {
     (places, digits, negative): re.compile(
         rf"^{'-?' if negative else ''}[0-9]{{1,{digits}}}([.,][0-9]{{1,{places}}})?$"
@@ -219,6 +221,21 @@ _PLAIN_DECIMAL = {
     for negative in (False, True)
 }
 INVOICE_NO_LENGTH = 32
+# The longest value of each text column of a subscriber (OPTIONAL says which may be empty).
+SUBSCRIBER_TEXTS = {
+    "surname": 100,
+    "name": 100,
+    "patronymic": 100,
+    "region": 100,
+    "city": 100,
+    "district": 100,
+    "street": 200,
+    "building": 20,
+    "apartment": 20,
+    "meter_serial": 40,
+}
+# (decimal places, integer digits, may be negative) of a payment's amount.
+PAYMENT_AMOUNT = (2, 12, True)
 # (decimal places, integer digits, may be negative) of each number of an invoice.
 INVOICE_NUMBERS: dict[str, tuple[int, int, bool]] = {
     "previous_reading": (3, 11, False),
@@ -312,9 +329,9 @@ class _Fields:
         if value is None:
             return None
         lowered = value.lower()
-        if lowered in _TRUE:
+        if lowered in TRUE_TEXTS:
             return True
-        if lowered in _FALSE:
+        if lowered in FALSE_TEXTS:
             return False
         self.fail(
             column,
@@ -457,20 +474,20 @@ def parse_subscriber(
     record = dict(
         code=fields.code("subscriber_code", code_length),
         holder_fin=fields.fin("holder_fin"),
-        surname=fields.text("surname", 100),
-        name=fields.text("name", 100),
-        patronymic=fields.text("patronymic", 100) or "",
-        region=fields.text("region", 100),
-        city=fields.text("city", 100),
-        district=fields.text("district", 100) or "",
-        street=fields.text("street", 200),
-        building=fields.text("building", 20),
-        apartment=fields.text("apartment", 20),
-        persons_served=fields.integer("persons_served", 0, 999),
+        surname=fields.text("surname", SUBSCRIBER_TEXTS["surname"]),
+        name=fields.text("name", SUBSCRIBER_TEXTS["name"]),
+        patronymic=fields.text("patronymic", SUBSCRIBER_TEXTS["patronymic"]) or "",
+        region=fields.text("region", SUBSCRIBER_TEXTS["region"]),
+        city=fields.text("city", SUBSCRIBER_TEXTS["city"]),
+        district=fields.text("district", SUBSCRIBER_TEXTS["district"]) or "",
+        street=fields.text("street", SUBSCRIBER_TEXTS["street"]),
+        building=fields.text("building", SUBSCRIBER_TEXTS["building"]),
+        apartment=fields.text("apartment", SUBSCRIBER_TEXTS["apartment"]),
+        persons_served=fields.integer("persons_served", *PERSONS_SERVED),
         water_service=fields.boolean("water_service"),
         wastewater_service=fields.boolean("wastewater_service"),
         meter_type=fields.choice("meter_type", METER_TYPES),
-        meter_serial=fields.text("meter_serial", 40),
+        meter_serial=fields.text("meter_serial", SUBSCRIBER_TEXTS["meter_serial"]),
         tariff_zone=fields.choice("tariff_zone", TARIFF_ZONES),
         category=fields.choice("category", CATEGORIES),
         status=fields.choice("status", STATUSES),
@@ -534,12 +551,15 @@ def parse_payment(
 ) -> PaymentRecord:
     """A payment row of a file: text to types, then the same checks as the real-time intake."""
     fields = _Fields(values)
-    channel = fields.text("channel", 40)
-    payment_id = fields.text("payment_id", 64)
+    channel = fields.text("channel", CHANNEL_LENGTH)
+    payment_id = fields.text("payment_id", PAYMENT_ID_LENGTH)
     code = fields.raw("subscriber_code")
     paid_at = fields.instant("paid_at")
-    amount = fields.decimal("amount", places=2, integer_digits=12, negative=True)
-    reverses = fields.text("reverses", 64)
+    places, integer_digits, negative = PAYMENT_AMOUNT
+    amount = fields.decimal(
+        "amount", places=places, integer_digits=integer_digits, negative=negative
+    )
+    reverses = fields.text("reverses", PAYMENT_ID_LENGTH)
     fields.done()
     # done() has raised unless every required value is present.
     assert channel is not None
@@ -579,7 +599,7 @@ def check_payment(
         )
 
     payment_id = payment_id.strip()
-    if not payment_id or len(payment_id) > 64:
+    if not payment_id or len(payment_id) > PAYMENT_ID_LENGTH:
         fail("payment_id", "1–64 simvol olmalıdır", _("must have 1 to 64 characters"))
     try:
         code = parse_subscriber_code(
@@ -598,12 +618,13 @@ def check_payment(
         paid_at = paid_at.replace(tzinfo=BAKU)
     if paid_at > now + CLOCK_SKEW:
         fail("paid_at", "ödəniş vaxtı gələcəkdə ola bilməz", _("a payment cannot be in the future"))
-    elif paid_at.astimezone(BAKU).date() < date(2000, 1, 1):
+    elif paid_at.astimezone(BAKU).date() < EARLIEST_PAYMENT_DAY:
         fail("paid_at", "ödəniş vaxtı 2000-ci ildən əvvəl ola bilməz", _("a payment before 2000"))
+    places, integer_digits, _negative = PAYMENT_AMOUNT
     exponent = amount.as_tuple().exponent
-    if not amount.is_finite() or (isinstance(exponent, int) and exponent < -2):
+    if not amount.is_finite() or (isinstance(exponent, int) and -exponent > places):
         fail("amount", "məbləğdə ən çox 2 onluq rəqəm olar", _("at most 2 decimal places"))
-    elif abs(amount) >= Decimal(10) ** 12:
+    elif abs(amount) >= Decimal(10) ** integer_digits:
         fail("amount", "məbləğ həddən artıq böyükdür", _("the amount is too large"))
     reverses = (reverses.strip() or None) if reverses is not None else None
     if reverses is None and amount <= 0:
@@ -619,7 +640,7 @@ def check_payment(
                 "ləğv edən ödənişin məbləği mənfi olmalıdır",
                 _("a reversal has a negative amount"),
             )
-        if len(reverses) > 64:
+        if len(reverses) > PAYMENT_ID_LENGTH:
             fail("reverses", "ən çox 64 simvol ola bilər", _("at most 64 characters"))
         elif reverses == payment_id:
             fail("reverses", "ödəniş özünü ləğv edə bilməz", _("a payment cannot reverse itself"))

@@ -5,34 +5,37 @@ a row already in the batch, so that every batch is a set). Each batch is one tra
 also records itself in ``import_batches``: a crash leaves the store as before that batch, and a
 re-run of the same file skips the batches already committed, so it ends in the same state as an
 uninterrupted import.
+
+A CSV file on PostgreSQL takes the bulk path (``run_bulk``): each batch is COPYed into staging
+and its plain rows are checked and cast in SQL (``bulk.py``), only the others by the rules here.
+Everything else (SQLite, JSON Lines) reads every row through the rules (``run_records``). Both
+end in the same set-based merges of ``repository.py``.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
-from waterbill.ingest import repository
-from waterbill.ingest.formats import Feed, FeedError, PlainRow, Record, RejectWriter
+from waterbill.ingest import bulk, repository
+from waterbill.ingest.formats import Chunk, Feed, FeedError, Record, RejectWriter
 from waterbill.ingest.rules import (
     COLUMNS,
-    EARLIEST_DAY,
-    EARLIEST_PERIOD,
+    HISTORY_MONTHS,
     OPTIONAL,
     InvoiceRecord,
     Kind,
@@ -50,7 +53,6 @@ from waterbill.ingest.rules import (
     parse_invoice,
     parse_payment,
     parse_subscriber,
-    today_in_baku,
 )
 from waterbill.statement.domain import YearMonth
 
@@ -88,6 +90,13 @@ def _reject_message(line: int, problems: Sequence[Problem]) -> str:
     return f"sətir {line}: " + "; ".join(problem.text() for problem in problems)
 
 
+def _unreadable(record: Record) -> str:
+    """The message of a line the reader could not make a row of."""
+    assert record.problem is not None
+    az, en = record.problem
+    return _reject_message(record.line, [Problem("malformed_line", "*", az, en)])
+
+
 def _warning_message(line: int, warning: Warning) -> str:
     return f"sətir {line}, {warning.column}: {warning.az} / {warning.en}"
 
@@ -100,30 +109,23 @@ def _batch_key(kind: Kind, values: dict[str, str | None]) -> tuple[str, ...]:
     if kind == "subscribers":
         return (code,)
     if kind == "invoices":
-        return (code, clean("period"), clean("service"))
+        return (code, _period_key(clean("period")), clean("service"))
     return (clean("channel"), clean("payment_id"))
+
+
+@lru_cache(maxsize=256)
+def _period_key(text: str) -> str:
+    """The month as the rules read it (``٢٠٢٦-١٠`` is 2026-10 too), or the text when it is none."""
+    try:
+        return str(YearMonth.parse(text))
+    except ValueError:
+        return text
 
 
 @lru_cache(maxsize=256)
 def _history_from(period: str) -> str:
     """The first of the 12 months before ``period``: the consumption-spike baseline."""
-    return str(YearMonth.parse(period).shift(-12))
-
-
-def _invoice_key_reader(feed: Feed) -> Callable[[str], tuple[str, ...]]:
-    """``_batch_key`` of a plain CSV invoice row (``Feed.plain_rows``), without a dict per row."""
-    delimiter = feed.delimiter
-    position = {name: index for index, name in enumerate(feed.columns)}
-    code, period, service = (position[name] for name in ("subscriber_code", "period", "service"))
-
-    def key(text: str) -> tuple[str, ...]:
-        fields = text.split(delimiter)
-        number = fields[code]
-        if not number.isdigit():
-            number = _CODE_SEPARATORS.sub("", number)
-        return (number, fields[period].strip(), fields[service].strip())
-
-    return key
+    return str(YearMonth.parse(period).shift(-HISTORY_MONTHS))
 
 
 def file_digest(path: Path) -> str:
@@ -170,30 +172,11 @@ def import_file(
             code_length=code_length,
             now=now,
         )
-        fast = kind == "invoices" and feed.format == "csv" and db.dialect == "postgresql"
-        run = importer.run_plain if fast else importer.run
-        rows: Iterator[PlainRow | Record] = feed.plain_rows() if fast else feed.records()
-        plain_key = _invoice_key_reader(feed) if fast else None
-        batch: list[PlainRow | Record] = []
-        keys: set[tuple[str, ...]] = set()
         try:
-            for row in rows:
-                if isinstance(row, tuple):
-                    assert plain_key is not None
-                    key = plain_key(row[1])
-                else:
-                    key = _batch_key(kind, row.values)
-                if len(batch) >= batch_size or key in keys:
-                    run(batch)
-                    batch, keys = [], set()
-                    if progress is not None:
-                        progress(summary.rows, feed.bytes_read)
-                batch.append(row)
-                keys.add(key)
-            if batch:
-                run(batch)
-            if progress is not None:
-                progress(summary.rows, feed.bytes_read)
+            if feed.format == "csv" and db.dialect == "postgresql":
+                importer.run_bulk(feed, batch_size, progress)
+            else:
+                importer.run_records(feed, batch_size, progress)
         finally:
             writer.close()
         summary.reject_path = rejects_path if writer.count else None
@@ -222,8 +205,27 @@ class _BatchImporter:
         self.code_length = code_length
         self.fixed_now = now
         self.batch_no = 0
+        self.loaded_since_statistics = 0
 
-    def _already_done(self, batch: Sequence[PlainRow | Record]) -> int | None:
+    def run_records(self, feed: Feed, batch_size: int, progress: Progress | None) -> None:
+        """Row by row through the rules, then set-based merges (SQLite, JSON Lines)."""
+        batch: list[Record] = []
+        keys: set[tuple[str, ...]] = set()
+        for row in feed.records():
+            key = _batch_key(self.kind, row.values)
+            if len(batch) >= batch_size or key in keys:
+                self.run(batch)
+                batch, keys = [], set()
+                if progress is not None:
+                    progress(self.summary.rows, feed.bytes_read)
+            batch.append(row)
+            keys.add(key)
+        if batch:
+            self.run(batch)
+        if progress is not None:
+            progress(self.summary.rows, feed.bytes_read)
+
+    def _already_done(self, batch: Sequence[Record]) -> int | None:
         """The batch's number, or None when an earlier run committed it."""
         batch_no = self.batch_no
         self.batch_no += 1
@@ -233,84 +235,119 @@ class _BatchImporter:
             return batch_no
         # Committed by an earlier run: nothing changes now, so its rows count as unchanged.
         self.summary.batches_already_done += 1
-        accepted = previous.loaded + previous.unchanged + previous.updated
-        self._account(replace(previous, loaded=0, updated=0, unchanged=accepted), batch)
+        self._account(_as_unchanged(previous), _raw_rows(batch))
         return None
 
-    def run_plain(self, batch: Sequence[PlainRow | Record]) -> None:
-        """A CSV invoice batch on PostgreSQL: plain rows are COPYed as text and cast in SQL;
-        only the rows with an unusual shape are parsed here, by the same rules."""
-        batch_no = self._already_done(batch)
-        if batch_no is None:
-            return
-        now = self.fixed_now or datetime.now(UTC)
-        today = today_in_baku(now)
-        rejects: dict[int, str] = {}
-        delimiter = self.writer.delimiter
-        text: list[str] = []
-        for row in batch:
-            if isinstance(row, tuple):
-                text.append(f"{row[0]}{delimiter}{row[1]}\n")
-            elif row.problem is not None:
-                az, en = row.problem
-                rejects[row.line] = _reject_message(
-                    row.line, [Problem("malformed_line", "*", az, en)]
-                )
-            else:
-                text.append(_csv_line([str(row.line), *row.raw], delimiter))
-        with self.db.write() as connection:
-            repository.stage_invoice_text(
-                connection, len(self.writer.columns), delimiter, "".join(text)
-            )
-            repository.create_invoice_stage(connection)
-            unusual = repository.load_plain_invoices(
-                connection,
-                self.writer.columns,
-                code_length=self.code_length,
-                earliest_day=EARLIEST_DAY.isoformat(),
-                today=today.isoformat(),
-                earliest_period=str(EARLIEST_PERIOD),
-                this_month=str(YearMonth.of(today)),
-            )
-            parsed: list[tuple[int, InvoiceRecord, str]] = []
-            for line, values in unusual:
+    def run_bulk(self, feed: Feed, batch_size: int, progress: Progress | None) -> None:
+        """A CSV feed on PostgreSQL: COPY and SQL for the plain rows, the rules for the rest.
+
+        One connection runs the whole file, so the staging tables are made once; each batch is
+        still its own transaction.
+        """
+        header = bulk.Columns(feed.columns)
+        with self.db.primary.connect() as connection:
+            with connection.begin():
+                bulk.open_staging(connection, header.width)
+            try:
+                self._bulk_batches(connection, feed, header, batch_size, progress)
+            finally:
                 try:
-                    record = parse_invoice(values, code_length=self.code_length, now=now)
-                except Rejected as error:
-                    rejects[line] = _reject_message(line, error.problems)
-                    continue
-                parsed.append((line, record, _history_from(record.period)))
-            repository.add_staged_invoices(connection, parsed)
+                    with connection.begin():
+                        bulk.close_staging(connection)
+                except DBAPIError:
+                    # A broken connection is not handed out again, staging tables and all.
+                    connection.invalidate()
+
+    def _bulk_batches(
+        self,
+        connection: Connection,
+        feed: Feed,
+        header: bulk.Columns,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> None:
+        chunks = feed.chunks()
+        while True:
+            previous = self.done.get(self.batch_no)
+            # A batch an earlier run committed is the same rows again, however it ended.
+            chunk = chunks.read(previous.rows if previous is not None else batch_size)
+            if chunk is None:
+                break
+            batch_no = self.batch_no
+            self.batch_no += 1
+            self.summary.batches += 1
+            if previous is not None:
+                self.summary.batches_already_done += 1
+                self._account(_as_unchanged(previous), chunk.raw)
+            else:
+                with connection.begin():
+                    result, repeat = self._bulk_batch(connection, chunk, header, batch_no)
+                if repeat is not None:
+                    chunks.give_back(chunk, repeat)
+                self._account(result, chunk.raw)
+            if progress is not None:
+                progress(self.summary.rows, feed.bytes_read)
+
+    def _bulk_batch(
+        self, connection: Connection, chunk: Chunk, header: bulk.Columns, batch_no: int
+    ) -> tuple[repository.BatchRecord, int | None]:
+        now = self.fixed_now or datetime.now(UTC)
+        rejects: dict[int, str] = {}
+        unreadable = {r.line: r for r in chunk.records or () if r.problem is not None}
+        for line in bulk.stage_chunk(connection, chunk, header.width):
+            rejects[line] = _unreadable(unreadable[line])
+        limits = bulk.Limits(self.code_length, now)
+        try:
+            with connection.begin_nested():
+                plain = bulk.take_plain(connection, self.kind, header, limits)
+        except DataError:
+            plain = 0  # a value SQL cannot even cast: every row of the batch goes to the rules
+        doubtful = []
+        if plain < chunk.rows - len(rejects):
+            doubtful = bulk.doubtful_rows(connection, self.kind, header)
+        parse = _PARSERS[self.kind]
+        parsed: list[tuple[int, Any]] = []
+        for line, values in doubtful:
+            try:
+                parsed.append((line, parse(values, code_length=self.code_length, now=now)))
+            except Rejected as error:
+                rejects[line] = _reject_message(line, error.problems)
+        _stage_parsed(connection, self.kind, parsed, now)
+        rows = chunk.rows
+        repeat = bulk.first_repeat(connection, self.kind)
+        if repeat is not None:
+            # The batch ends before a row whose identity it already holds (see the module).
+            bulk.discard_from(connection, self.kind, repeat)
+            rows = chunk.rows_before(repeat)
+            rejects = {line: text for line, text in rejects.items() if line < repeat}
+            parsed = [(line, record) for line, record in parsed if line < repeat]
+        staged = rows - len(rejects)
+        if self.kind == "subscribers":
+            merge = repository.merge_staged_subscribers(connection, staged)
+        elif self.kind == "invoices":
             for line, record in repository.staged_invoices_to_check(connection):
                 for warning in invoice_warnings(record):
                     self._warn(line, warning)
-            staged = len(batch) - len(rejects)
             merge, histories = repository.merge_staged_invoices(connection, staged, now)
             self._spikes(histories)
-            for line in merge.unknown_lines:
-                rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
-            result = self._finish(connection, batch, batch_no, merge, rejects, now)
-        self._account(result, batch)
+        else:
+            merge = self._staged_payments(connection, parsed, rejects, now)
+        for line in merge.unknown_lines:
+            rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
+        result = self._finish(connection, rows, batch_no, merge, rejects, now)
+        return result, repeat
 
-    def run(self, batch: Sequence[PlainRow | Record]) -> None:
+    def run(self, batch: Sequence[Record]) -> None:
         batch_no = self._already_done(batch)
         if batch_no is None:
             return
         now = self.fixed_now or datetime.now(UTC)
         rejects: dict[int, str] = {}
         parsed: list[tuple[int, object]] = []
-        parse = {
-            "subscribers": parse_subscriber,
-            "invoices": parse_invoice,
-            "payments": parse_payment,
-        }[self.kind]
+        parse = _PARSERS[self.kind]
         for record in batch:
-            assert isinstance(record, Record)
             if record.problem is not None:
-                az, en = record.problem
-                rejects[record.line] = _reject_message(
-                    record.line, [Problem("malformed_line", "*", az, en)]
-                )
+                rejects[record.line] = _unreadable(record)
                 continue
             try:
                 parsed.append(
@@ -331,13 +368,13 @@ class _BatchImporter:
                 merge = self._payments(connection, parsed, rejects, now)
             for line in merge.unknown_lines:
                 rejects[line] = _reject_message(line, [_UNKNOWN_SUBSCRIBER])
-            result = self._finish(connection, batch, batch_no, merge, rejects, now)
-        self._account(result, batch)
+            result = self._finish(connection, len(batch), batch_no, merge, rejects, now)
+        self._account(result, _raw_rows(batch))
 
     def _finish(
         self,
         connection: Connection,
-        batch: Sequence[PlainRow | Record],
+        rows: int,
         batch_no: int,
         merge: repository.Merge,
         rejects: dict[int, str],
@@ -345,7 +382,7 @@ class _BatchImporter:
     ) -> repository.BatchRecord:
         """Records the batch in ``import_batches``, in its own transaction."""
         result = repository.BatchRecord(
-            rows=len(batch),
+            rows=rows,
             loaded=merge.loaded,
             unchanged=merge.unchanged,
             updated=merge.updated,
@@ -360,9 +397,9 @@ class _BatchImporter:
             record=result,
             now=now,
         )
-        # After batches 1, 2, 4, 8…: the statistics follow the table's growth at a log cost.
-        if merge.loaded and (self.batch_no & (self.batch_no - 1)) == 0:
-            repository.refresh_statistics(connection, self.kind)
+        self.loaded_since_statistics += merge.loaded
+        if repository.refresh_statistics(connection, self.kind, self.loaded_since_statistics):
+            self.loaded_since_statistics = 0
         return result
 
     def _invoices(
@@ -393,41 +430,32 @@ class _BatchImporter:
     ) -> repository.Merge:
         records = [(line, r) for line, r in parsed if isinstance(r, PaymentRecord)]
         facts = repository.payment_facts_batch(connection, records)
-        accepted: list[tuple[PaymentRecord, int]] = []
-        earlier: dict[tuple[str, str], StoredPayment] = {}
-        unchanged = 0
-        for line, payment in records:
-            fact = facts[line]
-            target = fact.reversed_payment
-            if target is None and payment.reverses is not None:
-                target = earlier.get((payment.channel, payment.reverses))
-            try:
-                verdict = judge_payment(
-                    payment,
-                    subscriber_known=fact.subscriber_id is not None,
-                    stored=fact.stored,
-                    reversed_payment=target,
-                )
-            except Rejected as error:
-                rejects[line] = _reject_message(line, error.problems)
-                continue
-            if verdict == "same":
-                unchanged += 1
-                continue
-            assert fact.subscriber_id is not None
-            accepted.append((payment, fact.subscriber_id))
-            earlier[payment.key] = StoredPayment(
-                payment.subscriber_code, payment.paid_at, payment.amount, payment.reverses
-            )
+        accepted, unchanged = _judge_payments(records, facts, rejects)
         loaded = repository.insert_payments(connection, accepted, now)
         return repository.Merge(loaded, 0, unchanged, [])
+
+    def _staged_payments(
+        self,
+        connection: Connection,
+        parsed: list[tuple[int, Any]],
+        rejects: dict[int, str],
+        now: datetime,
+    ) -> repository.Merge:
+        """The rules judge the rows the SQL left to them; then every new payment is stored."""
+        facts = repository.staged_payment_facts(connection)
+        accepted, unchanged = _judge_payments(parsed, facts, rejects)
+        new, same = repository.settle_staged_payments(connection, now)
+        loaded = new + repository.insert_payments(connection, accepted, now)
+        return repository.Merge(loaded, 0, unchanged + same, [])
 
     def _warn(self, line: int, warning: Warning) -> None:
         self.summary.warnings[warning.code] += 1
         if len(self.summary.warning_examples) < WARNING_EXAMPLES:
             self.summary.warning_examples.append(_warning_message(line, warning))
 
-    def _account(self, result: repository.BatchRecord, batch: Sequence[PlainRow | Record]) -> None:
+    def _account(
+        self, result: repository.BatchRecord, raw: Callable[[int], Sequence[str] | str]
+    ) -> None:
         summary = self.summary
         summary.rows += result.rows
         summary.loaded += result.loaded
@@ -435,25 +463,79 @@ class _BatchImporter:
         summary.updated += result.updated
         summary.rejected += result.rejected
         # The reject file follows the input's order, whether the batch ran now or in a past run.
-        if not result.rejects:
-            self.writer.flush()
-            return
-        delimiter = self.writer.delimiter
-        for row in batch:
-            line = row[0] if isinstance(row, tuple) else row.line
-            message = result.rejects.get(line)
-            if message is not None:
-                raw = row[1].split(delimiter) if isinstance(row, tuple) else row.raw
-                self.writer.write(raw, message)
-                if len(summary.reject_examples) < WARNING_EXAMPLES:
-                    summary.reject_examples.append(message)
+        for line in sorted(result.rejects):
+            message = result.rejects[line]
+            self.writer.write(raw(line), message)
+            if len(summary.reject_examples) < WARNING_EXAMPLES:
+                summary.reject_examples.append(message)
         self.writer.flush()
 
 
-def _csv_line(fields: Sequence[str], delimiter: str) -> str:
-    out = io.StringIO()
-    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow(fields)
-    return out.getvalue()
+def _judge_payments(
+    records: Sequence[tuple[int, PaymentRecord]],
+    facts: dict[int, repository.PaymentFacts],
+    rejects: dict[int, str],
+) -> tuple[list[tuple[PaymentRecord, int]], int]:
+    """Each payment, in the file's order, against the store and the batch's earlier rows."""
+    accepted: list[tuple[PaymentRecord, int]] = []
+    earlier: dict[tuple[str, str], StoredPayment] = {}
+    unchanged = 0
+    for line, payment in records:
+        fact = facts[line]
+        target = fact.reversed_payment
+        if target is None and payment.reverses is not None:
+            target = earlier.get((payment.channel, payment.reverses))
+            # A payment of this batch that the SQL took: it counts only when it came first.
+            if target is None and fact.batch_target is not None and fact.batch_target[0] < line:
+                target = fact.batch_target[1]
+        try:
+            verdict = judge_payment(
+                payment,
+                subscriber_known=fact.subscriber_id is not None,
+                stored=fact.stored,
+                reversed_payment=target,
+            )
+        except Rejected as error:
+            rejects[line] = _reject_message(line, error.problems)
+            continue
+        if verdict == "same":
+            unchanged += 1
+            continue
+        assert fact.subscriber_id is not None
+        accepted.append((payment, fact.subscriber_id))
+        earlier[payment.key] = StoredPayment(
+            payment.subscriber_code, payment.paid_at, payment.amount, payment.reverses
+        )
+    return accepted, unchanged
+
+
+def _as_unchanged(previous: repository.BatchRecord) -> repository.BatchRecord:
+    accepted = previous.loaded + previous.unchanged + previous.updated
+    return replace(previous, loaded=0, updated=0, unchanged=accepted)
+
+
+def _raw_rows(batch: Sequence[Record]) -> Callable[[int], Sequence[str] | str]:
+    return {record.line: record.raw for record in batch}.__getitem__
+
+
+_PARSERS: dict[Kind, Callable[..., Any]] = {
+    "subscribers": parse_subscriber,
+    "invoices": parse_invoice,
+    "payments": parse_payment,
+}
+
+
+def _stage_parsed(
+    connection: Connection, kind: Kind, parsed: list[tuple[int, Any]], now: datetime
+) -> None:
+    """The rows the rules accepted, into the staging table beside the SQL's plain rows."""
+    if kind == "subscribers":
+        repository.add_staged(connection, kind, repository.subscriber_rows(parsed, now))
+    elif kind == "invoices":
+        rows = [(line, record, _history_from(record.period)) for line, record in parsed]
+        repository.add_staged(connection, kind, repository.invoice_rows(rows))
+    else:
+        repository.add_staged_payments(connection, parsed)
 
 
 _UNKNOWN_SUBSCRIBER = Problem(

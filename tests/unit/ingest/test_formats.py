@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from waterbill.ingest.formats import Feed, RejectWriter
 
@@ -58,22 +61,71 @@ def test_a_reject_file_keeps_the_input_format_and_adds_an_error_column(tmp_path:
     ]
 
 
-def test_plain_rows_give_the_same_lines_and_cells_as_the_csv_reader(tmp_path: Path) -> None:
+def _rows_in_chunks(path: Path, size: int, give_back_every: int = 0) -> list[tuple[Any, ...]]:
+    """Every row as chunks of ``size`` rows deliver it; with ``give_back_every``, each chunk
+    gives back its lines from its n-th row on, as a batch that ends early does."""
+    rows: list[tuple[Any, ...]] = []
+    with Feed(path, COLUMNS) as feed:
+        chunks = feed.chunks()
+        while (chunk := chunks.read(size)) is not None:
+            lines = (
+                [chunk.first_line + index for index in range(chunk.rows)]
+                if chunk.records is None
+                else [record.line for record in chunk.records]
+            )
+            if give_back_every and len(lines) > give_back_every:
+                chunks.give_back(chunk, lines[give_back_every])
+                lines = lines[:give_back_every]
+            for line in lines:
+                problem = next(
+                    (r.problem for r in chunk.records or () if r.line == line and r.problem), None
+                )
+                rows.append((line, list(chunk.raw(line)), problem is None))
+    return rows
+
+
+MIXED = (
+    HEADER
+    + '\r\nP1;1;2;3;4;\r\n"P\r\n\r\n2";1;2;3;4;\r\n\r\n  \r\nP3;1;2;3\r\nP4;"a;b";2;3;4;\r\n'
+    + 'P5;1;2;"3"x;4;\r\nP6;1;2;3;4;5\r\nP7;"";2;3;4;""\r\nP8;1;2;3;4;\rP9;1;2;3;4;\r\n'
+    + "P10;1;2;3;4;\r\nP11;1;2;3;4;"
+)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 100])
+@pytest.mark.parametrize("give_back_every", [0, 1, 2])
+def test_chunks_give_the_same_lines_and_cells_as_the_csv_reader(
+    tmp_path: Path, size: int, give_back_every: int
+) -> None:
     path = tmp_path / "p.csv"
-    text = (
-        HEADER
-        + '\r\nP1;1;2;3;4;\r\n"P\r\n\r\n2";1;2;3;4;\r\n\r\n  \r\nP3;1;2;3\r\nP4;"a;b";2;3;4;\r\n'
-        + 'P5;1;2;"3"x;4;\r\nP6;1;2;3;4;5\r\n'
-    )
-    path.write_bytes(text.encode())
+    path.write_bytes(MIXED.encode())
     with Feed(path, COLUMNS) as feed:
         expected = [(r.line, list(r.raw), r.problem is None) for r in feed.records()]
+    assert _rows_in_chunks(path, size, give_back_every) == expected
+    assert [line for line, _raw, _ok in expected] == [2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+
+
+def test_a_chunk_of_plain_lines_goes_to_copy_as_it_is_with_empty_quoted_cells_empty(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes((HEADER + '\r\nP1;"";2;3\\4;a\tb;""\r\n"";1;2;3;4;5').encode())
     with Feed(path, COLUMNS) as feed:
-        rows = [
-            (row[0], row[1].split(";"), True)
-            if isinstance(row, tuple)
-            else (row.line, list(row.raw), row.problem is None)
-            for row in feed.plain_rows()
-        ]
-    assert rows == expected
-    assert [line for line, _raw, _ok in rows] == [2, 3, 8, 9, 10, 11]
+        chunk = feed.chunks().read(10)
+    assert chunk is not None
+    assert chunk.records is None
+    assert chunk.copy_text == b"P1\t\t2\t3\\\\4\ta\\tb\t\n\t1\t2\t3\t4\t5"
+
+
+def test_a_chunk_with_quoted_cells_on_single_lines_still_goes_to_copy_cell_by_cell(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(
+        (HEADER + '\nP1;"a;b";2;3;4;\nP2;1;2;"x\tz";4;\nP3;"q;"";";2;"";4;\n').encode()
+    )
+    with Feed(path, COLUMNS) as feed:
+        chunk = feed.chunks().read(10)
+    assert chunk is not None
+    assert chunk.records is None
+    assert chunk.copy_text == (b'P1\ta;b\t2\t3\t4\t\nP2\t1\t2\tx\\tz\t4\t\nP3\tq;";\t2\t\t4\t\n')

@@ -9,7 +9,9 @@ import pytest
 
 from tests.feeds import invoice_row
 from waterbill.i18n.catalogs import gettext_for
+from waterbill.identifiers import FIN_CHARACTERS, FIN_PATTERN
 from waterbill.ingest.rules import (
+    STRIPPED_BEYOND_ASCII,
     PaymentRecord,
     Problem,
     Rejected,
@@ -182,3 +184,15 @@ def test_each_payment_refusal_reads_the_same_in_the_web_catalogs_and_has_a_russi
         russian = gettext_for("ru", problem.msgid) % params
         assert russian != problem.en
         assert any("а" <= letter <= "я" for letter in russian)
+
+
+def test_the_white_space_the_sql_path_looks_for_is_all_that_str_strip_removes() -> None:
+    stripped = {code for code in range(0x110000) if chr(code).isspace()}
+    assert {code for code in stripped if code > 32} == set(STRIPPED_BEYOND_ASCII)
+    # The rest is what PostgreSQL's ascii() puts at 32 or below.
+    assert all(code <= 32 for code in stripped - set(STRIPPED_BEYOND_ASCII))
+
+
+def test_the_fin_characters_the_sql_path_accepts_are_those_of_the_fin_pattern() -> None:
+    accepted = {c for c in map(chr, range(128)) if FIN_PATTERN.match(c * 7)}
+    assert accepted == set(FIN_CHARACTERS)
