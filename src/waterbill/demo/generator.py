@@ -317,8 +317,13 @@ _TYPED: dict[str, Callable[[int], object]] = {
 }
 
 
+def typed_values(columns: tuple[str, ...]) -> list[Callable[[int], object] | None]:
+    """For each column, what turns its value in a row into the typed value (None: as it is)."""
+    return [_TYPED.get(name) for name in columns]
+
+
 def _typed(rows: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> list[Row]:
-    converters = [_TYPED.get(name) for name in columns]
+    converters = typed_values(columns)
     return [
         {
             name: value if convert is None or value is None else convert(value)
