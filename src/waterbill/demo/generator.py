@@ -6,8 +6,8 @@ any size because only one chunk exists at a time.
 
 Rows are tuples in their table's column order, kept in whole units so the hot loop does integer
 arithmetic only: money in qəpik, volumes in litres, tariffs in ten-thousandths of a manat, days as
-proleptic ordinals and instants as Unix seconds. ``as_dicts`` turns them into Decimal, ``date``
-and aware ``datetime`` values for the database layer and the tests.
+proleptic ordinals and instants as Unix seconds. ``typed_values`` and ``as_dicts`` give their
+Decimal, ``date`` and aware ``datetime`` values (the SQLite writer, the tests).
 
 A run can be cut into shards (``plan_shards``): ranges of citizens generated independently, in
 any order or process, whose rows concatenated in shard order are the rows of one single run.
@@ -317,8 +317,13 @@ _TYPED: dict[str, Callable[[int], object]] = {
 }
 
 
+def typed_values(columns: tuple[str, ...]) -> list[Callable[[int], object] | None]:
+    """For each column, what turns its value in a row into the typed value (None: as it is)."""
+    return [_TYPED.get(name) for name in columns]
+
+
 def _typed(rows: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> list[Row]:
-    converters = [_TYPED.get(name) for name in columns]
+    converters = typed_values(columns)
     return [
         {
             name: value if convert is None or value is None else convert(value)
@@ -654,7 +659,7 @@ class DemoGenerator:
             stamp = self._stamps[index]
             month_lines = lines[index] or self._month_lines(index, zone, category, services)
             for service, suffix, tariff in month_lines:
-                amount = (billed * tariff + 50_000) // 100_000  # amount_qepik, inlined
+                amount = amount_qepik(billed, tariff)
                 self._invoice_id += 1
                 if estimate:
                     pending.append((len(invoices), previous, current, litres))

@@ -18,12 +18,12 @@ into live tables would not:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, exists, func, insert, or_, select, text
+from sqlalchemy import Column, Connection, Table, exists, func, insert, or_, select, text
 
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.demo.copytext import CopyText, revision_lines
@@ -33,7 +33,7 @@ from waterbill.demo.generator import (
     REVISION_COLUMNS,
     SUBSCRIBER_COLUMNS,
     Chunk,
-    as_dicts,
+    typed_values,
 )
 
 # Parents before children, so foreign keys hold inside the one transaction; each with the
@@ -56,11 +56,40 @@ def count_subscribers(db: Connection) -> int:
 
 
 def write_chunk(db: Connection, chunk: Chunk) -> None:
-    """Insert a chunk through SQLAlchemy (the SQLite path; PostgreSQL uses ``BulkLoad``)."""
-    rows = as_dicts(chunk)
-    for attribute, table, _ in _TABLES:
-        if rows[attribute]:
-            db.execute(insert(table), rows[attribute])
+    """Insert a chunk with executemany (the SQLite path; PostgreSQL uses ``BulkLoad``).
+
+    Each value goes through its column type's own bind processor, as ``db.execute(insert(...))``
+    would do, but without building a dictionary and a parameter set per row.
+    """
+    for attribute, table, columns in _TABLES:
+        rows: list[tuple[Any, ...]] = getattr(chunk, attribute)
+        if not rows:
+            continue
+        steps = [
+            _to_database(db, table.c[name], typed)
+            for name, typed in zip(columns, typed_values(columns), strict=True)
+        ]
+        statement = insert(table).compile(dialect=db.dialect, column_keys=list(columns))
+        db.exec_driver_sql(
+            str(statement),
+            [
+                tuple(
+                    value if step is None or value is None else step(value)
+                    for step, value in zip(steps, row, strict=True)
+                )
+                for row in rows
+            ],
+        )
+
+
+def _to_database(
+    db: Connection, column: Column[Any], typed: Callable[[Any], object] | None
+) -> Callable[[Any], Any] | None:
+    """The row's value → the typed value → what the driver is given for this column."""
+    bind = column.type.dialect_impl(db.dialect).bind_processor(db.dialect)
+    if typed is None or bind is None:
+        return typed or bind
+    return lambda value: bind(typed(value))
 
 
 # -- the PostgreSQL load -----------------------------------------------------------------------

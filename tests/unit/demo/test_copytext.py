@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.demo.copytext import revision_lines, shard_copy_text, subscriber_lines
 from waterbill.demo.generator import (
     INVOICE_COLUMNS,
@@ -74,3 +75,15 @@ def test_text_fields_are_escaped_so_a_tab_or_backslash_in_a_name_stays_in_its_co
     fields = subscriber_lines([odd]).rstrip("\n").split("\t")
     assert len(fields) == len(SUBSCRIBER_COLUMNS)
     assert fields[3:6] == ["Əli\\tyev", "Back\\\\slash", "line\\nbreak"]
+
+
+def test_the_row_layouts_follow_their_tables_column_by_column() -> None:
+    # COPY and the SQLite executemany pass values by position, in this order.
+    layouts = {
+        subscribers: SUBSCRIBER_COLUMNS,
+        invoices: INVOICE_COLUMNS,
+        invoice_revisions: REVISION_COLUMNS,
+        payments: PAYMENT_COLUMNS,
+    }
+    for table, columns in layouts.items():
+        assert tuple(column.name for column in table.columns) == columns, table.name
