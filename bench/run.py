@@ -385,6 +385,16 @@ BARE_TABLES = {
 }
 
 
+def psql_copy(store: Store, copy: str) -> Run:
+    """One ``psql \\copy`` against the store, timed as the client sees it."""
+    command = ["psql", store.url, "-v", "ON_ERROR_STOP=1", "-q", "-c", f"\\copy {copy}"]
+    return timed(command, os.environ.copy())
+
+
+def _throughput(rows: int, run: Run) -> dict[str, Any]:
+    return {"rows": rows, "seconds": run.seconds, "rows_per_second": rows / run.seconds}
+
+
 def raw_copy(config: Config, directory: Path, counts: dict[str, int]) -> dict[str, Any]:
     """The PostgreSQL limit: COPY of the same files into typed tables without keys or indexes."""
     store = Store(config, "postgresql", "_raw")
@@ -393,16 +403,9 @@ def raw_copy(config: Config, directory: Path, counts: dict[str, int]) -> dict[st
     for feed in feeds.FEEDS:
         with psycopg.connect(store.url, autocommit=True) as connection:
             connection.execute(f"CREATE TABLE raw_{feed} ({BARE_TABLES[feed]})")
-        command = [
-            "psql", store.url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
-            f"\\copy raw_{feed} FROM '{directory / f'{feed}.csv'}' WITH (FORMAT csv, HEADER true)",
-        ]  # fmt: skip
-        run = timed(command, os.environ.copy())
-        out[feed] = {
-            "rows": counts[feed],
-            "seconds": run.seconds,
-            "rows_per_second": counts[feed] / run.seconds,
-        }
+        source = directory / f"{feed}.csv"
+        run = psql_copy(store, f"raw_{feed} FROM '{source}' WITH (FORMAT csv, HEADER true)")
+        out[feed] = _throughput(counts[feed], run)
     if not config.keep:
         store.drop()
     return out
@@ -411,11 +414,7 @@ def raw_copy(config: Config, directory: Path, counts: dict[str, int]) -> dict[st
 def export_stored(store: Store, directory: Path) -> None:
     """The imported rows as the tables hold them (ids and all), for ``indexed_copy``."""
     for feed in feeds.FEEDS:
-        command = [
-            "psql", store.url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
-            f"\\copy {feed} TO '{directory / f'{feed}.csv'}' WITH (FORMAT csv)",
-        ]  # fmt: skip
-        timed(command, os.environ.copy())
+        psql_copy(store, f"{feed} TO '{directory / f'{feed}.csv'}' WITH (FORMAT csv)")
 
 
 def indexed_copy(config: Config, directory: Path, counts: dict[str, int]) -> dict[str, Any]:
@@ -426,16 +425,8 @@ def indexed_copy(config: Config, directory: Path, counts: dict[str, int]) -> dic
     timed([WATERBILL, "db", "upgrade"], batch_env(store))
     out: dict[str, Any] = {}
     for feed in feeds.FEEDS:
-        command = [
-            "psql", store.url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
-            f"\\copy {feed} FROM '{directory / f'{feed}.csv'}' WITH (FORMAT csv)",
-        ]  # fmt: skip
-        run = timed(command, os.environ.copy())
-        out[feed] = {
-            "rows": counts[feed],
-            "seconds": run.seconds,
-            "rows_per_second": counts[feed] / run.seconds,
-        }
+        run = psql_copy(store, f"{feed} FROM '{directory / f'{feed}.csv'}' WITH (FORMAT csv)")
+        out[feed] = _throughput(counts[feed], run)
     if not config.keep:
         store.drop()
     return out
