@@ -26,7 +26,6 @@ from waterbill.web.deps import (
     CsrfChecked,
     CurrentCitizen,
     DatabaseDep,
-    DbRead,
     Locale,
     ProviderDep,
     SessionDep,
@@ -156,14 +155,15 @@ def lookup(
     request: Request,
     locale: Locale,
     citizen: CurrentCitizen,
-    db: DbRead,
     database: DatabaseDep,
     code: str | None = None,
 ) -> Response:
     """The subscriber-code form with the citizen's own accounts; with ``?code=`` the statement."""
     if code is not None:
+        # The statement opens its own transaction: no connection is held for the form meanwhile.
         return statement_page(request, code, locale, citizen, database)
-    accounts = services.accounts_of(db=db, citizen=citizen)
+    with database.read() as db:
+        accounts = services.accounts_of(db=db, citizen=citizen)
     return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
 
 
