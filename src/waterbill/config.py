@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     env: Environment = "production"
     database_url: str = DEFAULT_SQLITE_URL
     database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Also the number of request threads per process (waterbill.web.app's lifespan).
     database_pool_size: int = Field(default=10, ge=1, le=200)
     # Seconds; libpq waits at least 2 s for a new connection, the app answers 503 sooner anyway.
     database_connect_timeout: float = Field(default=2.0, gt=0)
