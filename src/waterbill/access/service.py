@@ -182,14 +182,14 @@ def view_statement_and(
                 raise Unauthenticated(code=_well_formed(code, settings))
             if refusal is not None:
                 raise refusal
-            shown = _view(
+            return _view(
                 db,
                 viewer=viewer,
                 statement=statement or read(db),
                 channel=channel,
                 settings=settings,
+                then=then,
             )
-            return shown, then(db, shown)
         except AuditUnavailable:
             raise  # nothing was logged, so nothing may be shown or committed
         except Forbidden as error:
@@ -255,8 +255,14 @@ def operator_statement(
 
 
 def _view(
-    db: Connection, *, viewer: Citizen, statement: Statement, channel: Channel, settings: Settings
-) -> Statement:
+    db: Connection,
+    *,
+    viewer: Citizen,
+    statement: Statement,
+    channel: Channel,
+    settings: Settings,
+    then: Callable[[Connection, Statement], T],
+) -> tuple[Statement, T]:
     subscriber = statement.subscriber
     admin = is_admin(viewer, settings)
     # The grant lookup is skipped for the holder and admins: the common path stays short.
@@ -274,22 +280,29 @@ def _view(
         is_authorised=authorised,
     )
     decision = decide(policy=settings.access_policy, role=role)
-    refused = decision.result == "refused"
-    record_citizen_event(
-        db,
-        tag=EventTag.ACCESS_REFUSED if refused else EventTag.STATEMENT_VIEW,
-        viewer=viewer,
-        channel=channel,
-        code=subscriber.code,
-        result=decision.result,
-        reason=Forbidden.code if refused else decision.reason,
-        details={"role": role},
-    )
-    if refused:
+
+    def log(tag: EventTag, reason: str | None) -> None:
+        record_citizen_event(
+            db,
+            tag=tag,
+            viewer=viewer,
+            channel=channel,
+            code=subscriber.code,
+            result=decision.result,
+            reason=reason,
+            details={"role": role},
+        )
+
+    if decision.result == "refused":
+        log(EventTag.ACCESS_REFUSED, Forbidden.code)
         raise Forbidden(code=subscriber.code, reason=decision.reason)
+    shown = statement
     if decision.result == "masked":
-        return mask_statement(statement, reason=decision.reason)
-    return statement
+        shown = mask_statement(statement, reason=decision.reason)
+    # The audit row last: appending locks its chain's head until the transaction commits.
+    extra = then(db, shown)
+    log(EventTag.STATEMENT_VIEW, decision.reason)
+    return shown, extra
 
 
 # The holder's side: who viewed my account, and whom I authorised ----------------------------------
