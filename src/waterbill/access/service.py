@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from waterbill import clock
 from waterbill.access import repository
 from waterbill.access.policy import ViewerKind, decide, mask_fin, role_of
 from waterbill.access.repository import Grant
@@ -425,7 +426,7 @@ def _change_grant(
     grant: bool,
 ) -> list[Grant]:
     settings = database.settings
-    now = datetime.now(UTC)
+    now = clock.now()
     with database.write() as db:
         try:
             subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)

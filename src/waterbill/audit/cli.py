@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import click
 
+from waterbill import clock
 from waterbill.access.service import oversight_query
 from waterbill.audit import service
 from waterbill.audit.tags import EventTag
@@ -58,7 +59,7 @@ def verify() -> None:
 def prune(days: int | None) -> None:
     """Remove old rows; the hash of the last removed row is kept so the chain still verifies."""
     settings = get_settings()
-    cutoff = datetime.now(UTC) - timedelta(days=days or settings.audit_retention_days)
+    cutoff = clock.now() - timedelta(days=days or settings.audit_retention_days)
     database = Database(settings)
     try:
         with database.write() as db:

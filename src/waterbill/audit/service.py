@@ -20,6 +20,7 @@ from functools import partial
 
 from sqlalchemy import Connection
 
+from waterbill import clock
 from waterbill.audit import repository
 from waterbill.audit.chain import (
     Anchor,
@@ -114,7 +115,7 @@ def record_event(
     # Position and previous hash are the head's to give, under its lock.
     event = EventRow(
         seq=0,
-        occurred_at=(now or datetime.now(UTC)).astimezone(UTC),
+        occurred_at=(now or clock.now()).astimezone(UTC),
         tag=str(tag),
         actor=actor,
         subscriber_code=code,
@@ -199,7 +200,7 @@ def prune(
     """
     if older_than.tzinfo is None:
         raise ValueError("older_than must be timezone-aware")
-    pruned_at = datetime.now(UTC)
+    pruned_at = clock.now()
     heads = {chain: repository.lock_head(db, chain) for chain in repository.head_chains(db)}
     anchors: list[Anchor] = []
     count = 0
@@ -284,7 +285,7 @@ def oversight_report(
 
     The ranking of viewers is across all codes since ``since``: scraping shows up there.
     """
-    since = since or datetime.now(UTC) - timedelta(days=7)
+    since = since or clock.now() - timedelta(days=7)
     scoped = EventFilter(since=since, subscriber_code=code, actor=actor, tags=VIEW_TAGS)
     hours: dict[str, dict[str, int]] = {}
     for hour, result, views in repository.views_per_hour(db, scoped):

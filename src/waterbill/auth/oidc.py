@@ -24,6 +24,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from waterbill import clock
 from waterbill.auth.errors import SignInFailed, Unauthenticated
 from waterbill.auth.identity import AuthMethod, Citizen, pseudonymous_id
 from waterbill.config import Settings
@@ -200,13 +201,13 @@ class Provider:
     def remembered(self, token: str) -> Citizen | None:
         """The citizen of a bearer token verified before and not yet expired; no check is made."""
         remembered = self._verified.get(token)
-        if remembered is not None and time.time() < remembered[0]:
+        if remembered is not None and clock.now().timestamp() < remembered[0]:
             return remembered[1]
         return None
 
     def verify_access_token(self, token: str) -> Citizen:
         """A bearer token of the provider, for the API; anything else is 401."""
-        now = time.time()
+        now = clock.now().timestamp()
         remembered = self.remembered(token)
         if remembered is not None:
             return remembered

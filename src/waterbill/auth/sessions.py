@@ -12,10 +12,11 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from waterbill import clock
 from waterbill.auth import repository
 from waterbill.auth.identity import Citizen
 from waterbill.auth.oidc import PendingLogin
@@ -37,10 +38,6 @@ def hash_session_id(raw_id: str) -> str:
     return hashlib.sha256(raw_id.encode()).hexdigest()
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def start_session(
     *,
     db: Connection,
@@ -49,7 +46,7 @@ def start_session(
     pending_login: PendingLogin | None = None,
 ) -> tuple[str, WebSession]:
     """A new session; returns the raw id for the cookie (never stored) and the session."""
-    now = utc_now()
+    now = clock.now()
     repository.delete_expired_sessions(
         db,
         idle_before=now - timedelta(minutes=settings.session_idle_minutes),
@@ -81,7 +78,7 @@ def load_session(*, db: Connection, settings: Settings, raw_id: str | None) -> W
     row = repository.find_session(db, id_hash)
     if row is None:
         return None
-    now = utc_now()
+    now = clock.now()
     last_seen: datetime = row.last_seen_at
     created: datetime = row.created_at
     if now - last_seen > timedelta(minutes=settings.session_idle_minutes) or now - created > (

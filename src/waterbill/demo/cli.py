@@ -7,11 +7,11 @@ from datetime import datetime
 
 import click
 
+from waterbill import clock
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.demo.generator import DemoCitizen
 from waterbill.demo.service import DatabaseNotEmpty, default_processes, load_demo_data
-from waterbill.statement.domain import baku_date
 
 _METERS = {"mechanical": "sayğac", "smart_card": "smart-kart sayğac", "none": "sayğacsız (norma)"}
 _SERVICES = {"water": "su", "wastewater": "kanalizasiya"}
@@ -48,7 +48,7 @@ def demo_data(
     """Load realistic demo subscribers, invoices and payments, deterministic for a seed."""
     settings = get_settings().for_bulk_work()
     database = Database(settings)
-    today = as_of.date() if as_of is not None else baku_date(datetime.now().astimezone())
+    today = as_of.date() if as_of is not None else clock.today()
     try:
         result = load_demo_data(
             database=database,

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from waterbill import clock
 from waterbill.access.service import record_citizen_event as record
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
@@ -84,7 +85,7 @@ class StatementDisputes:
 
 
 def _now(now: datetime | None) -> datetime:
-    instant = now or datetime.now(UTC)
+    instant = now or clock.now()
     if instant.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return instant

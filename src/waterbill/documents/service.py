@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from waterbill import clock
 from waterbill.documents import repository
 from waterbill.documents.domain import (
     DocumentKind,
@@ -48,7 +49,7 @@ def issue_document(
         kind=kind,
         locale=locale,
         subscriber_code=statement.subscriber.code,
-        issued_at=now or datetime.now(UTC),
+        issued_at=now or clock.now(),
         content=document_content(statement),
         file=file,
     )

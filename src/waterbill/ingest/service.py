@@ -20,7 +20,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
+from waterbill import clock
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.ingest import bulk, repository
@@ -291,7 +292,7 @@ class _BatchImporter:
     def _bulk_batch(
         self, connection: Connection, chunk: Chunk, header: bulk.Columns, batch_no: int
     ) -> tuple[repository.BatchRecord, int | None]:
-        now = self.fixed_now or datetime.now(UTC)
+        now = self.fixed_now or clock.now()
         rejects: dict[int, str] = {}
         unreadable = {r.line: r for r in chunk.records or () if r.problem is not None}
         for line in bulk.stage_chunk(connection, chunk, header.width):
@@ -341,7 +342,7 @@ class _BatchImporter:
         batch_no = self._already_done(batch)
         if batch_no is None:
             return
-        now = self.fixed_now or datetime.now(UTC)
+        now = self.fixed_now or clock.now()
         rejects: dict[int, str] = {}
         parsed: list[tuple[int, object]] = []
         parse = _PARSERS[self.kind]
@@ -583,15 +584,13 @@ def add_channel(*, db: Connection, name: str, now: datetime | None = None) -> st
     if not name or len(name) > 40:
         raise ValueError("a channel name has 1 to 40 characters")
     key = secrets.token_urlsafe(32)
-    if not repository.add_channel(
-        db, name=name, key_hash=hash_key(key), now=now or datetime.now(UTC)
-    ):
+    if not repository.add_channel(db, name=name, key_hash=hash_key(key), now=now or clock.now()):
         raise ChannelExists(name=name)
     return key
 
 
 def revoke_channel(*, db: Connection, name: str, now: datetime | None = None) -> None:
-    if not repository.revoke_channel(db, name=name.strip(), now=now or datetime.now(UTC)):
+    if not repository.revoke_channel(db, name=name.strip(), now=now or clock.now()):
         raise UnknownChannel(name=name)
 
 
@@ -621,7 +620,7 @@ def record_payment(
 
     Raises Rejected (invalid, unknown subscriber or reversed payment, or a payment id conflict).
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     payment = check_payment(
         channel=channel,
         payment_id=payment_id,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 
+from waterbill import clock
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.ops.maintenance import BAKU, announce_maintenance, end_maintenance, parse_until
@@ -27,7 +27,7 @@ def maintenance() -> None:
 @click.option("--message", default=None, help="Text shown to citizens with the end time.")
 def maintenance_on(until_text: str, message: str | None) -> None:
     """Switch maintenance on for every app instance."""
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         until = parse_until(until_text, now=now)
     except ValueError as error:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from waterbill import clock
 from waterbill.ops.dberrors import is_database_error
 from waterbill.ops.maintenance import BAKU, MaintenanceMonitor
 from waterbill.ops.responses import send_refusal
@@ -53,7 +53,7 @@ class ContinuityMiddleware:
             return
         if probe.maintenance is not None:
             window = probe.maintenance
-            now = datetime.now(UTC)
+            now = clock.now()
             await send_refusal(
                 scope,
                 send,

@@ -18,6 +18,7 @@ import anyio
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from waterbill import clock
 from waterbill.db.database import Database
 from waterbill.ops import repository
 from waterbill.ops.dberrors import is_database_error
@@ -105,7 +106,7 @@ class MaintenanceMonitor:
         *,
         ttl: float = 1.0,
         timeout: float = 1.2,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = clock.now,
     ) -> None:
         self.engine = engine
         self.ttl = ttl

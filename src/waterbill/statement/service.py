@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
+from waterbill import clock
 from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
 from waterbill.statement import repository
@@ -15,7 +16,7 @@ from waterbill.statement.domain import Statement, Window, baku_date, build_state
 def as_of_date(as_of: date | datetime | None) -> date:
     """A Baku calendar date: ``now`` when not given; an aware instant is read in Baku time."""
     if as_of is None:
-        return baku_date(datetime.now().astimezone())
+        return clock.today()
     if isinstance(as_of, datetime):
         return baku_date(as_of)
     return as_of

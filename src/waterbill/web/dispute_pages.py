@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -11,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from waterbill import clock
 from waterbill.auth.errors import Forbidden
 from waterbill.auth.identity import Citizen
 from waterbill.auth.sessions import csrf_matches
@@ -21,7 +21,6 @@ from waterbill.disputes.domain import REASONS, STATUSES, Dispute, Photo
 from waterbill.disputes.messages import REASON_LABELS, SERVICE_LABELS, STATUS_LABELS
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
-from waterbill.statement.domain import baku_date
 from waterbill.web.deps import (
     CsrfChecked,
     CurrentCitizen,
@@ -85,7 +84,7 @@ def _form_page(
         citizen=citizen,
         code=values.code,
         code_length=settings.code_length_range,
-        today=baku_date(datetime.now(UTC)),
+        today=clock.today(),
     )
     # Water is what most disputes are about; the citizen can switch before sending.
     service_choice = values.service if values.service in subscriber.services else ""

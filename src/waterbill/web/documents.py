@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from waterbill import clock
 from waterbill.access.service import view_statement
 from waterbill.config import Settings
 from waterbill.db.database import Database
@@ -44,7 +44,7 @@ def _download(
     database: DatabaseDep,
     settings: Settings,
 ) -> Response:
-    now = datetime.now(UTC)
+    now = clock.now()
     renderers: dict[str, Callable[[StatementView, str], bytes]] = {
         "pdf": lambda view, document_code: render_pdf(
             view,

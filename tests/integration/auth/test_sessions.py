@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select, update
 
+from waterbill import clock
 from waterbill.auth.identity import Citizen
-from waterbill.auth.sessions import csrf_matches, load_session, start_session, utc_now
+from waterbill.auth.sessions import csrf_matches, load_session, start_session
 from waterbill.auth.tables import web_sessions
 from waterbill.config import Settings
 
@@ -46,7 +47,7 @@ def test_a_session_idle_too_long_is_ended(engine: Engine, settings: Settings) ->
     settings = _settings(settings)
     with engine.begin() as db:
         raw_id, _ = start_session(db=db, settings=settings, citizen=CITIZEN)
-        db.execute(update(web_sessions).values(last_seen_at=utc_now() - timedelta(minutes=31)))
+        db.execute(update(web_sessions).values(last_seen_at=clock.now() - timedelta(minutes=31)))
     with engine.begin() as db:
         assert load_session(db=db, settings=settings, raw_id=raw_id) is None
         assert db.execute(select(web_sessions)).first() is None
@@ -59,7 +60,7 @@ def test_a_busy_session_still_ends_at_its_absolute_timeout(
     with engine.begin() as db:
         raw_id, _ = start_session(db=db, settings=settings, citizen=CITIZEN)
         db.execute(
-            update(web_sessions).values(created_at=utc_now() - timedelta(hours=12, seconds=1))
+            update(web_sessions).values(created_at=clock.now() - timedelta(hours=12, seconds=1))
         )
     with engine.begin() as db:
         assert load_session(db=db, settings=settings, raw_id=raw_id) is None

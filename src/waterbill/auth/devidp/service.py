@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,10 +13,10 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from sqlalchemy import Connection
 
+from waterbill import clock
 from waterbill.auth.devidp import repository
 from waterbill.auth.devidp.keys import signing_key
 from waterbill.auth.identity import AUTH_METHODS
-from waterbill.auth.sessions import utc_now
 from waterbill.config import Settings
 from waterbill.identifiers import parse_fin
 from waterbill.statement.repository import codes_held_by
@@ -84,7 +83,7 @@ def issue_code(*, db: Connection, request: AuthorizationRequest, fin: str, metho
         db,
         code_hash=hashlib.sha256(code.encode()).hexdigest(),
         grant=json.dumps({"request": asdict(request), "fin": fin, "method": method}),
-        expires_at=utc_now() + CODE_LIFETIME,
+        expires_at=clock.now() + CODE_LIFETIME,
     )
     return code
 
@@ -106,7 +105,7 @@ def redeem_code(
     ):
         raise AuthorizationError("invalid_client", "client authentication failed")
     grant_json = repository.redeem_code(
-        db, code_hash=hashlib.sha256(code.encode()).hexdigest(), now=utc_now()
+        db, code_hash=hashlib.sha256(code.encode()).hexdigest(), now=clock.now()
     )
     if grant_json is None:
         raise AuthorizationError("invalid_grant", "the code is unknown, used or expired")
@@ -153,7 +152,7 @@ def citizen_claims(*, db: Connection, fin: str, method: str) -> dict[str, Any]:
 
 def _sign(settings: Settings, header_typ: str, claims: dict[str, Any]) -> str:
     key = signing_key(settings.secret_bytes)
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     body = {"iss": settings.issuer, "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS, **claims}
     body[settings.oidc_fin_claim] = claims["fin"]
     return jwt.encode({"alg": "ES256", "kid": key.kid, "typ": header_typ}, body, key)
