@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import Connection, delete, insert, select
 
+from waterbill import clock
 from waterbill.audit.chain import GENESIS_HASH
 from waterbill.audit.tables import audit_chain_head, audit_events
 from waterbill.config import Settings
@@ -27,7 +26,7 @@ def make_every_append_collide(db: Connection, settings: Settings | None = None) 
                     id=next_id + chain,
                     chain=chain,
                     position=1,
-                    occurred_at=datetime.now(UTC),
+                    occurred_at=clock.now(),
                     tag="auth:logout",
                     channel="cli",
                     details="{}",

@@ -8,12 +8,16 @@ WATERBILL_REQUIRE_POSTGRES=1 and then an unreachable server fails the run.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+import time_machine
 from sqlalchemy import Engine, delete
 
 from tests.streaming_replica import ReplicaUnavailable, StreamingReplica, streaming_replica
@@ -28,6 +32,36 @@ ADMIN_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("WATERBILL_REQUIRE_POSTGRES") == "1"
 _postgres_skipped: list[str] = []
 _replica_skipped: list[str] = []
+CLOCK_SITE = Path(__file__).with_name("clock_site")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("WATERBILL_TEST_CLOCK"),
+        metavar="INSTANT",
+        help="run the suite with the clock set to this ISO 8601 instant (it ticks on from there), "
+        "in this process and every Python process a test starts; env WATERBILL_TEST_CLOCK",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    instant = config.getoption("--clock")
+    if not instant:
+        return
+    moved_to = datetime.fromisoformat(instant)
+    if moved_to.tzinfo is None:
+        raise pytest.UsageError(f"--clock needs an instant with an offset, e.g. {instant}Z")
+    os.environ["WATERBILL_TEST_CLOCK_OFFSET"] = str(moved_to.timestamp() - time.time())
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(CLOCK_SITE), os.environ.get("PYTHONPATH")])
+    )
+    time_machine.travel(moved_to, tick=True).start()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    instant = config.getoption("--clock")
+    return f"clock moved to {instant} (ticking)" if instant else None
 
 
 def _postgres_problem() -> str | None:

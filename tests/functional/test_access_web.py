@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -18,13 +17,14 @@ from tests.audit_support import make_every_append_collide
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
+from waterbill import clock
 from waterbill.access.service import grant_authorisation, pseudonym_of
 from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.auth.identity import Citizen
 from waterbill.db.database import Database
-from waterbill.statement.domain import YearMonth, baku_date
+from waterbill.statement.domain import YearMonth
 
 CODE = "0104410203"
 HOLDER, AUTHORISED, OTHER, ADMIN = "5ZK3LRT", "7ABCD12", "94FMDDD", "2XY4K7M"
@@ -39,7 +39,7 @@ both_policies = pytest.mark.parametrize("server", POLICIES, indirect=True)
 def server(
     request: pytest.FixtureRequest, engine: Engine, database_url: str
 ) -> Iterator[LiveServer]:
-    last_month = str(YearMonth.of(baku_date(datetime.now(UTC))).shift(-1))
+    last_month = str(YearMonth.of(clock.today()).shift(-1))
     with engine.begin() as db:
         sid = add_subscriber(db, code=CODE, holder_fin=HOLDER)
         add_invoice(db, sid, last_month, "water", consumption="7.000")

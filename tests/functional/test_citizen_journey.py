@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -18,14 +17,15 @@ from sqlalchemy import func, select
 from tests.factories import add_invoice, add_payment, add_subscriber
 from tests.functional.conftest import LiveServer
 from tests.functional.signin import form_fields, open_sign_in_page, sign_in
+from waterbill import clock
 from waterbill.auth.tables import web_sessions
-from waterbill.statement.domain import YearMonth, baku_date
+from waterbill.statement.domain import YearMonth
 
 FIN = "5ZK3LRT"
 
 
 def _household(server: LiveServer) -> None:
-    this_month = YearMonth.of(baku_date(datetime.now(UTC)))
+    this_month = YearMonth.of(clock.today())
     last = this_month.shift(-1)
     with server.engine.begin() as db:
         first = add_subscriber(db, code="0104410203", holder_fin=FIN)
@@ -33,7 +33,7 @@ def _household(server: LiveServer) -> None:
         add_subscriber(db, code="0200000001", holder_fin="7AB2CDE", surname="Məmmədova")
         add_invoice(db, first, str(last), "water", consumption="7.000")
         add_invoice(db, first, str(last), "wastewater", consumption="7.000")
-        add_payment(db, first, datetime.now(UTC).replace(microsecond=0), "4.90")
+        add_payment(db, first, clock.now().replace(microsecond=0), "4.90")
 
 
 def _client(server: LiveServer) -> httpx.Client:

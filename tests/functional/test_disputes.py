@@ -10,7 +10,6 @@ import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -23,13 +22,14 @@ from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
 from tests.functional.test_pages import assert_well_formed
+from waterbill import clock
 from waterbill.access.repository import add_grant
 from waterbill.audit.tables import audit_events
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
 from waterbill.disputes.photos import clean_photo
-from waterbill.statement.domain import YearMonth, baku_date
+from waterbill.statement.domain import YearMonth
 
 HOLDER_FIN = "5ZK3LRT"
 STAFF_FIN = "2QWE3RT"
@@ -69,7 +69,7 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 
 
 def _this_month() -> YearMonth:
-    return YearMonth.of(baku_date(datetime.now(UTC)))
+    return YearMonth.of(clock.today())
 
 
 def _household(server: LiveServer, code: str, holder_fin: str = HOLDER_FIN) -> str:
@@ -481,7 +481,7 @@ def test_a_citizen_the_holder_authorised_files_and_the_holder_sees_it(
     holder, helper = "6HJK8LM", "6NPQ8RS"
     month = _household(shared_server, code, holder_fin=holder)
     with shared_server.engine.begin() as db:
-        add_grant(db, code=code, holder_fin=holder, grantee_fin=helper, now=datetime.now(UTC))
+        add_grant(db, code=code, holder_fin=holder, grantee_fin=helper, now=clock.now())
     with _signed_in(shared_server, helper) as client:
         statement = _page(client.get(f"/statements/{code}"))
         link = next(

@@ -16,6 +16,7 @@ from joserfc.jwk import ECKey
 
 from tests.factories import add_subscriber
 from tests.functional.conftest import LiveServer
+from waterbill import clock
 from waterbill.auth.devidp.keys import signing_key
 from waterbill.auth.errors import SignInFailed, Unauthenticated
 from waterbill.auth.oidc import Provider, citizen_from_claims
@@ -29,7 +30,7 @@ def _token(
 ) -> str:
     settings = server.settings
     own_key = signing_key(settings.secret_bytes)
-    now = int(time.time())
+    now = int(clock.now().timestamp())
     claims: dict[str, Any] = {
         "iss": settings.issuer,
         "aud": settings.oidc_client_id,
@@ -68,7 +69,7 @@ def test_a_valid_id_token_is_accepted(sqlite_live_server: LiveServer) -> None:
         ({"aud": None}, "no audience"),
         ({"nonce": "nonce-of-an-earlier-sign-in"}, "replayed nonce"),
         ({"nonce": None}, "missing nonce"),
-        ({"exp": int(time.time()) - 60}, "expired"),
+        ({"exp": int(clock.now().timestamp()) - 60}, "expired"),
         ({"exp": None}, "no expiry"),
     ],
 )
@@ -127,7 +128,7 @@ def test_a_valid_bearer_token_is_accepted(sqlite_live_server: LiveServer) -> Non
     [
         {"iss": "http://127.0.0.1:1/another-idp"},
         {"aud": "another-api"},
-        {"exp": int(time.time()) - 60},
+        {"exp": int(clock.now().timestamp()) - 60},
         {"fin": "not-a-fin"},
     ],
     ids=["another issuer", "another audience", "expired", "no valid FIN"],
@@ -159,10 +160,10 @@ def test_a_remembered_bearer_token_is_refused_once_it_expires(
     sqlite_live_server: LiveServer,
 ) -> None:
     provider = Provider(sqlite_live_server.settings)
-    token = _access_token(sqlite_live_server, exp=int(time.time()) + 2)
+    token = _access_token(sqlite_live_server, exp=int(clock.now().timestamp()) + 2)
     first = provider.verify_access_token(token)
     assert provider.verify_access_token(token) == first  # answered from what was remembered
-    time.sleep(max(0.0, int(time.time()) + 2 - time.time()) + 0.05)
+    time.sleep(max(0.0, int(clock.now().timestamp()) + 2 - clock.now().timestamp()) + 0.05)
     with pytest.raises(Unauthenticated):
         provider.verify_access_token(token)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select, text
 
 from tests.factories import add_subscriber
+from waterbill import clock
 from waterbill.access.service import pseudonym_of
 from waterbill.audit.service import record_event
 from waterbill.audit.tables import audit_events
@@ -50,7 +51,7 @@ def run_process(settings: Settings, *args: str) -> subprocess.CompletedProcess[s
 
 
 def seed(engine: Engine, settings: Settings, *, days_ago: int, count: int) -> None:
-    at = datetime.now(UTC) - timedelta(days=days_ago)
+    at = clock.now() - timedelta(days=days_ago)
     with engine.begin() as db:
         for index in range(count):
             record_event(

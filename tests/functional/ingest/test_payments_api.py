@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -11,13 +11,14 @@ from sqlalchemy import Engine, func, select
 
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer
+from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.billing.tables import payments
 from waterbill.ingest.service import add_channel, revoke_channel
 from waterbill.statement.domain import BAKU, baku_month
 
 # An hour ago in Baku, so that the payment is in the statement's window whenever the test runs.
-PAID_AT = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+PAID_AT = (clock.now() - timedelta(hours=1)).replace(microsecond=0)
 LAST_MONTH = str(baku_month(PAID_AT).shift(-1))
 BODY = {
     "payment_id": "T-2026-000451",

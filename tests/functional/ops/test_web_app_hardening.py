@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from tests.functional.ops.test_openapi_fuzz import fuzz_every_operation
 from tests.functional.signin import sign_in
 from tests.integration.ops.test_redis_rate_limits import REDIS_URL, redis_url  # noqa: F401
 from tests.live_server import free_port, live_server
+from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
 from waterbill.db.database import Database
@@ -149,7 +150,7 @@ def test_maintenance_closes_both_real_instances_with_the_message_and_health_stay
     serve_web: ServeWeb, settings: Settings
 ) -> None:
     database = Database(settings)
-    now = datetime.now(UTC)
+    now = clock.now()
     with serve_web() as (first, _), serve_web() as (second, _), _signed_in(first) as client:
         announce_maintenance(
             db=database,

@@ -9,13 +9,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from waterbill import clock
 from waterbill.audit.chain import GENESIS_HASH, EventRow, row_hash
 from waterbill.audit.repository import iter_events
 from waterbill.audit.service import prune, record_event, verify_chain
@@ -24,7 +25,7 @@ from waterbill.audit.tags import EventTag
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
 
-NOW = datetime.now(UTC)
+NOW = clock.now()
 
 
 def append(engine: Engine, chain: int | None, count: int = 1, *, at: datetime = NOW) -> None:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 
+from waterbill import clock
 from waterbill.audit.service import ChainBroken, prune, record_event, verify_chain
 from waterbill.audit.tables import audit_anchors, audit_events
 from waterbill.audit.tags import EventTag
 
-NOW = datetime.now(UTC)
+NOW = clock.now()
 
 
 def append_views(engine: Engine, count: int, *, at: datetime = NOW) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import anyio
 import pytest
 from sqlalchemy import Engine
 
+from waterbill import clock
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.ops.maintenance import (
@@ -28,7 +29,7 @@ def database(engine: Engine, settings: Settings) -> Database:
 def test_announced_maintenance_is_read_back_until_switched_off(
     database: Database, engine: Engine
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     until = now + timedelta(hours=2)
     announce_maintenance(db=database, until=until, message="  Su sayğacları yenilənir  ", now=now)
 
@@ -45,7 +46,7 @@ def test_announced_maintenance_is_read_back_until_switched_off(
 def test_announcing_again_replaces_the_window_instead_of_adding_one(
     database: Database, engine: Engine
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     announce_maintenance(db=database, until=now + timedelta(hours=1), message="a", now=now)
     announce_maintenance(db=database, until=now + timedelta(hours=3), message=None, now=now)
     window = current_maintenance(engine=engine, now=now)
@@ -57,7 +58,7 @@ def test_announcing_again_replaces_the_window_instead_of_adding_one(
 def test_maintenance_past_its_announced_end_no_longer_applies(
     database: Database, engine: Engine
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     announce_maintenance(db=database, until=now + timedelta(minutes=1), message=None, now=now)
     assert current_maintenance(engine=engine, now=now + timedelta(minutes=2)) is None
 
@@ -75,7 +76,7 @@ def test_two_instances_monitors_see_maintenance_within_their_cache_time(
         return a.maintenance is not None, b.maintenance is not None
 
     assert anyio.run(both) == (False, False)
-    now = datetime.now(UTC)
+    now = clock.now()
     announce_maintenance(db=database, until=now + timedelta(hours=1), message=None, now=now)
 
     async def later() -> tuple[bool, bool]:
@@ -88,7 +89,7 @@ def test_two_instances_monitors_see_maintenance_within_their_cache_time(
 
 
 def test_a_message_longer_than_the_limit_is_refused(database: Database) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     with pytest.raises(ValueError, match="longer"):
         announce_maintenance(
             db=database, until=now + timedelta(hours=1), message="x" * 501, now=now

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from waterbill import clock
 from waterbill.audit.chain import (
     GENESIS,
     GENESIS_HASH,
@@ -83,7 +84,7 @@ def test_the_hash_covers_every_field_and_the_previous_hash() -> None:
 
 def test_the_same_instant_in_another_zone_hashes_the_same() -> None:
     row = build_chain(1)[0]
-    baku = row.occurred_at.astimezone(datetime.now(UTC).astimezone().tzinfo)
+    baku = row.occurred_at.astimezone(clock.now().astimezone().tzinfo)
     assert row_hash(replace(row, occurred_at=baku)) == row.row_hash
 
 

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.unit.presentation.builders import monthly, statement
+from waterbill import clock
 from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.view import statement_view
@@ -50,7 +51,7 @@ def test_the_pdf_shows_the_subscriber_the_months_and_the_verification_code() -> 
 
 def test_the_pdf_embeds_a_font_that_has_the_manat_sign() -> None:
     document = render_pdf(
-        statement_view(RESULT, "az"), code=CODE, verify_url=URL, issued_at=datetime.now(UTC)
+        statement_view(RESULT, "az"), code=CODE, verify_url=URL, issued_at=clock.now()
     )
     reader = PdfReader(io.BytesIO(document))
     fonts = reader.pages[0]["/Resources"]["/Font"]  # type: ignore[index]
@@ -124,7 +125,7 @@ def test_the_csv_balance_adds_up(locale: str) -> None:
 
 def test_the_pdf_draws_the_pages_charts_on_its_second_page() -> None:
     document = render_pdf(
-        statement_view(RESULT, "en"), code=CODE, verify_url=URL, issued_at=datetime.now(UTC)
+        statement_view(RESULT, "en"), code=CODE, verify_url=URL, issued_at=clock.now()
     )
     pages = PdfReader(io.BytesIO(document)).pages
     assert len(pages) == 2
