@@ -38,6 +38,16 @@ run: demo ## Set everything up and serve on http://127.0.0.1:8000 (SQLite, demo 
 test: install ## Run the whole test suite (the PostgreSQL tier runs when PostgreSQL answers)
 	$(BIN)/pytest
 
+# The first and last minute of a Baku month (UTC+4), a leap day and a day a year on.
+CLOCKS ?= 2027-01-31T20:00:00Z 2027-01-31T19:59:00Z 2027-01-31T20:30:00Z 2028-02-29T08:00:00Z 2027-12-02T12:00:00Z
+
+.PHONY: test-clocks
+test-clocks: install ## The unit, integration and functional tiers on SQLite with the clock at each of CLOCKS
+	@set -e; for instant in $(CLOCKS); do \
+	  echo "== the suite with the clock at $$instant"; \
+	  $(BIN)/pytest tests/unit tests/integration tests/functional -m "not postgres and not browser" -q --clock=$$instant; \
+	done
+
 .PHONY: bench
 bench: install ## Measure at national scale and rewrite docs/benchmarks.md (BENCH_SCALE=small: minutes)
 	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "make bench needs wrk (Debian package wrk)"; exit 1; }

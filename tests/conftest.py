@@ -52,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     moved_to = datetime.fromisoformat(instant)
     if moved_to.tzinfo is None:
         raise pytest.UsageError(f"--clock needs an instant with an offset, e.g. {instant}Z")
-    os.environ["WATERBILL_TEST_CLOCK_OFFSET"] = str(moved_to.timestamp() - time.time())
+    os.environ["TESTS_CLOCK_OFFSET"] = str(moved_to.timestamp() - time.time())
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(CLOCK_SITE), os.environ.get("PYTHONPATH")])
     )

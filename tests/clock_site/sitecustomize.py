@@ -1,13 +1,13 @@
 """Moves the clock of every Python process a test starts, as ``pytest --clock`` moved its own.
 
-``tests/conftest.py`` puts this folder on ``PYTHONPATH`` and sets ``WATERBILL_TEST_CLOCK_OFFSET``
+``tests/conftest.py`` puts this folder on ``PYTHONPATH`` and sets ``TESTS_CLOCK_OFFSET``
 (seconds between the chosen instant and the real clock when the run began), so a ``waterbill``
 command or a ``serve --workers`` process started by a test reads the same, still ticking, "now".
 """
 
 import os
 
-_offset = os.environ.get("WATERBILL_TEST_CLOCK_OFFSET")
+_offset = os.environ.get("TESTS_CLOCK_OFFSET")
 if _offset:
     import time
 

@@ -30,7 +30,7 @@ def test_every_endpoint_is_measured_with_real_requests(
         "WATERBILL_PUBLIC_URL": url,
         "WATERBILL_LOG_LEVEL": "WARNING",
         "BENCH_CPU_REQUESTS": "40",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     settings = Settings(
         env="development",
