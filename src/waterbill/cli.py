@@ -86,7 +86,13 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
     try:
         result = operator_statement(database=database, code=code, as_of=day)
     except ServiceError as error:
-        click.echo(error_message(error.code, error.params, "az"), err=True)
+        message = error_message(error.code, error.params, "az")
+        if as_json:
+            # Scripts read the same stable codes as the API's callers, on standard output.
+            refusal = {"error": {"code": error.code, "message": message}}
+            click.echo(json.dumps(refusal, ensure_ascii=False))
+        else:
+            click.echo(message, err=True)
         sys.exit(2)
     finally:
         database.dispose()

@@ -77,3 +77,15 @@ def test_a_refusal_is_printed_in_azerbaijani_not_as_a_raw_code(
     assert result.exit_code == 2
     assert "9999999999 kodlu abonent tapılmadı" in result.output
     assert "unknown_code" not in result.output
+
+
+def test_a_refusal_with_json_prints_the_api_error_object_and_exits_non_zero(
+    engine: Engine, cli: CliRunner
+) -> None:
+    with engine.begin() as db:
+        add_subscriber(db, code="0104410207", category="non_population")
+    result = cli.invoke(main, ["statement", "0104410207", "--json"])
+    assert result.exit_code == 2
+    refusal = json.loads(result.stdout)
+    assert refusal["error"]["code"] == "not_household"
+    assert "0104410207" in refusal["error"]["message"]

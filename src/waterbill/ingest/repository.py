@@ -724,6 +724,7 @@ def staged_invoices_to_check(db: Connection) -> list[tuple[int, InvoiceRecord]]:
                 func.abs(s.amount - s.consumption_m3 * s.tariff)
                 > literal(Decimal("0.005"), Numeric()),
                 s.current_reading < s.previous_reading,
+                and_(s.basis == "meter", s.service == "water", s.current_reading.is_(None)),
             )
         )
         .order_by(s.line_no)

@@ -516,20 +516,16 @@ def parse_invoice(
         issued_on=fields.day("issued_on", today),
     )
     previous, current = values.get("previous_reading"), values.get("current_reading")
-    # An estimate is billed because the meter was not read: the last reading is known, the new
-    # one is not. Any other invoice gives both readings or neither.
+    # Readings are optional on every line: consumption, tariff and amount make the bill, and
+    # refusing one drops a debt the citizen really owes. Billing systems often export readings
+    # apart, and a wastewater line has none of its own (its volume is the water meter's). An
+    # estimate may carry the last reading alone (the meter was not read); otherwise both or neither.
     estimate_without_reading = record["basis"] == "estimate" and current is None
     if (previous is None) != (current is None) and not estimate_without_reading:
         fields.fail(
             "previous_reading" if previous is None else "current_reading",
             "sayğac göstəricilərinin ikisi də olmalıdır və ya heç biri",
             "give both meter readings or neither",
-        )
-    if record["basis"] == "meter" and values.get("current_reading") is None:
-        fields.fail(
-            "current_reading",
-            "sayğac üzrə hesabda göstərici olmalıdır",
-            "a meter-based invoice needs its readings",
         )
     period, issued_on = record["period"], record["issued_on"]
     if (
@@ -748,6 +744,15 @@ def invoice_warnings(invoice: InvoiceRecord) -> list[Warning]:
                 "amount",
                 f"məbləğ istehlak × tarifdən ({expected}) fərqlənir",
                 f"amount differs from consumption × tariff ({expected})",
+            )
+        )
+    if invoice.basis == "meter" and invoice.service == "water" and invoice.current_reading is None:
+        found.append(
+            Warning(
+                "readings_missing",
+                "current_reading",
+                "sayğac üzrə hesabda göstəricilər yoxdur; hesab yenə də yükləndi",
+                "a meter-based bill without its readings; the bill was loaded all the same",
             )
         )
     if (

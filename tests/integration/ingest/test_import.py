@@ -114,12 +114,38 @@ REJECT_REASONS = {
     "issued before period": ({"issued_on": "2026-08-31"}, "issued_on: hesab dövrün başlanğıcından"),
     "malformed code": ({"subscriber_code": "01AB"}, "subscriber_code: abonent kodu 6–13 rəqəm"),
     "one reading only": ({"previous_reading": ""}, "previous_reading: sayğac göstəricilərinin"),
-    "meter without reading": (
-        {"previous_reading": "", "current_reading": ""},
-        "current_reading: sayğac üzrə hesabda göstərici olmalıdır",
-    ),
     "unknown subscriber": ({"subscriber_code": "0999999999"}, "subscriber_code: belə abonent"),
 }
+
+
+def test_a_meter_bill_exported_without_readings_loads_with_a_warning_and_counts_in_full(
+    tmp_path: Path, run_import: ImportFn, engine: Engine
+) -> None:
+    """Billing systems export readings apart; a wastewater line never has readings of its own."""
+    _subscribers(tmp_path, run_import)
+    no_readings = {"previous_reading": "", "current_reading": ""}
+    rows = [
+        invoice_row(period="2026-09", **no_readings),
+        invoice_row(period="2026-09", service="wastewater", **no_readings),
+        invoice_row(period="2026-10", service="wastewater", **no_readings),
+        invoice_row(period="2026-10"),
+    ]
+    summary = run_import("invoices", write_csv(tmp_path / "invoices.csv", "invoices", rows))
+
+    assert (summary.rows, summary.loaded, summary.rejected) == (4, 4, 0)
+    assert summary.warnings["readings_missing"] == 1
+    with engine.connect() as db:
+        statement = get_statement(db=db, code="0104410203", as_of=AS_OF)
+    months = {str(month.period): month for month in statement.months}
+    assert months["2026-09"].invoiced == Decimal("7.00")
+    assert months["2026-10"].invoiced == Decimal("7.00")
+
+
+def test_readings_that_are_given_are_still_checked(tmp_path: Path, run_import: ImportFn) -> None:
+    _subscribers(tmp_path, run_import)
+    rows = [invoice_row(current_reading=""), invoice_row(period="2026-10", previous_reading="")]
+    summary = run_import("invoices", write_csv(tmp_path / "invoices.csv", "invoices", rows))
+    assert (summary.loaded, summary.rejected) == (0, 2)
 
 
 def test_an_estimate_may_carry_the_last_reading_without_a_new_one(
