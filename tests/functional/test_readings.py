@@ -187,6 +187,7 @@ def test_a_holder_submits_a_reading_with_a_photo_the_billing_system_collects_it_
     assert as_csv.exit_code == 0, as_csv.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"))))
     assert [row["reference"] for row in rows] == [second.json()["reading"]["reference"]]
+    assert (rows[0]["in_window"], rows[0]["photo_url"]) == ("true", "")
     assert f"next cursor: {first['next_cursor']}" in as_csv.output
     get_settings.cache_clear()
 

@@ -56,10 +56,7 @@ def export_readings(since: str, file: Path) -> None:
             writer.writeheader()
             for reading in readings:
                 writer.writerow(
-                    {
-                        name: "" if value is None else value
-                        for name, value in reading.model_dump(mode="json").items()
-                    }
+                    {name: _cell(value) for name, value in reading.model_dump(mode="json").items()}
                 )
     else:
         body = {
@@ -69,6 +66,15 @@ def export_readings(since: str, file: Path) -> None:
         file.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     click.echo(f"readings: {len(readings)}")
     click.echo(f"next cursor: {cursor}")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell with the JSON's spelling: empty for null, true/false for booleans."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @click.group("readings")
