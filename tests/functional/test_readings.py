@@ -253,7 +253,7 @@ def test_each_refusal_has_its_code_and_message_and_goes_to_the_access_log(
 
         assert "smart-kart" in refused(holder, 409, "no_meter", subscriber_code=smart)
         assert "norma" in refused(holder, 409, "no_meter", subscriber_code=flat)
-        assert "1000.000" in refused(holder, 422, "reading_decreased", reading="999.999")
+        assert "1.000,000 m³" in refused(holder, 422, "reading_decreased", reading="999.999")
         assert "10" in refused(holder, 422, "reading_implausible", reading="1500")
         assert refused(holder, 422, "outside_window", read_on=tomorrow)
         assert refused(holder, 422, "outside_window", read_on="2020-01-01")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from waterbill.i18n.catalogs import gettext_for
+from waterbill.i18n.formatting import format_month, format_volume
+from waterbill.statement.domain import YearMonth
 
 
 def _(message: str) -> str:
@@ -144,9 +147,18 @@ ERROR_MESSAGES: dict[str, str] = {
 }
 
 
+def _localised(value: Any, locale: str) -> Any:
+    if isinstance(value, Decimal):
+        return format_volume(value, locale)
+    if isinstance(value, YearMonth):
+        return format_month(value, locale)
+    return value
+
+
 def error_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "az") -> str:
     """The message for ``code`` (refined by ``params["reason"]`` when there is one)."""
-    params = dict(params or {})
+    # Volumes and months in a refusal read as the page shows them: 1.000,000 and noyabr 2026.
+    params = {name: _localised(value, locale) for name, value in (params or {}).items()}
     template = ERROR_MESSAGES.get(f"{code}.{params.get('reason')}") or ERROR_MESSAGES.get(
         code, ERROR_MESSAGES["internal_error"]
     )

@@ -116,7 +116,7 @@ def parse_reading(raw: str | Decimal | int | None) -> Decimal:
     except InvalidOperation:
         raise MalformedReading(reason="not_number") from None
     if not value.is_finite() or value < 0 or value > MAX_READING:
-        raise MalformedReading(reason="range", maximum=str(MAX_READING))
+        raise MalformedReading(reason="range", maximum=MAX_READING)
     if value != value.quantize(READING_QUANTUM):
         raise MalformedReading(reason="decimals")
     return value.quantize(READING_QUANTUM)
@@ -148,9 +148,7 @@ def target_of(submitted_on: date, rules: ReadingRules) -> Target:
 
 def check_not_decreased(reading: Decimal, last: LastBilled | None) -> None:
     if last is not None and reading < last.reading:
-        raise ReadingDecreased(
-            last=f"{last.reading:.3f}", period=str(last.period) if last.period else ""
-        )
+        raise ReadingDecreased(last=last.reading, period=last.period or last.since.isoformat())
 
 
 def usual_daily_use(monthly: list[tuple[YearMonth, Decimal]]) -> Decimal | None:
@@ -181,10 +179,7 @@ def check_plausible(
     used = reading - last.reading
     if used > limit:
         raise ReadingImplausible(
-            used=f"{used:.3f}",
-            days=days,
-            limit=f"{limit:.3f}",
-            factor=f"{rules.implausible_factor:g}",
+            used=used, days=days, limit=limit, factor=f"{rules.implausible_factor:g}"
         )
 
 
