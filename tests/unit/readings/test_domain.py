@@ -3,18 +3,21 @@ what counts as implausible."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from waterbill.readings.domain import (
+    BillOfMonth,
     LastBilled,
+    Reading,
     ReadingRules,
     check_not_decreased,
     check_plausible,
     parse_read_on,
     parse_reading,
+    status_of,
     target_of,
     usual_daily_use,
 )
@@ -108,3 +111,28 @@ def test_implausible_means_more_than_the_factor_times_the_median_daily_use_since
     check_plausible(
         reading=Decimal(99999), read_on=date(2026, 12, 18), last=None, usual_daily=None, rules=RULES
     )
+
+
+def test_the_status_follows_the_bill_of_the_readings_month() -> None:
+    reading = Reading(
+        reference="SAY-2026-0000001",
+        cursor=1,
+        code="0104410203",
+        reading=Decimal("1012.500"),
+        read_on=date(2026, 12, 18),
+        for_period=DECEMBER,
+        in_window=True,
+        implausible=False,
+        has_photo=False,
+        submitted_at=datetime(2026, 12, 18, 8, tzinfo=UTC),
+        submitted_by="pseudonym",
+        meter_serial=None,
+        last_billed=Decimal(1000),
+    )
+    assert status_of(reading, newest_for_month=True, bill=None) == "received"
+    metered = BillOfMonth(basis="meter", current_reading=Decimal("1012.500"))
+    assert status_of(reading, newest_for_month=True, bill=metered) == "used"
+    for basis in ("estimate", "norm"):
+        bill = BillOfMonth(basis=basis, current_reading=None)
+        assert status_of(reading, newest_for_month=True, bill=bill) == "estimated"
+    assert status_of(reading, newest_for_month=False, bill=metered) == "superseded"
