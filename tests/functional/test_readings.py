@@ -293,3 +293,10 @@ def test_each_refusal_has_its_code_and_message_and_goes_to_the_access_log(
         assert [row.get("class") for row in rows] == [["implausible"], None, None]
     with _signed_in(server, HOLDER_FIN) as citizen:
         assert citizen.get("/admin/readings").status_code == 403
+        # A smart-card meter has nothing to submit: the form page and the statement say why.
+        why = assert_well_formed(citizen.get("/readings/new", params={"code": smart}).text)
+        assert why.find("form", action="/readings") is None
+        assert "smart-kart" in why.select_one("p.notice").get_text()
+        statement = assert_well_formed(citizen.get(f"/statements/{smart}").text)
+        assert "smart-kart" in statement.select_one("section.readings").get_text()
+        assert statement.select("a.reading-link") == []
