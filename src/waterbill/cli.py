@@ -23,6 +23,8 @@ _COMMANDS = {
     "verify": "waterbill.documents.cli:verify",
     "maintenance": "waterbill.ops.cli:maintenance",
     "disputes": "waterbill.disputes.cli:disputes",
+    "export": "waterbill.readings.cli:export",
+    "readings": "waterbill.readings.cli:readings",
 }
 
 

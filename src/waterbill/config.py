@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     # Disputes: filings per citizen per Baku day (their photos are kept in the database).
     dispute_daily_limit: int = Field(default=5, ge=1, le=1000)
 
+    # Meter readings (issue 23): the month's reading window (days of the Baku month), the factor
+    # of the usual daily use above which a reading is implausible, the readings accepted per
+    # account per Baku day, and how many days back the reading's date may be.
+    reading_window_start_day: int = Field(default=15, ge=1, le=28)
+    reading_window_end_day: int = Field(default=25, ge=1, le=31)
+    reading_implausible_factor: Decimal = Field(default=Decimal(10), gt=1, le=1000)
+    reading_daily_limit: int = Field(default=3, ge=1, le=100)
+    reading_max_age_days: int = Field(default=7, ge=0, le=60)
+
     @field_validator(
         "database_replica_urls", "portal_origins", "form_action_origins", mode="before"
     )
@@ -116,6 +125,15 @@ class Settings(BaseSettings):
         if self.replica_check_interval >= self.replica_max_lag:
             raise ValueError(
                 "WATERBILL_REPLICA_CHECK_INTERVAL must be below WATERBILL_REPLICA_MAX_LAG"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _reading_window_is_ordered(self) -> Settings:
+        if self.reading_window_start_day > self.reading_window_end_day:
+            raise ValueError(
+                "WATERBILL_READING_WINDOW_START_DAY must not be after "
+                "WATERBILL_READING_WINDOW_END_DAY"
             )
         return self
 

@@ -29,6 +29,12 @@ class EventTag(StrEnum):
     DISPUTE_ANSWERED = "dispute:answered"
     DISPUTE_CLOSED = "dispute:closed"
 
+    READING_SUBMITTED = "reading:submitted"
+    READING_REFUSED = "reading:refused"
+    READINGS_EXPORTED = "reading:exported"
+    METER_REPLACED = "reading:meter_replaced"
+    ADMIN_READINGS_VIEW = "admin:readings:view"
+
     ADMIN_AUDIT_QUERY = "admin:audit:query"
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"
     ADMIN_AUDIT_PRUNE = "admin:audit:prune"

@@ -111,17 +111,19 @@ def insert_request(db: Connection, **values: Any) -> int:
     return int(db.execute(statement).scalar_one())
 
 
+def photo_row(photo: Photo, *, at: datetime) -> dict[str, Any]:
+    """The columns a stored meter photo has (``dispute_photos``, ``meter_reading_photos``)."""
+    return {
+        "media_type": photo.media_type,
+        "byte_size": len(photo.data),
+        "sha256": photo.sha256,
+        "content": photo.data,
+        "created_at": at,
+    }
+
+
 def insert_photo(db: Connection, *, request_id: int, photo: Photo, at: datetime) -> None:
-    db.execute(
-        insert(dispute_photos).values(
-            request_id=request_id,
-            media_type=photo.media_type,
-            byte_size=len(photo.data),
-            sha256=photo.sha256,
-            content=photo.data,
-            created_at=at,
-        )
-    )
+    db.execute(insert(dispute_photos).values(request_id=request_id, **photo_row(photo, at=at)))
 
 
 def photo(db: Connection, *, reference: str) -> Photo | None:

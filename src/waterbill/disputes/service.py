@@ -84,14 +84,14 @@ class StatementDisputes:
     by_month: dict[str, list[Dispute]]
 
 
-def _now(now: datetime | None) -> datetime:
+def aware_now(now: datetime | None) -> datetime:
     instant = now or clock.now()
     if instant.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return instant
 
 
-def _subscriber(
+def household_account(
     db: Connection, *, code: str, code_length: tuple[int, int]
 ) -> tuple[int, Subscriber]:
     try:
@@ -108,7 +108,7 @@ def _subscriber(
     return found
 
 
-def _start_of_baku_day(day: date) -> datetime:
+def start_of_baku_day(day: date) -> datetime:
     return datetime.combine(day, time(), BAKU).astimezone(UTC)
 
 
@@ -134,11 +134,11 @@ def file_dispute(
     The daily limit is checked early to spare the photo's decoding, and again, exactly, under the
     filing lock.
     """
-    filed_at = _now(now)
+    filed_at = aware_now(now)
     today = baku_date(filed_at)
-    day_starts = _start_of_baku_day(today)
+    day_starts = start_of_baku_day(today)
     with database.write() as db:
-        subscriber_id, subscriber = _subscriber(db, code=code, code_length=rules.code_length)
+        subscriber_id, subscriber = household_account(db, code=code, code_length=rules.code_length)
         allowed = may_dispute(db, citizen=citizen, subscriber=subscriber)
         filed_today = repository.count_filed_since(db, filed_by=citizen.pseudonym, since=day_starts)
         if not allowed:
@@ -293,7 +293,7 @@ def filing_choices(
     *, db: Connection, citizen: Citizen, code: str, code_length: tuple[int, int], today: date
 ) -> tuple[Subscriber, Window]:
     """The account and the months a new request may name, once the citizen may file on it."""
-    _, subscriber = _subscriber(db, code=code, code_length=code_length)
+    _, subscriber = household_account(db, code=code, code_length=code_length)
     if not may_dispute(db, citizen=citizen, subscriber=subscriber):
         raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
     return subscriber, Window.ending(today)
@@ -383,7 +383,7 @@ def _move(
     extra: dict[str, object],
     channel: Channel,
 ) -> Dispute:
-    at = _now(now)
+    at = aware_now(now)
     with database.write() as db:
         found = repository.find(db, reference=reference.strip().upper())
         if found is None:

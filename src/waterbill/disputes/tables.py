@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -95,24 +97,32 @@ dispute_events = Table(
     _one_of("actor_kind", ACTOR_KINDS),
 )
 
+
 # The meter photo of a request, as cleaned on filing (photos.py), in the database itself: every
 # app instance serves it, backups and point-in-time recovery include it, and it is written in
 # the filing's transaction, so a request never names a missing photo and a refused filing
 # leaves none behind. bytea on PostgreSQL, BLOB on SQLite.
+def photo_columns() -> list[Column[Any] | CheckConstraint]:
+    """The columns of a stored meter photo, beside the key of what it belongs to."""
+    return [
+        Column("media_type", String(16), nullable=False),
+        Column("byte_size", Integer, nullable=False),
+        # Hex SHA-256 of content: lets an operator check a photo against a copy kept elsewhere.
+        Column("sha256", String(64), nullable=False),
+        Column("content", LargeBinary, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        _one_of("media_type", PHOTO_MEDIA_TYPES),
+        CheckConstraint("byte_size > 0", name="byte_size_positive"),
+    ]
+
+
 dispute_photos = Table(
     "dispute_photos",
     metadata,
     Column(
         "request_id", Id, ForeignKey("dispute_requests.id"), primary_key=True, autoincrement=False
     ),
-    Column("media_type", String(16), nullable=False),
-    Column("byte_size", Integer, nullable=False),
-    # Hex SHA-256 of content: lets an operator check a photo against a copy kept elsewhere.
-    Column("sha256", String(64), nullable=False),
-    Column("content", LargeBinary, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    _one_of("media_type", PHOTO_MEDIA_TYPES),
-    CheckConstraint("byte_size > 0", name="byte_size_positive"),
+    *photo_columns(),
 )
 
 # One row per year; the filing transaction increments it, so numbers are unique and gap-free.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from waterbill.i18n.catalogs import gettext_for
+from waterbill.i18n.formatting import format_month, format_volume
+from waterbill.statement.domain import YearMonth
 
 
 def _(message: str) -> str:
@@ -99,12 +102,63 @@ ERROR_MESSAGES: dict[str, str] = {
     "rate_limited.dispute_daily": _(
         "You can file at most %(limit)s requests a day. Please try again tomorrow."
     ),
+    # Meter readings (issue 23)
+    "unauthenticated.api_key": _("The API key is missing, wrong or revoked."),
+    "no_meter": _("This account has no meter whose reading could be submitted."),
+    "no_meter.smart_card": _(
+        "This account has a prepaid smart-card meter: it is billed from the card, so there is "
+        "no reading to submit."
+    ),
+    "no_meter.none": _(
+        "This account has no water meter: it is billed by the norm per person, so there is no "
+        "reading to submit."
+    ),
+    "malformed_reading": _("Write the reading as a number of cubic metres, for example 1234,567."),
+    "malformed_reading.range": _("A meter reading is from 0 to %(maximum)s m³."),
+    "malformed_reading.decimals": _(
+        "A meter reading has at most 3 digits after the comma (litres)."
+    ),
+    "malformed_date": _("Write the date as YYYY-MM-DD, for example 2026-12-18."),
+    "outside_window": _("This date cannot be used for a meter reading."),
+    "outside_window.future": _(
+        "The date of the reading is in the future. Give the day you read the meter."
+    ),
+    "outside_window.too_old": _(
+        "The reading is older than %(days)s days. Read the meter again and send today's reading."
+    ),
+    "reading_decreased": _(
+        "The reading is lower than the last billed reading, %(last)s m³ (%(period)s). Check "
+        "the digits; if the meter was replaced, call 955."
+    ),
+    "reading_implausible": _(
+        "The reading means %(used)s m³ used in %(days)s days, more than %(factor)s times your "
+        "usual use (at most %(limit)s m³). Check the digits; if it is right, confirm it and "
+        "Azərsu staff will check it."
+    ),
+    "forbidden.reading": _(
+        "Only the account holder, or a person the holder has authorised, can submit a meter "
+        "reading on this subscriber code."
+    ),
+    "rate_limited.readings_daily": _(
+        "At most %(limit)s readings a day can be sent for one account. Please try again tomorrow."
+    ),
+    "reading_not_found": _("No such reading was found. Check the reference number."),
+    "malformed_cursor": _("The cursor is a whole number: the last one an export gave, or 0."),
 }
+
+
+def _localised(value: Any, locale: str) -> Any:
+    if isinstance(value, Decimal):
+        return format_volume(value, locale)
+    if isinstance(value, YearMonth):
+        return format_month(value, locale)
+    return value
 
 
 def error_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "az") -> str:
     """The message for ``code`` (refined by ``params["reason"]`` when there is one)."""
-    params = dict(params or {})
+    # Volumes and months in a refusal read as the page shows them: 1.000,000 and noyabr 2026.
+    params = {name: _localised(value, locale) for name, value in (params or {}).items()}
     template = ERROR_MESSAGES.get(f"{code}.{params.get('reason')}") or ERROR_MESSAGES.get(
         code, ERROR_MESSAGES["internal_error"]
     )

@@ -30,11 +30,14 @@ from waterbill.web import (
     dispute_pages,
     documents,
     pages,
+    reading_api,
+    reading_pages,
 )
 from waterbill.web.deps import get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
 from waterbill.web.dispute_forms import MAX_BODY_BYTES
 from waterbill.web.headers import LanguageAndCaching
+from waterbill.web.reading_api import STATUS_BY_CODE as READING_STATUS_BY_CODE
 from waterbill.web.replica_retry import RepeatReadOnReplicaFailure
 from waterbill.web.templating import Templates
 
@@ -55,12 +58,16 @@ STATUS_BY_CODE = {
     "malformed_fin": 422,
     "audit_unavailable": 503,
     **DISPUTE_STATUS_BY_CODE,
+    **READING_STATUS_BY_CODE,
 }
 # Counted as statement views in the metrics (waterbill.ops).
 STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
-# The dispute filings carry a meter photo. They refuse anything over their own limit with
-# photo_too_large; the generic 413 stays as a backstop for bodies far beyond it.
-UPLOAD_ROUTES = {path: 2 * MAX_BODY_BYTES for path in ("/disputes", "/api/v1/disputes")}
+# The dispute filings and the meter readings carry a meter photo. They refuse anything over their
+# own limit with photo_too_large; the generic 413 stays as a backstop for bodies far beyond it.
+UPLOAD_ROUTES = {
+    path: 2 * MAX_BODY_BYTES
+    for path in ("/disputes", "/api/v1/disputes", "/readings", "/api/v1/readings")
+}
 _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
@@ -103,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispute_pages.router)
     app.include_router(dispute_api.router)
     app.include_router(dispute_api.staff_router)
+    app.include_router(reading_pages.router)
+    app.include_router(reading_api.router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 

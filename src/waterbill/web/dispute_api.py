@@ -77,7 +77,7 @@ CurrentStaff = Annotated[Citizen, Depends(get_staff)]
 ApiCsrf = Depends(check_api_csrf)
 
 
-def _errors(*codes: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+def errors_of(*codes: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
     found: dict[int, list[str]] = {401: ["unauthenticated"]}
     for status, code in codes:
         found.setdefault(status, []).append(code)
@@ -87,7 +87,7 @@ def _errors(*codes: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
     }
 
 
-_FILE_ERRORS = _errors(
+_FILE_ERRORS = errors_of(
     (403, "forbidden: neither the holder nor authorised by the holder; not_household"),
     (404, "unknown_code"),
     (409, "dispute_already_open"),
@@ -142,7 +142,7 @@ async def file_dispute(
     return DisputeOut.from_dispute(dispute)
 
 
-@router.get("/disputes", response_model=DisputeListOut, responses=_errors())
+@router.get("/disputes", response_model=DisputeListOut, responses=errors_of())
 def my_disputes(citizen: CurrentCitizen, db: DbRead) -> DisputeListOut:
     """The requests the signed-in citizen filed, newest first."""
     found = service.list_my_disputes(db=db, citizen=citizen)
@@ -152,7 +152,7 @@ def my_disputes(citizen: CurrentCitizen, db: DbRead) -> DisputeListOut:
 @router.get(
     "/disputes/{reference}",
     response_model=DisputeDetailOut,
-    responses=_errors((404, "dispute_not_found")),
+    responses=errors_of((404, "dispute_not_found")),
 )
 def my_dispute(reference: str, citizen: CurrentCitizen, db: DbRead) -> DisputeDetailOut:
     """One request with its answer and history."""
@@ -163,7 +163,7 @@ def my_dispute(reference: str, citizen: CurrentCitizen, db: DbRead) -> DisputeDe
 @staff_router.get(
     "/disputes",
     response_model=StaffDisputeListOut,
-    responses=_errors(
+    responses=errors_of(
         (403, "forbidden"), (422, "unknown_status, malformed_code, malformed_period")
     ),
 )
@@ -198,14 +198,14 @@ def staff_disputes(
 @staff_router.get(
     "/disputes/{reference}",
     response_model=StaffDisputeDetailOut,
-    responses=_errors((403, "forbidden"), (404, "dispute_not_found")),
+    responses=errors_of((403, "forbidden"), (404, "dispute_not_found")),
 )
 def staff_dispute(reference: str, staff: CurrentStaff, db: DbRead) -> StaffDisputeDetailOut:
     """One request with its full history, actors included."""
     return StaffDisputeDetailOut.from_detail(service.get_for_staff(db=db, reference=reference))
 
 
-_MOVE_ERRORS = _errors(
+_MOVE_ERRORS = errors_of(
     (403, "forbidden"),
     (404, "dispute_not_found"),
     (409, "dispute_status_conflict"),

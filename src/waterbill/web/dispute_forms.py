@@ -47,10 +47,13 @@ class DisputeForm:
     photo: bytes | None
 
 
-async def read_dispute_form(request: Request) -> DisputeForm:
-    """The fields of a filing; the declared length is checked first, so nothing huge is read.
+async def read_upload_form(
+    request: Request, fields: tuple[str, ...]
+) -> tuple[dict[str, str], bytes | None]:
+    """The text fields and the ``photo`` of a form with a meter photo (disputes, readings).
 
-    Browsers and HTTP clients send a Content-Length with a form; the server never reads past it.
+    The declared length is checked first, so nothing huge is read: browsers and HTTP clients send
+    a Content-Length with a form, and the server never reads past it.
     """
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
@@ -58,17 +61,20 @@ async def read_dispute_form(request: Request) -> DisputeForm:
     if int(declared) > MAX_BODY_BYTES:
         raise PhotoTooLarge(max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
     try:
-        form = await request.form(max_files=1, max_fields=len(_FIELDS) + 2)
+        form = await request.form(max_files=1, max_fields=len(fields) + 2)
     except (HTTPException, MultiPartException) as error:
         # Starlette's refusal of a malformed body or of too many parts, in our own terms.
         raise FormUnreadable(reason="malformed") from error
-    values = {name: form.get(name) for name in _FIELDS}
+    values = {name: form.get(name) for name in fields}
     upload = form.get("photo")
     photo: bytes | None = None
     if isinstance(upload, UploadFile):
         photo = await upload.read(MAX_PHOTO_BYTES + 1) or None
         await upload.close()
-    return DisputeForm(
-        **{name: value if isinstance(value, str) else "" for name, value in values.items()},
-        photo=photo,
-    )
+    return {name: value if isinstance(value, str) else "" for name, value in values.items()}, photo
+
+
+async def read_dispute_form(request: Request) -> DisputeForm:
+    """The fields of a filing (see ``read_upload_form``)."""
+    values, photo = await read_upload_form(request, _FIELDS)
+    return DisputeForm(**values, photo=photo)

@@ -51,7 +51,7 @@ def _render(request: Request, name: str, *, status_code: int = 200, **context: A
     )
 
 
-def _photo_response(photo: Photo) -> Response:
+def photo_response(photo: Photo) -> Response:
     return Response(
         photo.data,
         media_type=photo.media_type,
@@ -194,7 +194,7 @@ def my_dispute(
 @router.get("/disputes/{reference}/photo")
 def my_dispute_photo(reference: str, citizen: CurrentCitizen, db: DbRead) -> Response:
     """The meter photo of the request, as it was stored (without metadata)."""
-    return _photo_response(service.get_my_photo(db=db, citizen=citizen, reference=reference))
+    return photo_response(service.get_my_photo(db=db, citizen=citizen, reference=reference))
 
 
 # Staff ----------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def staff_dispute(
 @router.get("/admin/disputes/{reference}/photo")
 def staff_dispute_photo(reference: str, staff: CurrentStaff, db: DbRead) -> Response:
     """The meter photo of a request."""
-    return _photo_response(service.get_staff_photo(db=db, reference=reference))
+    return photo_response(service.get_staff_photo(db=db, reference=reference))
 
 
 def _after_move(

@@ -20,6 +20,7 @@ from waterbill.auth.sessions import end_session, start_session
 from waterbill.disputes.service import StatementDisputes, disputes_on_statement
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
+from waterbill.readings.service import NO_READINGS, readings_on_statement
 from waterbill.web import services
 from waterbill.web.deps import (
     CodeLookupLimited,
@@ -176,23 +177,32 @@ def statement_page(
     database: DatabaseDep,
 ) -> Response:
     """The statement of one subscriber code: the nine items of regulation 3.4."""
-    # The disputes shown beside the months are read in the transaction that logs the view.
-    statement, disputes = view_statement_and(
+    # The disputes and readings shown beside the months are read in the transaction that logs
+    # the view.
+    statement, (disputes, readings) = view_statement_and(
         database=database,
         viewer=citizen,
         code=code,
         channel="web",
         # A masked statement is shown to whoever is neither holder, authorised nor staff: they
-        # may not dispute it, nor read its requests.
+        # may not dispute it, nor read its requests and readings.
         then=lambda db, shown: (
-            StatementDisputes(may_file=False, by_month={})
+            (StatementDisputes(may_file=False, by_month={}), NO_READINGS)
             if shown.masked
-            else disputes_on_statement(
-                db=db,
-                citizen=citizen,
-                code=shown.subscriber.code,
-                months=tuple(month.period for month in shown.months),
-                subscriber=shown.subscriber,
+            else (
+                disputes_on_statement(
+                    db=db,
+                    citizen=citizen,
+                    code=shown.subscriber.code,
+                    months=tuple(month.period for month in shown.months),
+                    subscriber=shown.subscriber,
+                ),
+                readings_on_statement(
+                    db=db,
+                    citizen=citizen,
+                    subscriber=shown.subscriber,
+                    since=shown.months[0].period,
+                ),
             )
         ),
     )
@@ -206,4 +216,5 @@ def statement_page(
         charts=statement_charts(view),
         disputes=disputes,
         dispute_labels=LABELS,
+        readings=readings,
     )

@@ -1,0 +1,1 @@
+"""Meter readings submitted by citizens (issue 23), collected by the billing system."""
