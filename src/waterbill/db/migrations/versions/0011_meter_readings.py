@@ -1,6 +1,6 @@
 """Meter readings submitted by citizens, their photos, meter replacements (issue 23).
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from waterbill.db.types import UTCDateTime, volume
 
-revision: str = "0013"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
