@@ -31,7 +31,7 @@ from waterbill.ingest.service import (
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
-_STATUS = {"payment_conflict": 409, "unauthenticated": 401}
+_STATUS = {"payment_conflict": 409, "reversal_exceeds_payment": 409, "unauthenticated": 401}
 _UNAUTHENTICATED = _("the API key is wrong or revoked")
 _FIELD_MESSAGES = {
     "missing": _("the field is required"),
@@ -135,7 +135,11 @@ _REQUEST_BODY: dict[str, Any] = {
     responses={
         200: {"model": PaymentOut, "description": "The same payment again: the stored answer"},
         401: {"model": PaymentErrorOut, "description": "The API key is missing, wrong or revoked"},
-        409: {"model": PaymentErrorOut, "description": "This payment_id holds another payment"},
+        409: {
+            "model": PaymentErrorOut,
+            "description": "This payment_id holds another payment (`payment_conflict`), or the "
+            "payment's reversals would exceed it (`reversal_exceeds_payment`)",
+        },
         422: {"model": PaymentErrorOut, "description": "Invalid; the field is named"},
     },
     openapi_extra=_REQUEST_BODY,
@@ -182,7 +186,7 @@ async def post_payment(
         recorded = await run_in_threadpool(record)
     except Rejected as refusal:
         problem = refusal.first
-        text = _translated(language, problem.msgid, dict(problem.params))
+        text = _translated(language, problem.msgid, problem.params_in(language))
         return _error(
             _STATUS.get(problem.code, 422),
             problem.code,

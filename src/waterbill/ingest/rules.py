@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -22,6 +22,7 @@ from waterbill.billing.tables import (
     STATUSES,
     TARIFF_ZONES,
 )
+from waterbill.i18n.formatting import format_money
 from waterbill.identifiers import FIN_PATTERN, MalformedCodeError, parse_subscriber_code
 from waterbill.statement.domain import BAKU, YearMonth
 
@@ -119,6 +120,13 @@ class Problem:
     def msgid(self) -> str:
         return self.template or self.en
 
+    def params_in(self, locale: str) -> dict[str, object]:
+        """The values to put in the message in ``locale``: amounts read as money there."""
+        return {
+            name: format_money(value, locale) if isinstance(value, Decimal) else value
+            for name, value in self.params
+        }
+
 
 class Rejected(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -195,6 +203,8 @@ class StoredPayment:
     paid_at: datetime
     amount: Decimal
     reverses: str | None
+    # What the reversals of this payment already take back (a positive sum).
+    reversed: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -719,18 +729,29 @@ def judge_payment(
                     )
                 ]
             )
-        if -payment.amount > reversed_payment.amount:
-            raise Rejected(
-                [
-                    Problem(
-                        "reversal_mismatch",
-                        "amount",
-                        "ləğv məbləği ödənişin məbləğindən çox ola bilməz",
-                        _("a reversal cannot exceed the payment it reverses"),
-                    )
-                ]
-            )
+        if reversed_payment.reversed - payment.amount > reversed_payment.amount:
+            raise Rejected([reversal_exceeds_payment(reversed_payment)])
     return "new"
+
+
+_EXCEEDS_AZ = (
+    "ödənişin ləğvləri onun məbləğindən çox ola bilməz: "
+    "ödənilib %(paid)s, artıq ləğv edilib %(reversed)s"
+)
+_EXCEEDS_EN = _(
+    "the reversals of a payment cannot exceed it: paid %(paid)s, already reversed %(reversed)s"
+)
+
+
+def reversal_exceeds_payment(reversed_payment: StoredPayment) -> Problem:
+    """The reversals of a payment, counted over every file, batch and request, exceed it."""
+    amounts = (("paid", reversed_payment.amount), ("reversed", reversed_payment.reversed))
+    problem = Problem("reversal_exceeds_payment", "amount", "", "", _EXCEEDS_EN, amounts)
+    return replace(
+        problem,
+        az=_EXCEEDS_AZ % problem.params_in("az"),
+        en=_EXCEEDS_EN % problem.params_in("en"),
+    )
 
 
 def invoice_warnings(invoice: InvoiceRecord) -> list[Warning]:

@@ -99,6 +99,38 @@ def test_the_same_payment_id_with_another_amount_is_a_conflict(
     assert response.json()["error"]["code"] == "payment_conflict"
 
 
+def test_a_second_reversal_of_a_payment_is_refused_with_409_in_the_channels_language(
+    client: httpx.Client, key: str, engine: Engine
+) -> None:
+    client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
+    reversal = BODY | {"payment_id": "R-1", "amount": "-12.50", "reverses": BODY["payment_id"]}
+    first = client.post("/api/v1/payments", json=reversal, headers={"X-Api-Key": key})
+    assert first.status_code == 201
+    said = {}
+    for language in ("az", "en", "ru"):
+        again = client.post(
+            "/api/v1/payments",
+            json=reversal | {"payment_id": "R-2", "amount": "-0.01"},
+            headers={"X-Api-Key": key, "Accept-Language": language},
+        )
+        assert again.status_code == 409
+        assert (again.json()["error"]["code"], again.json()["error"]["field"]) == (
+            "reversal_exceeds_payment",
+            "amount",
+        )
+        said[language] = again.json()["error"]["message"]
+    assert said == {
+        "az": "amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz: "
+        "ödənilib 12,50\xa0₼, artıq ləğv edilib 12,50\xa0₼",
+        "en": "amount: the reversals of a payment cannot exceed it: "
+        "paid AZN12.50, already reversed AZN12.50",
+        "ru": "amount: отмены платежа не могут превышать его сумму: "
+        "оплачено 12,50\xa0AZN, уже отменено 12,50\xa0AZN",
+    }
+    with engine.connect() as db:
+        assert db.scalar(select(func.sum(payments.c.amount))) == 0
+
+
 @pytest.mark.parametrize("header", [{}, {"X-Api-Key": "not-a-key"}])
 def test_a_missing_or_wrong_key_is_refused_with_401(
     client: httpx.Client, key: str, header: dict[str, str]

@@ -353,7 +353,7 @@ def test_a_reversal_names_a_payment_of_the_same_channel_in_the_file_or_the_store
     assert "sətir 5: reverses: ləğv edilən ödəniş bu kanalda tapılmadı" in messages
     assert "sətir 6: reverses: ləğv edilən ödəniş bu kanalda tapılmadı" in messages
     assert "sətir 7: reverses: ləğv edilən ödəniş başqa abonentindir" in messages
-    assert "sətir 8: amount: ləğv məbləği ödənişin məbləğindən çox" in messages
+    assert "sətir 8: amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz" in messages
     assert "sətir 9: amount: ləğv edən ödənişin məbləği mənfi olmalıdır" in messages
     assert "sətir 10: amount: məbləğ müsbət olmalıdır" in messages
     assert "sətir 11: amount: məbləğ müsbət olmalıdır" in messages
