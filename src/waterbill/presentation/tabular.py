@@ -7,13 +7,13 @@ them up; the header says the unit.
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from waterbill.documents.domain import display_code
 from waterbill.i18n.formatting import format_number
 from waterbill.presentation.view import StatementView
+from waterbill.spreadsheet import csv_writer
 
 BOM = "\ufeff"
 DELIMITERS = {"az": ";", "ru": ";", "en": ","}
@@ -29,7 +29,7 @@ def render_csv(view: StatementView, *, code: str, verify_url: str) -> bytes:
     locale = view.locale
     statement = view.statement
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=DELIMITERS[locale], lineterminator="\r\n")
+    writer = csv_writer(buffer, delimiter=DELIMITERS[locale], lineterminator="\r\n")
     currency = "₼" if locale == "az" else "AZN"
 
     for label, value in (

@@ -137,3 +137,19 @@ def test_the_pdf_draws_the_pages_charts_on_its_second_page() -> None:
         "Nov",
     ):
         assert title in text
+
+
+def test_a_name_or_address_that_would_run_as_a_formula_is_text_in_the_csv() -> None:
+    hostile = statement(
+        monthly(VOLUMES),
+        surname='=HYPERLINK("http://evil.example","Click")',
+        name="@SUM(1)",
+        patronymic="+cmd",
+    )
+    data = render_csv(statement_view(hostile, "en"), code=CODE, verify_url=URL)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    holder = next(row for row in rows if row and row[0] == "Subscriber")
+    assert holder[1] == '\'=HYPERLINK("http://evil.example","Click") @SUM(1) +cmd'
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    # The amounts are still numbers a spreadsheet adds up.
+    assert rows[-1][1] == str(hostile.closing_balance)
