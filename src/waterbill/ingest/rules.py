@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -607,6 +608,8 @@ def check_payment(
     payment_id = payment_id.strip()
     if not payment_id or len(payment_id) > PAYMENT_ID_LENGTH:
         fail("payment_id", "1–64 simvol olmalıdır", _("must have 1 to 64 characters"))
+    elif _unprintable(payment_id):
+        fail("payment_id", *_UNPRINTABLE)
     try:
         code = parse_subscriber_code(
             subscriber_code, min_length=code_length[0], max_length=code_length[1]
@@ -648,6 +651,8 @@ def check_payment(
             )
         if len(reverses) > PAYMENT_ID_LENGTH:
             fail("reverses", "ən çox 64 simvol ola bilər", _("at most 64 characters"))
+        elif _unprintable(reverses):
+            fail("reverses", *_UNPRINTABLE)
         elif reverses == payment_id:
             fail("reverses", "ödəniş özünü ləğv edə bilməz", _("a payment cannot reverse itself"))
     if problems:
@@ -660,6 +665,31 @@ def check_payment(
         amount=amount.quantize(Decimal("0.01")),
         reverses=reverses,
     )
+
+
+_UNPRINTABLE = (
+    "idarəedici və ya mətn istiqaməti simvolları ola bilməz",
+    _("control or text-direction characters are not allowed"),
+)
+
+
+def _unprintable(text: str) -> bool:
+    """A control character or an invisible format one (a bidi override, a zero-width space):
+    an id that reads as another on screen, or breaks the line it is logged on."""
+    return any(unicodedata.category(character) in {"Cc", "Cf"} for character in text)
+
+
+_CEILING_AZ = "kanal vasitəsilə bir ödəniş ən çox %(ceiling)s ola bilər"
+_CEILING_EN = _("a payment through the intake is at most %(ceiling)s")
+
+
+def check_amount_ceiling(amount: Decimal, ceiling: Decimal) -> None:
+    """The intake's bound on one payment (``WATERBILL_PAYMENT_MAX_AMOUNT``)."""
+    if abs(amount) > ceiling:
+        amounts = (("ceiling", ceiling),)
+        raise Rejected(
+            [_amounts_problem("amount_above_ceiling", _CEILING_AZ, _CEILING_EN, amounts)]
+        )
 
 
 Verdict = Literal["new", "same"]
@@ -746,12 +776,15 @@ _EXCEEDS_EN = _(
 def reversal_exceeds_payment(reversed_payment: StoredPayment) -> Problem:
     """The reversals of a payment, counted over every file, batch and request, exceed it."""
     amounts = (("paid", reversed_payment.amount), ("reversed", reversed_payment.reversed))
-    problem = Problem("reversal_exceeds_payment", "amount", "", "", _EXCEEDS_EN, amounts)
-    return replace(
-        problem,
-        az=_EXCEEDS_AZ % problem.params_in("az"),
-        en=_EXCEEDS_EN % problem.params_in("en"),
-    )
+    return _amounts_problem("reversal_exceeds_payment", _EXCEEDS_AZ, _EXCEEDS_EN, amounts)
+
+
+def _amounts_problem(
+    code: str, az: str, en: str, amounts: tuple[tuple[str, Decimal], ...]
+) -> Problem:
+    """A refusal of the amount whose message names amounts, each as money reads in its language."""
+    problem = Problem(code, "amount", "", "", en, amounts)
+    return replace(problem, az=az % problem.params_in("az"), en=en % problem.params_in("en"))
 
 
 def invoice_warnings(invoice: InvoiceRecord) -> list[Warning]:

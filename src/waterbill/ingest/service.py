@@ -47,6 +47,7 @@ from waterbill.ingest.rules import (
     SubscriberRecord,
     Verdict,
     Warning,
+    check_amount_ceiling,
     check_payment,
     far_above_median,
     invoice_warnings,
@@ -631,11 +632,13 @@ def record_payment(
     amount: Decimal,
     reverses: str | None,
     code_length: tuple[int, int] = (6, 13),
+    max_amount: Decimal | None = None,
     now: datetime | None = None,
 ) -> RecordedPayment:
     """Record one payment of ``channel`` with the importer's rules; the same request is a no-op.
 
-    Raises Rejected (invalid, unknown subscriber or reversed payment, or a payment id conflict).
+    Raises Rejected (invalid, above ``max_amount``, unknown subscriber or reversed payment, a
+    payment id conflict, or reversals that would exceed their payment).
     """
     now = now or clock.now()
     payment = check_payment(
@@ -648,6 +651,8 @@ def record_payment(
         code_length=code_length,
         now=now,
     )
+    if max_amount is not None:
+        check_amount_ceiling(payment.amount, max_amount)
     if payment.reverses is not None:
         # Before anything is read: a concurrent reversal of the same payment waits for this one.
         repository.lock_reversed_payments(db, [(payment.channel, payment.reverses)])

@@ -192,6 +192,10 @@ PAYMENT_CASES: list[dict[str, str]] = [
     {"payment_id": "x" * 64},
     {"payment_id": "x" * 65},
     {"payment_id": f"P{NBSP}z"},
+    {"payment_id": "P-\u202egpj.exe"},  # a right-to-left override
+    {"payment_id": "P-\x07bell"},
+    {"payment_id": "P-\u200bzw"},  # a zero-width space
+    {"payment_id": "P-ödəniş"},  # not ASCII, but printable: loaded
     {"channel": "x" * 40},
     {"channel": "x" * 41},
     {"channel": " kapitalbank"},
