@@ -34,7 +34,6 @@ from waterbill.errors import (
     MalformedCode,
     MalformedFin,
     ServiceError,
-    UnknownCode,
 )
 from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscriber_code
 from waterbill.statement import repository as statements
@@ -331,12 +330,11 @@ def _holders_subscriber(
 ) -> Subscriber:
     code = _parse_code(code, settings)
     found = statements.find_subscriber(db, code)
-    if found is None:
-        raise UnknownCode(code=code)
-    subscriber = found[1]
-    if subscriber.holder_fin != holder.fin:
+    # No such code is refused as a code of someone else: what the holder alone may do tells
+    # nobody else whether a code exists (issue 22).
+    if found is None or found[1].holder_fin != holder.fin:
         raise Forbidden(code=code, reason="not_holder")
-    return subscriber
+    return found[1]
 
 
 def _viewer(event: EventRow, *, holder: Citizen, grantees: Mapping[str, str]) -> Viewer:
