@@ -338,13 +338,16 @@ def _holders_subscriber(
 
 
 def _viewer(event: EventRow, *, holder: Citizen, grantees: Mapping[str, str]) -> Viewer:
+    """The viewer as they were to the account when they viewed it: the role the view was decided
+    on is in the row. A grant made later does not name an earlier viewer (else granting guessed
+    FINs and revoking them would unmask who looked), nor does a revocation hide an earlier one."""
     if event.actor is None:
         return Viewer(kind="anonymous")
     if event.actor == holder.pseudonym:
         return Viewer(kind="you")
-    if event.actor in grantees:
-        return Viewer(kind="authorised", label=grantees[event.actor])
     role = json.loads(event.details).get("role")
+    if role == "authorised":
+        return Viewer(kind="authorised", label=grantees.get(event.actor))
     if role == "admin":
         return Viewer(kind="admin")
     # The end of the pseudonym: the holder can tell one repeated viewer from many, and no more.
