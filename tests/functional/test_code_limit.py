@@ -49,7 +49,15 @@ def test_downloads_count_in_the_code_limit_and_a_refused_one_issues_no_document(
     limited: LiveServer, engine: Engine
 ) -> None:
     with _signed_in(limited, STRANGER_FIN) as client:
-        assert client.get(f"/statements/{CODES[0]}/statement.csv").status_code == 200
+        masked = client.get(f"/statements/{CODES[0]}/statement.csv")
+        assert masked.status_code == 200
+        # A masked document is checked like any other, and shows the amount due alone.
+        verification = next(
+            line.split(",")[1] for line in masked.text.splitlines() if "Verification" in line
+        )
+        checked = client.get(f"/verify/{verification}")
+        assert checked.status_code == 200
+        assert "Invoiced in 12 months" not in checked.text
         assert client.get(f"/statements/{CODES[1]}/statement.pdf").status_code == 200
         issued = _documents(engine)
         assert issued == 2

@@ -40,7 +40,18 @@ def render_csv(view: StatementView, *, code: str, verify_url: str) -> bytes:
     ):
         writer.writerow([label, value] if value else [label])
     if view.masked:
+        # The amount due alone (``mask_statement``).
         writer.writerow([labels["masked"]])
+        writer.writerow([])
+        closing = statement.closing_balance
+        writer.writerow(
+            [
+                f"{labels['closing_balance']}, {currency}",
+                _number(closing, 2, locale),
+                view.balance_kind,
+            ]
+        )
+        return (BOM + buffer.getvalue()).encode("utf-8")
     writer.writerow([])
 
     writer.writerow(

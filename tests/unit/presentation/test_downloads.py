@@ -15,6 +15,7 @@ from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.view import statement_view
 from waterbill.statement.domain import mask_statement
+from waterbill.statement.schemas import StatementOut
 
 CODE = "K7Q4M2XD9TPA3B6C"
 URL = "https://e-xidmet.example/verify/K7Q4-M2XD-9TPA-3B6C"
@@ -76,6 +77,26 @@ def test_a_masked_statement_stays_masked_in_the_pdf() -> None:
     assert "Füzuli" not in text
     assert "Q. H." in text
     assert "gizlədilib" in text
+
+
+def test_a_masked_statement_shows_the_amount_due_alone_in_the_json_pdf_and_csv() -> None:
+    masked = mask_statement(RESULT, reason="not_holder")
+    due = RESULT.closing_balance
+    body = StatementOut.from_statement(masked).model_dump(mode="json")
+    assert (body["months"], body["totals"], body["opening_balance"]) == ([], None, None)
+    assert (body["closing_balance"], body["balance_kind"]) == (f"{due:.2f}", "debt")
+    assert body["subscriber"]["persons_served"] is None
+
+    text = pdf_text("en", masked)
+    assert "AZN1,308.80 (debt)" in text
+    for detail in ("1,234.500", "Total for 12 months", "Balance at the start", "December 2025"):
+        assert detail not in text
+
+    data = render_csv(statement_view(masked, "en"), code=CODE, verify_url=URL)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[-1] == ["Balance at the end, AZN", f"{due}", "debt"]
+    assert not any(row and row[0] in {"Period", "Balance at the start, AZN"} for row in rows)
+    assert not any("1234.500" in cell for row in rows for cell in row)
 
 
 def read_csv(locale: str) -> tuple[bytes, list[list[str]]]:
