@@ -91,6 +91,9 @@ class Settings(BaseSettings):
 
     # Disputes: filings per citizen per Baku day (their photos are kept in the database).
     dispute_daily_limit: int = Field(default=5, ge=1, le=1000)
+    # The largest amount one request to POST /api/v1/payments may carry (AZN); above it the
+    # payment is refused as a channel's mistake (a code or an id in the amount field).
+    payment_max_amount: Decimal = Field(default=Decimal("10000.00"), gt=0, decimal_places=2)
 
     # Meter readings (issue 23): the month's reading window (days of the Baku month), the factor
     # of the usual daily use above which a reading is implausible, the readings accepted per

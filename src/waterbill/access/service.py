@@ -34,7 +34,6 @@ from waterbill.errors import (
     MalformedCode,
     MalformedFin,
     ServiceError,
-    UnknownCode,
 )
 from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscriber_code
 from waterbill.statement import repository as statements
@@ -331,22 +330,24 @@ def _holders_subscriber(
 ) -> Subscriber:
     code = _parse_code(code, settings)
     found = statements.find_subscriber(db, code)
-    if found is None:
-        raise UnknownCode(code=code)
-    subscriber = found[1]
-    if subscriber.holder_fin != holder.fin:
+    # No such code is refused as a code of someone else: what the holder alone may do tells
+    # nobody else whether a code exists (issue 22).
+    if found is None or found[1].holder_fin != holder.fin:
         raise Forbidden(code=code, reason="not_holder")
-    return subscriber
+    return found[1]
 
 
 def _viewer(event: EventRow, *, holder: Citizen, grantees: Mapping[str, str]) -> Viewer:
+    """The viewer as they were to the account when they viewed it: the role the view was decided
+    on is in the row. A grant made later does not name an earlier viewer (else granting guessed
+    FINs and revoking them would unmask who looked), nor does a revocation hide an earlier one."""
     if event.actor is None:
         return Viewer(kind="anonymous")
     if event.actor == holder.pseudonym:
         return Viewer(kind="you")
-    if event.actor in grantees:
-        return Viewer(kind="authorised", label=grantees[event.actor])
     role = json.loads(event.details).get("role")
+    if role == "authorised":
+        return Viewer(kind="authorised", label=grantees.get(event.actor))
     if role == "admin":
         return Viewer(kind="admin")
     # The end of the pseudonym: the holder can tell one repeated viewer from many, and no more.

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from waterbill.db.metadata import metadata
@@ -128,3 +129,11 @@ payments = Table(
 )
 
 Index("ix_payments_subscriber_paid_at", payments.c.subscriber_id, payments.c.paid_at)
+# A reversal is judged against the payment's earlier reversals: found here, not by a scan.
+Index(
+    "ix_payments_reversals",
+    payments.c.channel,
+    payments.c.reverses,
+    sqlite_where=text("reverses IS NOT NULL"),
+    postgresql_where=text("reverses IS NOT NULL"),
+)

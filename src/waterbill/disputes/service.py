@@ -46,7 +46,7 @@ from waterbill.disputes.errors import (
     NotAllowedToDispute,
     UnknownStatus,
 )
-from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
+from waterbill.errors import MalformedCode, NotHousehold
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
 from waterbill.statement import repository as statement_repository
 from waterbill.statement.domain import BAKU, Subscriber, Window, YearMonth, baku_date
@@ -101,10 +101,11 @@ def household_account(
             reason=error.reason, min_length=error.min_length, max_length=error.max_length
         ) from None
     found = statement_repository.find_subscriber(db, code)
+    # No such code is refused exactly as a code of someone else (and a code that is not a
+    # household's only once the citizen may file on it): a citizen who may not file on a code
+    # learns nothing of what it is (issue 22).
     if found is None:
-        raise UnknownCode(code=code)
-    if not found[1].is_household:
-        raise NotHousehold(code=code)
+        raise NotAllowedToDispute(reason="dispute", code=code)
     return found
 
 
@@ -128,8 +129,9 @@ def file_dispute(
 ) -> Dispute:
     """Opens a request on one month and service of an account and returns it, numbered.
 
-    Refusals, in the order a citizen meets them: the code (malformed, unknown, not a household),
-    the right to dispute it (a refusal is written to the audit log), the daily limit, the month,
+    Refusals, in the order a citizen meets them: a malformed code, the right to dispute it (no
+    such code is refused the same way; a refusal on a stored code is written to the audit log),
+    a code that is not a household's, the daily limit, the month,
     service, reason and text, the photo, and an open request on the same month and service.
     The daily limit is checked early to spare the photo's decoding, and again, exactly, under the
     filing lock.
@@ -154,6 +156,8 @@ def file_dispute(
     # Raised once the refusal is committed to the log.
     if not allowed:
         raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+    if not subscriber.is_household:
+        raise NotHousehold(code=subscriber.code)
     if filed_today >= rules.daily_limit:
         raise DisputeRateLimited(reason="dispute_daily", limit=rules.daily_limit)
     month = parse_period(period, window=Window.ending(today))
@@ -296,6 +300,8 @@ def filing_choices(
     _, subscriber = household_account(db, code=code, code_length=code_length)
     if not may_dispute(db, citizen=citizen, subscriber=subscriber):
         raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+    if not subscriber.is_household:
+        raise NotHousehold(code=subscriber.code)
     return subscriber, Window.ending(today)
 
 

@@ -8,6 +8,7 @@ catalogs, and the field named.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -31,8 +32,10 @@ from waterbill.ingest.service import (
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
-_STATUS = {"payment_conflict": 409, "unauthenticated": 401}
+_STATUS = {"payment_conflict": 409, "reversal_exceeds_payment": 409, "unauthenticated": 401}
 _UNAUTHENTICATED = _("the API key is wrong or revoked")
+_NOT_JSON = _("the body must be JSON, sent with Content-Type: application/json")
+_DUPLICATE_KEY = _("the field appears more than once in the body")
 _FIELD_MESSAGES = {
     "missing": _("the field is required"),
     "extra_forbidden": _("no such field"),
@@ -108,6 +111,38 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
     return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True))
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _duplicate_key(body: bytes) -> str | None:
+    """The first key an object of the body repeats. Parsers differ on which one wins (the
+    first, the last), so a body with two ``amount`` keys could mean two payments."""
+    try:
+        json.loads(body, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey as duplicate:
+        return duplicate.key
+    except (ValueError, RecursionError):
+        return None  # not JSON at all: the model's parser names what is wrong
+    return None
+
+
+def _is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json"
+
+
 def _invalid_body(error: ValidationError, language: str) -> JSONResponse:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "body"
@@ -135,8 +170,21 @@ _REQUEST_BODY: dict[str, Any] = {
     responses={
         200: {"model": PaymentOut, "description": "The same payment again: the stored answer"},
         401: {"model": PaymentErrorOut, "description": "The API key is missing, wrong or revoked"},
-        409: {"model": PaymentErrorOut, "description": "This payment_id holds another payment"},
-        422: {"model": PaymentErrorOut, "description": "Invalid; the field is named"},
+        415: {
+            "model": PaymentErrorOut,
+            "description": "The body is not sent as `application/json` (`unsupported_media_type`)",
+        },
+        409: {
+            "model": PaymentErrorOut,
+            "description": "This payment_id holds another payment (`payment_conflict`), or the "
+            "payment's reversals would exceed it (`reversal_exceeds_payment`)",
+        },
+        422: {
+            "model": PaymentErrorOut,
+            "description": "Invalid; the field is named (`invalid_value`, `duplicate_key`, "
+            "`amount_above_ceiling`, `unknown_subscriber`, `unknown_reversed_payment`, "
+            "`reversal_mismatch`)",
+        },
     },
     openapi_extra=_REQUEST_BODY,
 )
@@ -159,8 +207,15 @@ async def post_payment(
         channel = await run_in_threadpool(authenticate)
     except InvalidApiKey:
         return _error(401, "unauthenticated", _translated(language, _UNAUTHENTICATED))
+    if not _is_json(request.headers.get("content-type")):
+        return _error(415, "unsupported_media_type", _translated(language, _NOT_JSON))
+    body = await request.body()
+    duplicate = _duplicate_key(body)
+    if duplicate is not None:
+        text = _translated(language, _DUPLICATE_KEY)
+        return _error(422, "duplicate_key", f"{duplicate}: {text}", duplicate)
     try:
-        payment = PaymentIn.model_validate_json(await request.body())
+        payment = PaymentIn.model_validate_json(body)
     except ValidationError as error:
         # A body that is not even JSON still gets the API's error shape, naming what is wrong.
         return _invalid_body(error, language)
@@ -176,13 +231,14 @@ async def post_payment(
                 amount=payment.amount,
                 reverses=payment.reverses,
                 code_length=settings.code_length_range,
+                max_amount=settings.payment_max_amount,
             )
 
     try:
         recorded = await run_in_threadpool(record)
     except Rejected as refusal:
         problem = refusal.first
-        text = _translated(language, problem.msgid, dict(problem.params))
+        text = _translated(language, problem.msgid, problem.params_in(language))
         return _error(
             _STATUS.get(problem.code, 422),
             problem.code,

@@ -397,6 +397,8 @@ def _payments_sql(v: Columns, code_length: tuple[int, int]) -> tuple[str, str]:
         "sub.id IS NOT NULL",
         _code("t.subscriber_code", code_length),
         _text("t.payment_id", PAYMENT_ID_LENGTH),
+        # Printable ASCII; any other id (a control or a bidi character among them) to the rules.
+        "t.payment_id ~ '^[!-~]+$'",
         _text("t.channel", CHANNEL_LENGTH),
         same_text,
         "t.paid BETWEEN %(earliest_payment)s AND %(latest_payment)s",

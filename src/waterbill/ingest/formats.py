@@ -21,6 +21,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
+from waterbill.spreadsheet import csv_writer
+
 Format = Literal["csv", "jsonl"]
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
 _DELIMITERS = (",", ";")
@@ -427,7 +429,7 @@ class RejectWriter:
         opener: Any = gzip.open if self.path.suffix == ".gz" else open
         self._handle = opener(self.path, "wt", encoding="utf-8", newline="")
         if self.format == "csv":
-            self._writer = csv.writer(self._handle, delimiter=self.delimiter, lineterminator="\n")
+            self._writer = csv_writer(self._handle, delimiter=self.delimiter, lineterminator="\n")
             self._writer.writerow([*self.columns, "error"])
 
     def write(self, raw: Sequence[str] | str, message: str) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     update,
 )
 
@@ -447,10 +448,44 @@ class PaymentFacts:
     batch_target: tuple[int, StoredPayment] | None = None
 
 
-def _stored(code: str | None, paid_at: Any, amount: Any, reverses: Any) -> StoredPayment | None:
+def _stored(
+    code: str | None, paid_at: Any, amount: Any, reverses: Any, reversed_: Any = 0
+) -> StoredPayment | None:
     if code is None:
         return None
-    return StoredPayment(subscriber_code=code, paid_at=paid_at, amount=amount, reverses=reverses)
+    return StoredPayment(
+        subscriber_code=code,
+        paid_at=paid_at,
+        amount=amount,
+        reverses=reverses,
+        reversed=Decimal(str(reversed_ or 0)),
+    )
+
+
+_LOCK_CHUNK = 1000
+
+
+def lock_reversed_payments(db: Connection, keys: Iterable[tuple[str, str]]) -> None:
+    """Hold the stored payments that ``keys`` (channel, payment_id) name until the transaction ends.
+
+    A reversal is judged against what the payment's other reversals already took back; two
+    reversals judged at once would each see the other missing. PostgreSQL locks the rows (in one
+    order, so two importers never deadlock); SQLite has one writer, and a no-op UPDATE as the
+    transaction's first statement makes this transaction that writer before it reads.
+    """
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), _LOCK_CHUNK):
+        chunk = ordered[start : start + _LOCK_CHUNK]
+        named = tuple_(payments.c.channel, payments.c.payment_id).in_(chunk)
+        if db.dialect.name == "postgresql":
+            db.execute(
+                select(payments.c.id)
+                .where(named)
+                .order_by(payments.c.channel, payments.c.payment_id)
+                .with_for_update()
+            )
+        else:
+            db.execute(update(payments).where(named).values(reverses=payments.c.reverses))
 
 
 def _facts_query(source: Any) -> Any:
@@ -459,6 +494,12 @@ def _facts_query(source: Any) -> Any:
     target_sub = subscribers.alias("target_sub")
     stored = payments.alias("stored")
     target = payments.alias("target")
+    earlier = payments.alias("earlier_reversal")
+    reversed_so_far = (
+        select(func.coalesce(func.sum(-earlier.c.amount), 0))
+        .where(earlier.c.channel == target.c.channel, earlier.c.reverses == target.c.payment_id)
+        .scalar_subquery()
+    )
     return (
         select(
             source.c.line_no,
@@ -471,6 +512,7 @@ def _facts_query(source: Any) -> Any:
             target.c.paid_at.label("target_paid_at"),
             target.c.amount.label("target_amount"),
             target.c.reverses.label("target_reverses"),
+            reversed_so_far.label("target_reversed"),
         )
         .select_from(source)
         .outerjoin(subscribers, subscribers.c.code == source.c.subscriber_code)
@@ -492,7 +534,11 @@ def _facts(row: Any) -> PaymentFacts:
         subscriber_id=row.subscriber_id,
         stored=_stored(row.stored_code, row.stored_paid_at, row.stored_amount, row.stored_reverses),
         reversed_payment=_stored(
-            row.target_code, row.target_paid_at, row.target_amount, row.target_reverses
+            row.target_code,
+            row.target_paid_at,
+            row.target_amount,
+            row.target_reverses,
+            row.target_reversed,
         ),
     )
 

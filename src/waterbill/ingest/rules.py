@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -22,6 +23,7 @@ from waterbill.billing.tables import (
     STATUSES,
     TARIFF_ZONES,
 )
+from waterbill.i18n.formatting import format_money
 from waterbill.identifiers import FIN_PATTERN, MalformedCodeError, parse_subscriber_code
 from waterbill.statement.domain import BAKU, YearMonth
 
@@ -119,6 +121,13 @@ class Problem:
     def msgid(self) -> str:
         return self.template or self.en
 
+    def params_in(self, locale: str) -> dict[str, object]:
+        """The values to put in the message in ``locale``: amounts read as money there."""
+        return {
+            name: format_money(value, locale) if isinstance(value, Decimal) else value
+            for name, value in self.params
+        }
+
 
 class Rejected(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -195,6 +204,8 @@ class StoredPayment:
     paid_at: datetime
     amount: Decimal
     reverses: str | None
+    # What the reversals of this payment already take back (a positive sum).
+    reversed: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -597,6 +608,8 @@ def check_payment(
     payment_id = payment_id.strip()
     if not payment_id or len(payment_id) > PAYMENT_ID_LENGTH:
         fail("payment_id", "1–64 simvol olmalıdır", _("must have 1 to 64 characters"))
+    elif _unprintable(payment_id):
+        fail("payment_id", *_UNPRINTABLE)
     try:
         code = parse_subscriber_code(
             subscriber_code, min_length=code_length[0], max_length=code_length[1]
@@ -638,6 +651,8 @@ def check_payment(
             )
         if len(reverses) > PAYMENT_ID_LENGTH:
             fail("reverses", "ən çox 64 simvol ola bilər", _("at most 64 characters"))
+        elif _unprintable(reverses):
+            fail("reverses", *_UNPRINTABLE)
         elif reverses == payment_id:
             fail("reverses", "ödəniş özünü ləğv edə bilməz", _("a payment cannot reverse itself"))
     if problems:
@@ -650,6 +665,31 @@ def check_payment(
         amount=amount.quantize(Decimal("0.01")),
         reverses=reverses,
     )
+
+
+_UNPRINTABLE = (
+    "idarəedici və ya mətn istiqaməti simvolları ola bilməz",
+    _("control or text-direction characters are not allowed"),
+)
+
+
+def _unprintable(text: str) -> bool:
+    """A control character or an invisible format one (a bidi override, a zero-width space):
+    an id that reads as another on screen, or breaks the line it is logged on."""
+    return any(unicodedata.category(character) in {"Cc", "Cf"} for character in text)
+
+
+_CEILING_AZ = "kanal vasitəsilə bir ödəniş ən çox %(ceiling)s ola bilər"
+_CEILING_EN = _("a payment through the intake is at most %(ceiling)s")
+
+
+def check_amount_ceiling(amount: Decimal, ceiling: Decimal) -> None:
+    """The intake's bound on one payment (``WATERBILL_PAYMENT_MAX_AMOUNT``)."""
+    if abs(amount) > ceiling:
+        amounts = (("ceiling", ceiling),)
+        raise Rejected(
+            [_amounts_problem("amount_above_ceiling", _CEILING_AZ, _CEILING_EN, amounts)]
+        )
 
 
 Verdict = Literal["new", "same"]
@@ -719,18 +759,32 @@ def judge_payment(
                     )
                 ]
             )
-        if -payment.amount > reversed_payment.amount:
-            raise Rejected(
-                [
-                    Problem(
-                        "reversal_mismatch",
-                        "amount",
-                        "ləğv məbləği ödənişin məbləğindən çox ola bilməz",
-                        _("a reversal cannot exceed the payment it reverses"),
-                    )
-                ]
-            )
+        if reversed_payment.reversed - payment.amount > reversed_payment.amount:
+            raise Rejected([reversal_exceeds_payment(reversed_payment)])
     return "new"
+
+
+_EXCEEDS_AZ = (
+    "ödənişin ləğvləri onun məbləğindən çox ola bilməz: "
+    "ödənilib %(paid)s, artıq ləğv edilib %(reversed)s"
+)
+_EXCEEDS_EN = _(
+    "the reversals of a payment cannot exceed it: paid %(paid)s, already reversed %(reversed)s"
+)
+
+
+def reversal_exceeds_payment(reversed_payment: StoredPayment) -> Problem:
+    """The reversals of a payment, counted over every file, batch and request, exceed it."""
+    amounts = (("paid", reversed_payment.amount), ("reversed", reversed_payment.reversed))
+    return _amounts_problem("reversal_exceeds_payment", _EXCEEDS_AZ, _EXCEEDS_EN, amounts)
+
+
+def _amounts_problem(
+    code: str, az: str, en: str, amounts: tuple[tuple[str, Decimal], ...]
+) -> Problem:
+    """A refusal of the amount whose message names amounts, each as money reads in its language."""
+    problem = Problem(code, "amount", "", "", en, amounts)
+    return replace(problem, az=az % problem.params_in("az"), en=en % problem.params_in("en"))
 
 
 def invoice_warnings(invoice: InvoiceRecord) -> list[Warning]:

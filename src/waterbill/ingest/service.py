@@ -47,6 +47,7 @@ from waterbill.ingest.rules import (
     SubscriberRecord,
     Verdict,
     Warning,
+    check_amount_ceiling,
     check_payment,
     far_above_median,
     invoice_warnings,
@@ -430,6 +431,7 @@ class _BatchImporter:
         now: datetime,
     ) -> repository.Merge:
         records = [(line, r) for line, r in parsed if isinstance(r, PaymentRecord)]
+        repository.lock_reversed_payments(connection, _reversed_keys(records))
         facts = repository.payment_facts_batch(connection, records)
         accepted, unchanged = _judge_payments(records, facts, rejects)
         loaded = repository.insert_payments(connection, accepted, now)
@@ -443,6 +445,8 @@ class _BatchImporter:
         now: datetime,
     ) -> repository.Merge:
         """The rules judge the rows the SQL left to them; then every new payment is stored."""
+        # The SQL takes no reversal: every one is among the rows the rules read.
+        repository.lock_reversed_payments(connection, _reversed_keys(parsed))
         facts = repository.staged_payment_facts(connection)
         accepted, unchanged = _judge_payments(parsed, facts, rejects)
         new, same = repository.settle_staged_payments(connection, now)
@@ -477,9 +481,13 @@ def _judge_payments(
     facts: dict[int, repository.PaymentFacts],
     rejects: dict[int, str],
 ) -> tuple[list[tuple[PaymentRecord, int]], int]:
-    """Each payment, in the file's order, against the store and the batch's earlier rows."""
+    """Each payment, in the file's order, against the store and the batch's earlier rows.
+
+    A reversal counts what the stored reversals and this batch's earlier ones took back already.
+    """
     accepted: list[tuple[PaymentRecord, int]] = []
     earlier: dict[tuple[str, str], StoredPayment] = {}
+    reversed_in_batch: dict[tuple[str, str], Decimal] = {}
     unchanged = 0
     for line, payment in records:
         fact = facts[line]
@@ -489,6 +497,9 @@ def _judge_payments(
             # A payment of this batch that the SQL took: it counts only when it came first.
             if target is None and fact.batch_target is not None and fact.batch_target[0] < line:
                 target = fact.batch_target[1]
+        if target is not None and payment.reverses is not None:
+            taken = reversed_in_batch.get((payment.channel, payment.reverses), Decimal(0))
+            target = replace(target, reversed=target.reversed + taken)
         try:
             verdict = judge_payment(
                 payment,
@@ -507,7 +518,14 @@ def _judge_payments(
         earlier[payment.key] = StoredPayment(
             payment.subscriber_code, payment.paid_at, payment.amount, payment.reverses
         )
+        if payment.reverses is not None:
+            key = (payment.channel, payment.reverses)
+            reversed_in_batch[key] = reversed_in_batch.get(key, Decimal(0)) - payment.amount
     return accepted, unchanged
+
+
+def _reversed_keys(records: Sequence[tuple[int, PaymentRecord]]) -> list[tuple[str, str]]:
+    return [(r.channel, r.reverses) for _line, r in records if r.reverses is not None]
 
 
 def _as_unchanged(previous: repository.BatchRecord) -> repository.BatchRecord:
@@ -614,11 +632,13 @@ def record_payment(
     amount: Decimal,
     reverses: str | None,
     code_length: tuple[int, int] = (6, 13),
+    max_amount: Decimal | None = None,
     now: datetime | None = None,
 ) -> RecordedPayment:
     """Record one payment of ``channel`` with the importer's rules; the same request is a no-op.
 
-    Raises Rejected (invalid, unknown subscriber or reversed payment, or a payment id conflict).
+    Raises Rejected (invalid, above ``max_amount``, unknown subscriber or reversed payment, a
+    payment id conflict, or reversals that would exceed their payment).
     """
     now = now or clock.now()
     payment = check_payment(
@@ -631,6 +651,11 @@ def record_payment(
         code_length=code_length,
         now=now,
     )
+    if max_amount is not None:
+        check_amount_ceiling(payment.amount, max_amount)
+    if payment.reverses is not None:
+        # Before anything is read: a concurrent reversal of the same payment waits for this one.
+        repository.lock_reversed_payments(db, [(payment.channel, payment.reverses)])
     verdict, subscriber_id = _judge_one(db, payment)
     if verdict == "new":
         assert subscriber_id is not None

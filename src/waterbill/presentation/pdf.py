@@ -103,6 +103,9 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
         pdf.multi_cell(0, 5, labels["masked"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
     pdf.ln(3)
+    if view.masked:  # the amount due alone (``mask_statement``)
+        _balances(pdf, view)
+        return bytes(pdf.output())
     _months(pdf, view)
     _balances(pdf, view)
     _explanations(pdf, view, gettext(TEXTS["explanations"]))
@@ -188,10 +191,7 @@ def _months(pdf: FPDF, view: StatementView) -> None:
 def _balances(pdf: FPDF, view: StatementView) -> None:
     labels = view.labels
     pdf.ln(3)
-    for label, value in (
-        (labels["opening_balance"], view.opening_balance),
-        (labels["closing_balance"], f"{view.closing_balance} ({view.balance_kind})"),
-    ):
+    for label, value in view.balance_items:
         pdf.set_font(FAMILY, size=9)
         pdf.cell(60, 5.5, label)
         pdf.set_font(FAMILY, "B", 9)

@@ -7,13 +7,13 @@ them up; the header says the unit.
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from waterbill.documents.domain import display_code
 from waterbill.i18n.formatting import format_number
 from waterbill.presentation.view import StatementView
+from waterbill.spreadsheet import csv_writer
 
 BOM = "\ufeff"
 DELIMITERS = {"az": ";", "ru": ";", "en": ","}
@@ -29,7 +29,7 @@ def render_csv(view: StatementView, *, code: str, verify_url: str) -> bytes:
     locale = view.locale
     statement = view.statement
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=DELIMITERS[locale], lineterminator="\r\n")
+    writer = csv_writer(buffer, delimiter=DELIMITERS[locale], lineterminator="\r\n")
     currency = "₼" if locale == "az" else "AZN"
 
     for label, value in (
@@ -40,7 +40,18 @@ def render_csv(view: StatementView, *, code: str, verify_url: str) -> bytes:
     ):
         writer.writerow([label, value] if value else [label])
     if view.masked:
+        # The amount due alone (``mask_statement``).
         writer.writerow([labels["masked"]])
+        writer.writerow([])
+        closing = statement.closing_balance
+        writer.writerow(
+            [
+                f"{labels['closing_balance']}, {currency}",
+                _number(closing, 2, locale),
+                view.balance_kind,
+            ]
+        )
+        return (BOM + buffer.getvalue()).encode("utf-8")
     writer.writerow([])
 
     writer.writerow(

@@ -23,10 +23,11 @@ class VerifiedDocument:
     subscriber_code: str
     holder: str
     address: str
-    period: str
+    period: str | None
     as_of: str
-    invoiced: str
-    paid: str
+    # None for a masked document, which shows the amount due alone.
+    invoiced: str | None
+    paid: str | None
     closing_balance: str
     masked: bool
     file_checked: bool
@@ -39,6 +40,7 @@ def verified_document(
     content: Mapping[str, Any] = document.content
     subscriber = content["subscriber"]
     months = content["months"]
+    totals = content["totals"]
 
     def money(key: str, source: Mapping[str, Any] = content) -> str:
         return format_money(Decimal(source[key]), locale)
@@ -61,10 +63,10 @@ def verified_document(
         subscriber_code=subscriber["code"],
         holder=holder,
         address=subscriber["address"]["text"],
-        period=f"{month(months[0]['period'])} – {month(months[-1]['period'])}",
+        period=f"{month(months[0]['period'])} – {month(months[-1]['period'])}" if months else None,
         as_of=content["as_of"],
-        invoiced=money("invoiced", content["totals"]),
-        paid=money("paid", content["totals"]),
+        invoiced=money("invoiced", totals) if totals else None,
+        paid=money("paid", totals) if totals else None,
         closing_balance=f"{money('closing_balance')} ({gettext(BALANCE_NAMES[balance_kind])})",
         masked=bool(content["masked"]),
         file_checked=file_checked,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from waterbill.i18n.catalogs import negotiate, translations
 from waterbill.i18n.formatting import format_money, format_month, format_number, format_volume
 from waterbill.presentation.explain import Note, explain
-from waterbill.statement.domain import Service, Statement, YearMonth
+from waterbill.statement.domain import Service, Statement, Window, YearMonth
 
 Gettext = Callable[[str], str]
 
@@ -135,11 +135,19 @@ class StatementView:
 
     @property
     def first_month(self) -> str:
-        return self.rows[0].label
+        return format_month(Window.ending(self.statement.as_of).first, self.locale)
 
     @property
     def last_month(self) -> str:
-        return self.rows[-1].label
+        return format_month(Window.ending(self.statement.as_of).last, self.locale)
+
+    @property
+    def balance_items(self) -> tuple[tuple[str, str], ...]:
+        """The balances as (label, value): masked, the amount due alone (``mask_statement``)."""
+        closing = (self.labels["closing_balance"], f"{self.closing_balance} ({self.balance_kind})")
+        if self.masked:
+            return (closing,)
+        return ((self.labels["opening_balance"], self.opening_balance), closing)
 
 
 def month_end_balances(statement: Statement) -> tuple[Decimal, ...]:

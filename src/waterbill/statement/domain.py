@@ -327,10 +327,17 @@ def build_statement(history: BillingHistory) -> Statement:
 
 
 def mask_statement(statement: Statement, *, reason: str) -> Statement:
-    """Keep the billing figures, reduce the personal items (personal-data law, art. 7.1.3).
+    """What someone who is not the holder needs to pay the bill, and no more (personal-data law,
+    art. 7.1.3): the amount due on the right account.
 
     The name becomes initials (``Q. H.``), the address its city and district, the number of
-    persons served is hidden; ``reason`` (a stable code) says why.
+    persons served is hidden; ``reason`` (a stable code) says why. The months, the totals and the
+    opening balance go too: a household billed by the norm is billed persons × norm × tariff, so
+    its consumption and any invoiced amount, a month's or the year's, tell how many live there;
+    the payments tell when and how much the household pays; a recalculation tells of a dispute
+    or a faulty meter. Only the closing balance stays (``opening_balance`` is set to it and the
+    totals to zero, so ``closing_balance`` still reads it); ``masked`` tells every rendering to
+    show it alone.
     """
     subscriber = statement.subscriber
     address = subscriber.address
@@ -350,7 +357,15 @@ def mask_statement(statement: Statement, *, reason: str) -> Statement:
         ),
         persons_served=None,
     )
-    return replace(statement, subscriber=masked_subscriber, masked=True, masked_reason=reason)
+    return replace(
+        statement,
+        subscriber=masked_subscriber,
+        months=(),
+        totals=Totals(consumption_m3=ZERO_M3, invoiced=ZERO, paid=ZERO),
+        opening_balance=statement.closing_balance,
+        masked=True,
+        masked_reason=reason,
+    )
 
 
 def _initial(word: str) -> str:

@@ -78,9 +78,10 @@ class StatementOut(_Out):
     masked_reason: str | None = None
     as_of: str
     reporting_period: str | None
+    # Masked: no months, and totals and opening_balance null; the amount due alone stays.
     months: list[MonthOut]
-    totals: TotalsOut
-    opening_balance: str
+    totals: TotalsOut | None
+    opening_balance: str | None
     closing_balance: str
     balance_kind: Literal["debt", "advance", "settled"]
 
@@ -115,12 +116,14 @@ class StatementOut(_Out):
             if statement.reporting_period
             else None,
             months=[_month(month) for month in statement.months],
-            totals=TotalsOut(
+            totals=None
+            if statement.masked
+            else TotalsOut(
                 consumption_m3=volume(statement.totals.consumption_m3),
                 invoiced=money(statement.totals.invoiced),
                 paid=money(statement.totals.paid),
             ),
-            opening_balance=money(statement.opening_balance),
+            opening_balance=None if statement.masked else money(statement.opening_balance),
             closing_balance=money(statement.closing_balance),
             balance_kind=statement.balance_kind,
         )

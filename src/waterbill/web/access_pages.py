@@ -16,7 +16,13 @@ from waterbill.access.service import (
     revoke_authorisation,
 )
 from waterbill.statement.domain import BAKU
-from waterbill.web.deps import CsrfChecked, CurrentCitizen, DatabaseDep, Locale
+from waterbill.web.deps import (
+    CsrfChecked,
+    CurrentCitizen,
+    DatabaseDep,
+    FormCodeLookupLimited,
+    Locale,
+)
 from waterbill.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +51,7 @@ def authorisations(
     return _templates(request).response(request, "authorisations.html", accounts=grants, baku=BAKU)
 
 
-@router.post("/me/authorisations", dependencies=[CsrfChecked])
+@router.post("/me/authorisations", dependencies=[CsrfChecked, FormCodeLookupLimited])
 def grant(
     citizen: CurrentCitizen,
     database: DatabaseDep,
@@ -59,7 +65,7 @@ def grant(
     return RedirectResponse("/me/authorisations", status_code=303)
 
 
-@router.post("/me/authorisations/revoke", dependencies=[CsrfChecked])
+@router.post("/me/authorisations/revoke", dependencies=[CsrfChecked, FormCodeLookupLimited])
 def revoke(
     citizen: CurrentCitizen,
     database: DatabaseDep,

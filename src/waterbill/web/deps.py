@@ -108,10 +108,12 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
         raise Forbidden(reason="csrf")
 
 
-async def limit_code_lookups(
-    request: Request, citizen: Annotated[Citizen, Depends(get_citizen)], code: str | None = None
-) -> None:
-    """Refuses (429) a citizen who looks up too many distinct subscriber codes (enumeration)."""
+async def enforce_code_limit(request: Request, citizen: Citizen, code: str | None) -> None:
+    """Refuses (429) a citizen who looks up too many distinct subscriber codes (enumeration).
+
+    Every way to read something of a code counts: the statement page and API, its downloads,
+    the dispute form and filing, and granting or revoking an authorisation.
+    """
     if code is None:
         return
     settings = get_settings(request)
@@ -124,6 +126,22 @@ async def limit_code_lookups(
     await enforce_code_lookup(
         limiter=request.app.state.ops.limiter, citizen_id=citizen.pseudonym, code=normalised
     )
+
+
+async def limit_code_lookups(
+    request: Request, citizen: Annotated[Citizen, Depends(get_citizen)], code: str | None = None
+) -> None:
+    """``enforce_code_limit`` on the code of the path or the query."""
+    await enforce_code_limit(request, citizen, code)
+
+
+async def limit_form_code_lookups(
+    request: Request,
+    citizen: Annotated[Citizen, Depends(get_citizen)],
+    code: Annotated[str | None, Form()] = None,
+) -> None:
+    """``enforce_code_limit`` on the code of a posted form."""
+    await enforce_code_limit(request, citizen, code)
 
 
 # The plain look-ups as coroutines: FastAPI runs a plain ``def`` dependency on a worker thread,
@@ -153,3 +171,4 @@ SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 CurrentCitizen = Annotated[Citizen, Depends(get_citizen)]
 CsrfChecked = Depends(check_csrf)
 CodeLookupLimited = Depends(limit_code_lookups)
+FormCodeLookupLimited = Depends(limit_form_code_lookups)

@@ -30,6 +30,7 @@ from waterbill.web.deps import (
     DatabaseDep,
     DbRead,
     SettingsDep,
+    enforce_code_limit,
     get_web_session,
 )
 from waterbill.web.dispute_forms import read_dispute_form
@@ -88,8 +89,11 @@ def errors_of(*codes: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
 
 
 _FILE_ERRORS = errors_of(
-    (403, "forbidden: neither the holder nor authorised by the holder; not_household"),
-    (404, "unknown_code"),
+    (
+        403,
+        "forbidden: neither the holder nor authorised by the holder, or no household has this "
+        "code (the same answer)",
+    ),
     (409, "dispute_already_open"),
     (413, "photo_too_large"),
     (415, "photo_wrong_type"),
@@ -99,7 +103,7 @@ _FILE_ERRORS = errors_of(
         "service_not_provided, unknown_reason, text_required, text_too_long, text_not_printable, "
         "photo_undecodable, validation_error",
     ),
-    (429, "rate_limited: too many requests today"),
+    (429, "rate_limited: too many requests today, or too many distinct subscriber codes"),
 )
 _FORM_SCHEMA = {
     "requestBody": {
@@ -125,6 +129,7 @@ async def file_dispute(
 ) -> DisputeOut:
     """Files a debt-investigation request on one month and service (multipart form)."""
     form = await read_dispute_form(request)
+    await enforce_code_limit(request, citizen, form.code)
     dispute = await run_in_threadpool(
         lambda: service.file_dispute(
             database=database,

@@ -22,12 +22,14 @@ from waterbill.disputes.messages import REASON_LABELS, SERVICE_LABELS, STATUS_LA
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.web.deps import (
+    CodeLookupLimited,
     CsrfChecked,
     CurrentCitizen,
     DatabaseDep,
     DbRead,
     Locale,
     SettingsDep,
+    enforce_code_limit,
     get_web_session,
 )
 from waterbill.web.dispute_api import STATUS_BY_CODE, CurrentStaff
@@ -102,7 +104,7 @@ def _form_page(
     )
 
 
-@router.get("/disputes/new", response_class=HTMLResponse)
+@router.get("/disputes/new", response_class=HTMLResponse, dependencies=[CodeLookupLimited])
 def new_dispute(
     request: Request,
     locale: Locale,
@@ -139,6 +141,7 @@ async def file_dispute(
     session = await run_in_threadpool(get_web_session, request)
     if not csrf_matches(session, form.csrf_token):
         raise Forbidden(reason="csrf")
+    await enforce_code_limit(request, citizen, form.code)
     try:
         dispute = await run_in_threadpool(
             lambda: service.file_dispute(

@@ -20,7 +20,13 @@ from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.verification import verified_document
 from waterbill.presentation.view import StatementView, statement_view
-from waterbill.web.deps import CurrentCitizen, DatabaseDep, Locale, SettingsDep
+from waterbill.web.deps import (
+    CodeLookupLimited,
+    CurrentCitizen,
+    DatabaseDep,
+    Locale,
+    SettingsDep,
+)
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -79,7 +85,8 @@ def _download(
     )
 
 
-@router.get("/statements/{code}/statement.pdf")
+# In the citizen's code limit like the page: a refused download issues no document.
+@router.get("/statements/{code}/statement.pdf", dependencies=[CodeLookupLimited])
 def statement_pdf(
     code: str,
     locale: Locale,
@@ -98,7 +105,7 @@ def statement_pdf(
     )
 
 
-@router.get("/statements/{code}/statement.csv")
+@router.get("/statements/{code}/statement.csv", dependencies=[CodeLookupLimited])
 def statement_csv(
     code: str,
     locale: Locale,

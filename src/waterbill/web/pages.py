@@ -213,7 +213,7 @@ def statement_page(
         "statement.html",
         statement=statement,
         view=view,
-        charts=statement_charts(view),
+        charts=None if statement.masked else statement_charts(view),
         disputes=disputes,
         dispute_labels=LABELS,
         readings=readings,

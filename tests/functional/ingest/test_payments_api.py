@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -99,6 +101,38 @@ def test_the_same_payment_id_with_another_amount_is_a_conflict(
     assert response.json()["error"]["code"] == "payment_conflict"
 
 
+def test_a_second_reversal_of_a_payment_is_refused_with_409_in_the_channels_language(
+    client: httpx.Client, key: str, engine: Engine
+) -> None:
+    client.post("/api/v1/payments", json=BODY, headers={"X-Api-Key": key})
+    reversal = BODY | {"payment_id": "R-1", "amount": "-12.50", "reverses": BODY["payment_id"]}
+    first = client.post("/api/v1/payments", json=reversal, headers={"X-Api-Key": key})
+    assert first.status_code == 201
+    said = {}
+    for language in ("az", "en", "ru"):
+        again = client.post(
+            "/api/v1/payments",
+            json=reversal | {"payment_id": "R-2", "amount": "-0.01"},
+            headers={"X-Api-Key": key, "Accept-Language": language},
+        )
+        assert again.status_code == 409
+        assert (again.json()["error"]["code"], again.json()["error"]["field"]) == (
+            "reversal_exceeds_payment",
+            "amount",
+        )
+        said[language] = again.json()["error"]["message"]
+    assert said == {
+        "az": "amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz: "
+        "ödənilib 12,50\xa0₼, artıq ləğv edilib 12,50\xa0₼",
+        "en": "amount: the reversals of a payment cannot exceed it: "
+        "paid AZN12.50, already reversed AZN12.50",
+        "ru": "amount: отмены платежа не могут превышать его сумму: "
+        "оплачено 12,50\xa0AZN, уже отменено 12,50\xa0AZN",
+    }
+    with engine.connect() as db:
+        assert db.scalar(select(func.sum(payments.c.amount))) == 0
+
+
 @pytest.mark.parametrize("header", [{}, {"X-Api-Key": "not-a-key"}])
 def test_a_missing_or_wrong_key_is_refused_with_401(
     client: httpx.Client, key: str, header: dict[str, str]
@@ -148,9 +182,93 @@ def test_an_invalid_body_is_refused_with_422_naming_the_field(
 def test_a_body_that_is_not_json_is_refused_in_the_error_shape(
     client: httpx.Client, key: str
 ) -> None:
-    response = client.post("/api/v1/payments", content=b"amount=12.50", headers={"X-Api-Key": key})
+    response = client.post(
+        "/api/v1/payments",
+        content=b"amount=12.50",
+        headers={"X-Api-Key": key, "Content-Type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_value"
+
+
+def test_a_body_not_sent_as_application_json_is_refused_with_415(
+    client: httpx.Client, key: str, engine: Engine
+) -> None:
+    headers = {"X-Api-Key": key, "Accept-Language": "en"}
+    for content_type in (None, "text/plain", "application/x-www-form-urlencoded", "text/json"):
+        sent = headers if content_type is None else headers | {"Content-Type": content_type}
+        response = client.post("/api/v1/payments", content=json.dumps(BODY), headers=sent)
+        assert response.status_code == 415
+        assert response.json() == {
+            "error": {
+                "code": "unsupported_media_type",
+                "message": "the body must be JSON, sent with Content-Type: application/json",
+            }
+        }
+    accepted = client.post(
+        "/api/v1/payments",
+        content=json.dumps(BODY),
+        headers=headers | {"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert accepted.status_code == 201
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(payments)) == 1
+
+
+def test_a_body_that_names_a_field_twice_is_refused_whichever_value_would_win(
+    client: httpx.Client, key: str, engine: Engine
+) -> None:
+    body = json.dumps(BODY)[:-1] + ', "amount": "1250.00"}'
+    response = client.post(
+        "/api/v1/payments",
+        content=body,
+        headers={"X-Api-Key": key, "Content-Type": "application/json", "Accept-Language": "ru"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "duplicate_key",
+        "field": "amount",
+        "message": "amount: это поле встречается в теле запроса больше одного раза",
+    }
+    with engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(payments)) == 0
+
+
+def test_a_payment_id_with_a_control_or_bidi_character_is_refused(
+    client: httpx.Client, key: str
+) -> None:
+    for payment_id in ("T-1\u202egpj.exe", "T-1\x00", "T-1\x1b[31m", "T\u200b-1", "T-\u2066-1"):
+        response = client.post(
+            "/api/v1/payments",
+            json=BODY | {"payment_id": payment_id, "reverses": None},
+            headers={"X-Api-Key": key, "Accept-Language": "az"},
+        )
+        assert response.status_code == 422
+        assert response.json()["error"] == {
+            "code": "invalid_value",
+            "field": "payment_id",
+            "message": "payment_id: idarəedici və ya mətn istiqaməti simvolları ola bilməz",
+        }
+
+
+def test_an_amount_above_the_ceiling_is_refused_naming_it(
+    client: httpx.Client, key: str, live_server: LiveServer
+) -> None:
+    assert live_server.settings.payment_max_amount == Decimal("10000.00")
+    response = client.post(
+        "/api/v1/payments",
+        json=BODY | {"amount": "10000.01"},
+        headers={"X-Api-Key": key, "Accept-Language": "az"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "amount_above_ceiling",
+        "field": "amount",
+        "message": "amount: kanal vasitəsilə bir ödəniş ən çox 10.000,00\xa0₼ ola bilər",
+    }
+    at_the_ceiling = BODY | {"amount": "10000.00"}
+    response = client.post("/api/v1/payments", json=at_the_ceiling, headers={"X-Api-Key": key})
+    assert response.status_code == 201
 
 
 def test_the_openapi_schema_describes_the_body_the_answers_and_the_key(

@@ -47,7 +47,7 @@ from waterbill.disputes.service import (
     start_review,
 )
 from waterbill.disputes.tables import dispute_photos, dispute_requests
-from waterbill.errors import AuditUnavailable, NotHousehold, UnknownCode
+from waterbill.errors import AuditUnavailable, NotHousehold
 from waterbill.statement.domain import YearMonth
 
 CODE = "0104410203"
@@ -140,13 +140,16 @@ def test_another_citizen_can_neither_read_a_request_nor_see_it_on_the_statement(
     assert mine.by_month == {"2026-09": [dispute]}
 
 
-def test_unknown_and_non_household_codes_are_refused_as_the_statement_refuses_them(
+def test_an_unknown_code_is_refused_as_someone_elses_and_a_non_household_one_to_its_holder(
     database: Database, rules: FilingRules, engine: Engine
 ) -> None:
     with engine.begin() as db:
         add_subscriber(db, code="5550001111", category="non_population", holder_fin=HOLDER.fin)
-    with pytest.raises(UnknownCode):
+        add_subscriber(db, code="5550002222", category="non_population", holder_fin="9KLM5NP")
+    with pytest.raises(NotAllowedToDispute):
         _file(database, rules, code="9999999999")
+    with pytest.raises(NotAllowedToDispute):
+        _file(database, rules, code="5550002222")
     with pytest.raises(NotHousehold):
         _file(database, rules, code="5550001111")
 

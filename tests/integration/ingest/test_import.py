@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -99,6 +100,21 @@ def test_a_rejected_row_is_reported_with_its_line_and_column_and_written_back(
     assert header.endswith(";error")
     assert rejected.startswith('"A\nB";0104410203;2026-08;')
     assert "sətir 3: amount: «4,9x» rəqəm deyil / '4,9x' is not a number" in rejected
+
+
+def test_a_reject_file_cell_that_would_run_as_a_formula_is_written_as_text(
+    tmp_path: Path, run_import: ImportFn
+) -> None:
+    rows = [subscriber_row(surname='=HYPERLINK("http://evil.example","x")', persons_served="-1")]
+    summary = run_import("subscribers", write_csv(tmp_path / "s.csv", "subscribers", rows))
+
+    assert summary.rejected == 1
+    assert summary.reject_path is not None
+    with summary.reject_path.open(encoding="utf-8", newline="") as handle:
+        (rejected,) = csv.DictReader(handle)
+    assert rejected["surname"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rejected["persons_served"] == "-1"  # a plain number stays a number
+    assert rejected["error"].startswith("sətir 2: persons_served")
 
 
 REJECT_REASONS = {
@@ -353,7 +369,7 @@ def test_a_reversal_names_a_payment_of_the_same_channel_in_the_file_or_the_store
     assert "sətir 5: reverses: ləğv edilən ödəniş bu kanalda tapılmadı" in messages
     assert "sətir 6: reverses: ləğv edilən ödəniş bu kanalda tapılmadı" in messages
     assert "sətir 7: reverses: ləğv edilən ödəniş başqa abonentindir" in messages
-    assert "sətir 8: amount: ləğv məbləği ödənişin məbləğindən çox" in messages
+    assert "sətir 8: amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz" in messages
     assert "sətir 9: amount: ləğv edən ödənişin məbləği mənfi olmalıdır" in messages
     assert "sətir 10: amount: məbləğ müsbət olmalıdır" in messages
     assert "sətir 11: amount: məbləğ müsbət olmalıdır" in messages

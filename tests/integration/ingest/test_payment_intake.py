@@ -13,6 +13,7 @@ from tests.factories import add_subscriber
 from tests.feeds import payment_row, write_csv
 from tests.integration.ingest.conftest import NOW, ImportFn
 from waterbill.billing.tables import payments
+from waterbill.config import Settings
 from waterbill.ingest.rules import Rejected
 from waterbill.ingest.service import (
     ChannelExists,
@@ -148,3 +149,21 @@ def test_a_reversal_through_the_intake_cancels_the_payment_on_the_statement(
     with engine.connect() as db:
         statement = get_statement(db=db, code="0104410203", as_of=date(2026, 11, 26))
     assert statement.months[-1].paid == Decimal("0.00")
+
+
+def test_the_intake_ceiling_is_a_setting_and_binds_the_intake_only(
+    engine: Engine, tmp_path: Path, run_import: ImportFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATERBILL_PAYMENT_MAX_AMOUNT", "50.00")
+    ceiling = Settings().payment_max_amount
+    assert ceiling == Decimal("50.00")
+    with engine.begin() as db:
+        add_subscriber(db)
+    _pay(engine, payment_id="T-1", amount=Decimal("50.00"), max_amount=ceiling)
+    with pytest.raises(Rejected) as refusal:
+        _pay(engine, payment_id="T-2", amount=Decimal("50.01"), max_amount=ceiling)
+    assert refusal.value.first.code == "amount_above_ceiling"
+    assert refusal.value.first.en == "a payment through the intake is at most AZN50.00"
+    # The billing system's files are not the channels' requests: no ceiling there.
+    rows = [payment_row("T-3", amount="75.00")]
+    assert run_import("payments", write_csv(tmp_path / "p.csv", "payments", rows)).loaded == 1

@@ -192,6 +192,10 @@ PAYMENT_CASES: list[dict[str, str]] = [
     {"payment_id": "x" * 64},
     {"payment_id": "x" * 65},
     {"payment_id": f"P{NBSP}z"},
+    {"payment_id": "P-\u202egpj.exe"},  # a right-to-left override
+    {"payment_id": "P-\x07bell"},
+    {"payment_id": "P-\u200bzw"},  # a zero-width space
+    {"payment_id": "P-ödəniş"},  # not ASCII, but printable: loaded
     {"channel": "x" * 40},
     {"channel": "x" * 41},
     {"channel": " kapitalbank"},
@@ -350,3 +354,21 @@ def test_a_reversal_in_a_batch_the_sql_took_counts_only_a_payment_before_it(
         2: "reverses: ləğv edilən ödəniş bu kanalda tapılmadı / "
         "the reversed payment is not found for this channel"
     }
+
+
+def test_the_sql_path_and_the_rules_refuse_the_same_reversals(
+    tmp_path: Path, run_import: ImportFn, engine: Engine
+) -> None:
+    _subscribers(tmp_path, run_import, "0104410203")
+    rows = [
+        payment_row("P-1", amount="5.00"),  # taken by the SQL on PostgreSQL
+        payment_row("R-1", amount="-3.00", reverses="P-1"),
+        payment_row("R-2", amount="-3.00", reverses="P-1"),
+        payment_row("R-3", amount="-2.00", reverses="P-1"),
+    ]
+    by_csv, by_rules = _both_ways(tmp_path, run_import, engine, "payments", rows, 100)
+    assert by_csv == by_rules
+    _store, rejects, (_rows, loaded, *_rest) = by_csv
+    assert loaded == 3
+    assert list(rejects) == [2]
+    assert rejects[2].startswith("amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz")

@@ -178,10 +178,9 @@ def test_each_payment_refusal_reads_the_same_in_the_web_catalogs_and_has_a_russi
     problems = _payment_refusals()
     assert len({problem.msgid for problem in problems}) == 15
     for problem in problems:
-        params = dict(problem.params)
-        assert gettext_for("az", problem.msgid) % params == problem.az
-        assert gettext_for("en", problem.msgid) % params == problem.en
-        russian = gettext_for("ru", problem.msgid) % params
+        assert gettext_for("az", problem.msgid) % problem.params_in("az") == problem.az
+        assert gettext_for("en", problem.msgid) % problem.params_in("en") == problem.en
+        russian = gettext_for("ru", problem.msgid) % problem.params_in("ru")
         assert russian != problem.en
         assert any("а" <= letter <= "я" for letter in russian)
 

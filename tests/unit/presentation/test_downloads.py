@@ -15,6 +15,7 @@ from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.view import statement_view
 from waterbill.statement.domain import mask_statement
+from waterbill.statement.schemas import StatementOut
 
 CODE = "K7Q4M2XD9TPA3B6C"
 URL = "https://e-xidmet.example/verify/K7Q4-M2XD-9TPA-3B6C"
@@ -78,6 +79,26 @@ def test_a_masked_statement_stays_masked_in_the_pdf() -> None:
     assert "gizlədilib" in text
 
 
+def test_a_masked_statement_shows_the_amount_due_alone_in_the_json_pdf_and_csv() -> None:
+    masked = mask_statement(RESULT, reason="not_holder")
+    due = RESULT.closing_balance
+    body = StatementOut.from_statement(masked).model_dump(mode="json")
+    assert (body["months"], body["totals"], body["opening_balance"]) == ([], None, None)
+    assert (body["closing_balance"], body["balance_kind"]) == (f"{due:.2f}", "debt")
+    assert body["subscriber"]["persons_served"] is None
+
+    text = pdf_text("en", masked)
+    assert "AZN1,308.80 (debt)" in text
+    for detail in ("1,234.500", "Total for 12 months", "Balance at the start", "December 2025"):
+        assert detail not in text
+
+    data = render_csv(statement_view(masked, "en"), code=CODE, verify_url=URL)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[-1] == ["Balance at the end, AZN", f"{due}", "debt"]
+    assert not any(row and row[0] in {"Period", "Balance at the start, AZN"} for row in rows)
+    assert not any("1234.500" in cell for row in rows for cell in row)
+
+
 def read_csv(locale: str) -> tuple[bytes, list[list[str]]]:
     data = render_csv(statement_view(RESULT, locale), code=CODE, verify_url=URL)
     delimiter = ";" if locale != "en" else ","
@@ -137,3 +158,19 @@ def test_the_pdf_draws_the_pages_charts_on_its_second_page() -> None:
         "Nov",
     ):
         assert title in text
+
+
+def test_a_name_or_address_that_would_run_as_a_formula_is_text_in_the_csv() -> None:
+    hostile = statement(
+        monthly(VOLUMES),
+        surname='=HYPERLINK("http://evil.example","Click")',
+        name="@SUM(1)",
+        patronymic="+cmd",
+    )
+    data = render_csv(statement_view(hostile, "en"), code=CODE, verify_url=URL)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    holder = next(row for row in rows if row and row[0] == "Subscriber")
+    assert holder[1] == '\'=HYPERLINK("http://evil.example","Click") @SUM(1) +cmd'
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    # The amounts are still numbers a spreadsheet adds up.
+    assert rows[-1][1] == str(hostile.closing_balance)
