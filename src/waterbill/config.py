@@ -91,6 +91,8 @@ class Settings(BaseSettings):
 
     # Disputes: filings per citizen per Baku day (their photos are kept in the database).
     dispute_daily_limit: int = Field(default=5, ge=1, le=1000)
+    # How many days a no-debt certificate holds, its day of issue included.
+    certificate_validity_days: int = Field(default=30, ge=1, le=366)
 
     @field_validator(
         "database_replica_urls", "portal_origins", "form_action_origins", mode="before"

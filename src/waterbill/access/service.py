@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill import clock
 from waterbill.access import repository
-from waterbill.access.policy import ViewerKind, decide, mask_fin, role_of
+from waterbill.access.policy import Decision, ViewerKind, decide, mask_fin, role_of
 from waterbill.access.repository import Grant
 from waterbill.audit import service as audit
 from waterbill.audit.chain import EventRow
@@ -255,16 +255,10 @@ def operator_statement(
     raise refusal
 
 
-def _view(
-    db: Connection,
-    *,
-    viewer: Citizen,
-    statement: Statement,
-    channel: Channel,
-    settings: Settings,
-    then: Callable[[Connection, Statement], T],
-) -> tuple[Statement, T]:
-    subscriber = statement.subscriber
+def decision_for(
+    db: Connection, *, viewer: Citizen, subscriber: Subscriber, settings: Settings
+) -> Decision:
+    """What the configured policy lets ``viewer`` see of ``subscriber``'s account."""
     admin = is_admin(viewer, settings)
     # The grant lookup is skipped for the holder and admins: the common path stays short.
     authorised = (
@@ -280,7 +274,21 @@ def _view(
         is_admin=admin,
         is_authorised=authorised,
     )
-    decision = decide(policy=settings.access_policy, role=role)
+    return decide(policy=settings.access_policy, role=role)
+
+
+def _view(
+    db: Connection,
+    *,
+    viewer: Citizen,
+    statement: Statement,
+    channel: Channel,
+    settings: Settings,
+    then: Callable[[Connection, Statement], T],
+) -> tuple[Statement, T]:
+    subscriber = statement.subscriber
+    decision = decision_for(db, viewer=viewer, subscriber=subscriber, settings=settings)
+    role = decision.role
 
     def log(tag: EventTag, reason: str | None) -> None:
         record_citizen_event(

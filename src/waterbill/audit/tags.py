@@ -29,6 +29,10 @@ class EventTag(StrEnum):
     DISPUTE_ANSWERED = "dispute:answered"
     DISPUTE_CLOSED = "dispute:closed"
 
+    CERTIFICATE_ISSUED = "certificate:issued"
+    CERTIFICATE_REFUSED = "certificate:refused"
+    CERTIFICATE_DOWNLOADED = "certificate:downloaded"
+
     ADMIN_AUDIT_QUERY = "admin:audit:query"
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"
     ADMIN_AUDIT_PRUNE = "admin:audit:prune"
@@ -36,4 +40,10 @@ class EventTag(StrEnum):
 
 
 # The events a holder sees under "who viewed my account".
-VIEW_TAGS: tuple[EventTag, ...] = (EventTag.STATEMENT_VIEW, EventTag.ACCESS_REFUSED)
+VIEW_TAGS: tuple[EventTag, ...] = (
+    EventTag.STATEMENT_VIEW,
+    EventTag.ACCESS_REFUSED,
+    EventTag.CERTIFICATE_ISSUED,
+    EventTag.CERTIFICATE_REFUSED,
+    EventTag.CERTIFICATE_DOWNLOADED,
+)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from waterbill.i18n.catalogs import gettext_for
+from waterbill.i18n.formatting import format_money
 
 
 def _(message: str) -> str:
@@ -96,6 +98,17 @@ ERROR_MESSAGES: dict[str, str] = {
         "on this subscriber code."
     ),
     "forbidden.not_staff": _("Only Azərsu staff can open this page."),
+    # No-debt certificates
+    "debt_outstanding": _(
+        "The account %(code)s has a debt of %(debt)s, so no no-debt certificate can be issued. "
+        "Pay it with the subscriber code %(code)s in a bank app or at a bank, a post office "
+        "(Azərpoçt), a payment terminal (MilliÖn, E-manat) or an ASAN Kommunal centre: the "
+        "payment counts at once, and you can ask for the certificate again. Questions: 955."
+    ),
+    "forbidden.certificate": _(
+        "Only the holder of the account %(code)s, or a citizen the holder authorised, may get "
+        "its no-debt certificate."
+    ),
     "rate_limited.dispute_daily": _(
         "You can file at most %(limit)s requests a day. Please try again tomorrow."
     ),
@@ -104,7 +117,11 @@ ERROR_MESSAGES: dict[str, str] = {
 
 def error_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "az") -> str:
     """The message for ``code`` (refined by ``params["reason"]`` when there is one)."""
-    params = dict(params or {})
+    # An amount of money reads as the user's language writes it: 12,50 ₼ in az.
+    params = {
+        key: format_money(value, locale) if isinstance(value, Decimal) else value
+        for key, value in (params or {}).items()
+    }
     template = ERROR_MESSAGES.get(f"{code}.{params.get('reason')}") or ERROR_MESSAGES.get(
         code, ERROR_MESSAGES["internal_error"]
     )

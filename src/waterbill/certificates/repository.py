@@ -1,0 +1,119 @@
+"""Every query of the certificates, in one place. Returns domain values, never rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from waterbill.billing.tables import payments, subscribers
+from waterbill.certificates.tables import certificates
+from waterbill.statement.domain import ZERO
+
+
+def lock_subscriber(db: Connection, code: str) -> None:
+    """Hold the subscriber's row until the transaction ends, before its balance is read.
+
+    PostgreSQL: ``FOR UPDATE`` conflicts with the ``FOR KEY SHARE`` lock that the foreign key
+    check of every new payment or invoice of this subscriber takes (and that a recalculation takes
+    explicitly, ``ingest.repository.merge_staged_invoices``), held by the writer until it commits.
+    So a writer either committed before this lock was granted (and, under READ COMMITTED, the
+    next statement sees it), or waits here until the certificate is committed. SQLite has one
+    writer at a time: a write to the row (changing nothing) takes the database's write lock now.
+    """
+    if db.dialect.name == "postgresql":
+        db.execute(select(subscribers.c.id).where(subscribers.c.code == code).with_for_update())
+    else:
+        db.execute(
+            update(subscribers).where(subscribers.c.code == code).values(code=subscribers.c.code)
+        )
+
+
+def counted_reversals(db: Connection, *, code: str, until: datetime) -> list[int]:
+    """The ids of the reversals of ``code`` a balance read now counts (made before ``until``)."""
+    query = (
+        select(payments.c.id)
+        .join(subscribers, subscribers.c.id == payments.c.subscriber_id)
+        .where(
+            subscribers.c.code == code,
+            payments.c.reverses.is_not(None),
+            payments.c.paid_at < until,
+        )
+        .order_by(payments.c.id)
+    )
+    return list(db.scalars(query))
+
+
+def add(
+    db: Connection,
+    *,
+    code: str,
+    subscriber_code: str,
+    as_of: date,
+    valid_until: date,
+    balance: Decimal,
+    reversals_counted: list[int],
+    file: bytes,
+) -> None:
+    db.execute(
+        insert(certificates).values(
+            code=code,
+            kind="no_debt",
+            subscriber_code=subscriber_code,
+            as_of=as_of,
+            valid_until=valid_until,
+            balance=balance,
+            reversals_counted=json.dumps(reversals_counted),
+            file=file,
+        )
+    )
+
+
+def file_of(db: Connection, code: str) -> tuple[str, bytes] | None:
+    """The subscriber code and the PDF of the certificate issued under ``code``."""
+    row = db.execute(
+        select(certificates.c.subscriber_code, certificates.c.file).where(
+            certificates.c.code == code
+        )
+    ).one_or_none()
+    return None if row is None else (row.subscriber_code, bytes(row.file))
+
+
+def later_reversals(
+    db: Connection, *, code: str, issued_at: datetime, until: datetime
+) -> Decimal | None:
+    """How much the reversals the certificate did not count took back of payments it counted.
+
+    None when the certificate has no record here. A payment counted was made before ``until``
+    (the end of the certificate's Baku day) and stored by ``issued_at``; a reversal counted is one
+    of the ids the certificate recorded.
+    """
+    row = db.execute(
+        select(certificates.c.reversals_counted).where(certificates.c.code == code)
+    ).one_or_none()
+    if row is None:
+        return None
+    counted = set(json.loads(row.reversals_counted))
+    reversal = payments.alias("reversal")
+    target = payments.alias("target")
+    query = (
+        select(reversal.c.id, reversal.c.amount)
+        .join(subscribers, subscribers.c.id == reversal.c.subscriber_id)
+        .join(
+            target,
+            and_(
+                target.c.channel == reversal.c.channel,
+                target.c.payment_id == reversal.c.reverses,
+            ),
+        )
+        .join(certificates, certificates.c.subscriber_code == subscribers.c.code)
+        .where(
+            certificates.c.code == code,
+            target.c.paid_at < until,
+            target.c.received_at <= issued_at,
+        )
+    )
+    taken_back = sum((-amount for id_, amount in db.execute(query) if id_ not in counted), ZERO)
+    return Decimal(taken_back)
