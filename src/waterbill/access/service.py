@@ -332,6 +332,8 @@ class AccountView:
     channel: str
     result: str
     reason: str | None
+    # The event's tag: a statement view, or a no-debt certificate issued, refused or downloaded.
+    tag: str = EventTag.STATEMENT_VIEW
 
 
 def _holders_subscriber(
@@ -396,6 +398,7 @@ def account_views(
                     channel=event.channel,
                     result=event.result or "refused",
                     reason=event.reason,
+                    tag=event.tag,
                 )
                 for event in events
             ]

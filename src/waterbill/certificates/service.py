@@ -37,6 +37,8 @@ from waterbill.statement import repository as statements
 from waterbill.statement.domain import end_of_baku_day
 from waterbill.statement.service import get_statement
 
+# Who may have a certificate issued, or download it again: the household's side, not the staff.
+MAY_HAVE_ONE = ("holder", "authorised")
 # Renders the certificate's PDF from its content and its verification code.
 Render = Callable[[Mapping[str, Any], str], bytes]
 
@@ -63,8 +65,8 @@ def issue_certificate(
 ) -> IssuedCertificate:
     """A no-debt certificate of ``code`` for ``viewer``, when the account owes nothing; logged.
 
-    Only the holder, a citizen the holder authorised, or an admin may have one (anyone the policy
-    would show a masked statement is refused ``forbidden``). Raises MalformedCode, UnknownCode,
+    Only the holder or a citizen the holder authorised may have one (anyone else, a viewer of a
+    masked statement or an admin, is refused ``forbidden``). Raises MalformedCode, UnknownCode,
     NotHousehold, Forbidden or DebtOutstanding (each logged as ``certificate:refused``), or
     AuditUnavailable.
     """
@@ -80,7 +82,7 @@ def issue_certificate(
             )
             subscriber = statement.subscriber
             decision = decision_for(db, viewer=viewer, subscriber=subscriber, settings=settings)
-            if decision.result != "full":
+            if decision.role not in MAY_HAVE_ONE:
                 raise Forbidden(code=subscriber.code, reason="certificate")
             if statement.balance_kind == "debt":
                 raise DebtOutstanding(code=subscriber.code, debt=statement.closing_balance)
@@ -158,7 +160,7 @@ def certificate_file(
 ) -> tuple[str, bytes]:
     """The subscriber code and the PDF of a certificate, byte for byte as issued; logged.
 
-    For whoever may have one issued (holder, authorised citizen, admin). Raises
+    For whoever may have one issued (the holder or a citizen the holder authorised). Raises
     MalformedVerificationCode, UnknownDocument or Forbidden.
     """
     settings = database.settings
@@ -173,7 +175,7 @@ def certificate_file(
             if held is None:
                 raise UnknownDocument()
             decision = decision_for(db, viewer=viewer, subscriber=held[1], settings=settings)
-            if decision.result != "full":
+            if decision.role not in MAY_HAVE_ONE:
                 raise Forbidden(code=subscriber_code, reason="certificate")
             record_citizen_event(
                 db,

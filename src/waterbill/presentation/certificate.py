@@ -45,7 +45,7 @@ LABELS: dict[str, str] = {
     "statement": _(
         "Azərsu OJSC certifies that on %(moment)s (Baku time) the subscriber %(code)s owes "
         "nothing for water supply and wastewater: the balance, counting every payment received, "
-        "is %(balance)s (%(kind)s)."
+        "is %(balance)s: %(kind)s."
     ),
     "validity": _(
         "The certificate is valid until %(date)s inclusive. Its verification page says whether "
@@ -92,8 +92,8 @@ def certificate_view(content: Mapping[str, Any], locale: str) -> CertificateView
     labels = {key: gettext(text) for key, text in LABELS.items()}
     issued_at = format_instant(datetime.fromisoformat(content["issued_at"]), locale)
     balance = (
-        f"{format_money(Decimal(content['balance']), locale)} "
-        f"({gettext(BALANCE_NAMES[content['balance_kind']])})"
+        f"{format_money(Decimal(content['balance']), locale)} — "
+        f"{gettext(BALANCE_NAMES[content['balance_kind']])}"
     )
     valid_until = format_day(date.fromisoformat(content["valid_until"]), locale)
     return CertificateView(
