@@ -12,15 +12,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
-from tests.browser.conftest import DESKTOP, assert_accessible, save_screenshots
+from tests.browser.conftest import (
+    assert_accessible,
+    save_screenshots,
+    sqlite_server,
+    visiting,
+)
 from tests.factories import add_invoice, add_payment, add_subscriber
-from tests.functional.conftest import LiveServer, serve
+from tests.functional.conftest import LiveServer
 from waterbill import clock
-from waterbill.config import Settings
-from waterbill.db.engine import make_engine
-from waterbill.db.migrate import upgrade
 from waterbill.statement.domain import YearMonth
 
 FIN = "6KDNWQ3"
@@ -28,42 +30,31 @@ SETTLED, DEBTOR = "0209990101", "0209990102"
 CODE_SHAPE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
+def seed(db: Connection) -> None:
+    month = str(YearMonth.of(clock.today()).shift(-1))
+    settled = add_subscriber(db, code=SETTLED, holder_fin=FIN)
+    add_invoice(db, settled, month, "water", "10.000")
+    add_payment(db, settled, clock.now() - timedelta(days=1), "10.00")  # 3.00 in advance
+    debtor = add_subscriber(db, code=DEBTOR, holder_fin=FIN, street="Nizami küç.")
+    add_invoice(db, debtor, month, "water", "17.850")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('certificate') / 'waterbill.db'}"
-    upgrade(url)
-    engine: Engine = make_engine(url, Settings(database_url=url))
-    month = str(YearMonth.of(clock.today()).shift(-1))
-    with engine.begin() as db:
-        settled = add_subscriber(db, code=SETTLED, holder_fin=FIN)
-        add_invoice(db, settled, month, "water", "10.000")
-        add_payment(db, settled, clock.now() - timedelta(days=1), "10.00")  # 3.00 in advance
-        debtor = add_subscriber(db, code=DEBTOR, holder_fin=FIN, street="Nizami küç.")
-        add_invoice(db, debtor, month, "water", "17.850")
-    try:
-        with serve(url, engine) as live:
-            yield live
-    finally:
-        engine.dispose()
+    with sqlite_server(tmp_path_factory, "certificate", seed) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.url,
-        viewport=DESKTOP,
-        accept_downloads=True,
-        locale="az-AZ",
-        bypass_csp=True,  # axe-core is injected by the test; the pages' own CSP stays strict
-    )
-    opened = context.new_page()
-    opened.goto("/statements")
-    opened.get_by_label("Elektron imza kartı").check()
-    opened.locator(f"#fin-{FIN}").check()
-    opened.get_by_role("button", name="Daxil ol").click()
-    expect(opened).to_have_url(re.compile(r"/statements$"))
-    yield opened
-    context.close()
+    """Signed in as the holder of both accounts, for the whole module."""
+    with visiting(browser, server) as opened:
+        opened.goto("/statements")
+        opened.get_by_label("Elektron imza kartı").check()
+        opened.locator(f"#fin-{FIN}").check()
+        opened.get_by_role("button", name="Daxil ol").click()
+        expect(opened).to_have_url(re.compile(r"/statements$"))
+        yield opened
 
 
 def checked(page: Page, name: str) -> None:
