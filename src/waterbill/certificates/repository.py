@@ -31,16 +31,13 @@ def lock_subscriber(db: Connection, code: str) -> None:
         )
 
 
-def counted_reversals(db: Connection, *, code: str, until: datetime) -> list[int]:
-    """The ids of the reversals of ``code`` a balance read now counts (made before ``until``)."""
+def counted_payments(db: Connection, *, code: str, until: datetime) -> list[int]:
+    """The ids of the payments and reversals of ``code`` that a balance read now counts (those
+    made before ``until``); under the subscriber's lock, no other can be committed meanwhile."""
     query = (
         select(payments.c.id)
         .join(subscribers, subscribers.c.id == payments.c.subscriber_id)
-        .where(
-            subscribers.c.code == code,
-            payments.c.reverses.is_not(None),
-            payments.c.paid_at < until,
-        )
+        .where(subscribers.c.code == code, payments.c.paid_at < until)
         .order_by(payments.c.id)
     )
     return list(db.scalars(query))
@@ -54,7 +51,7 @@ def add(
     as_of: date,
     valid_until: date,
     balance: Decimal,
-    reversals_counted: list[int],
+    payments_counted: list[int],
     file: bytes,
 ) -> None:
     db.execute(
@@ -65,7 +62,7 @@ def add(
             as_of=as_of,
             valid_until=valid_until,
             balance=balance,
-            reversals_counted=json.dumps(reversals_counted),
+            payments_counted=json.dumps(payments_counted),
             file=file,
         )
     )
@@ -81,25 +78,21 @@ def file_of(db: Connection, code: str) -> tuple[str, bytes] | None:
     return None if row is None else (row.subscriber_code, bytes(row.file))
 
 
-def later_reversals(
-    db: Connection, *, code: str, issued_at: datetime, until: datetime
-) -> Decimal | None:
-    """How much the reversals the certificate did not count took back of payments it counted.
-
-    None when the certificate has no record here. A payment counted was made before ``until``
-    (the end of the certificate's Baku day) and stored by ``issued_at``; a reversal counted is one
-    of the ids the certificate recorded.
-    """
+def later_reversals(db: Connection, code: str) -> Decimal | None:
+    """How much the reversals the certificate did not count took back of payments it counted;
+    None when no certificate was issued under ``code``."""
     row = db.execute(
-        select(certificates.c.reversals_counted).where(certificates.c.code == code)
+        select(certificates.c.subscriber_code, certificates.c.payments_counted).where(
+            certificates.c.code == code
+        )
     ).one_or_none()
     if row is None:
         return None
-    counted = set(json.loads(row.reversals_counted))
+    counted = set(json.loads(row.payments_counted))
     reversal = payments.alias("reversal")
     target = payments.alias("target")
     query = (
-        select(reversal.c.id, reversal.c.amount)
+        select(reversal.c.id, reversal.c.amount, target.c.id.label("target_id"))
         .join(subscribers, subscribers.c.id == reversal.c.subscriber_id)
         .join(
             target,
@@ -108,12 +101,13 @@ def later_reversals(
                 target.c.payment_id == reversal.c.reverses,
             ),
         )
-        .join(certificates, certificates.c.subscriber_code == subscribers.c.code)
-        .where(
-            certificates.c.code == code,
-            target.c.paid_at < until,
-            target.c.received_at <= issued_at,
-        )
+        .where(subscribers.c.code == row.subscriber_code)
     )
-    taken_back = sum((-amount for id_, amount in db.execute(query) if id_ not in counted), ZERO)
-    return Decimal(taken_back)
+    return sum(
+        (
+            -amount
+            for reversal_id, amount, target_id in db.execute(query)
+            if reversal_id not in counted and target_id in counted
+        ),
+        ZERO,
+    )

@@ -107,7 +107,7 @@ def issue_certificate(
                 as_of=statement.as_of,
                 valid_until=valid_until,
                 balance=statement.closing_balance,
-                reversals_counted=repository.counted_reversals(
+                payments_counted=repository.counted_payments(
                     db, code=subscriber.code, until=end_of_baku_day(statement.as_of)
                 ),
                 file=file,
@@ -155,10 +155,17 @@ def _refused(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CertificateFile:
+    verification_code: str
+    subscriber_code: str
+    file: bytes
+
+
 def certificate_file(
     *, database: Database, viewer: Citizen, verification_code: str, channel: Channel
-) -> tuple[str, bytes]:
-    """The subscriber code and the PDF of a certificate, byte for byte as issued; logged.
+) -> CertificateFile:
+    """The PDF of a certificate, byte for byte as issued; logged.
 
     For whoever may have one issued (the holder or a citizen the holder authorised). Raises
     MalformedVerificationCode, UnknownDocument or Forbidden.
@@ -187,7 +194,7 @@ def certificate_file(
                 reason=decision.reason,
                 details={"role": decision.role, "document": normalised},
             )
-            return subscriber_code, file
+            return CertificateFile(normalised, subscriber_code, file)
         except AuditUnavailable:
             raise
         except ServiceError as error:
@@ -201,12 +208,7 @@ def certificate_standing(db: Connection, document: IssuedDocument) -> Standing |
     content = document.content
     if not is_certificate(content):
         return None
-    taken_back = repository.later_reversals(
-        db,
-        code=document.code,
-        issued_at=document.issued_at,
-        until=end_of_baku_day(date.fromisoformat(content["as_of"])),
-    )
+    taken_back = repository.later_reversals(db, document.code)
     return standing(
         content=dict(content), today=clock.today(), taken_back=taken_back or Decimal("0.00")
     )

@@ -22,9 +22,9 @@ certificates = sa.Table(
     sa.Column("as_of", sa.Date(), nullable=False),
     sa.Column("valid_until", sa.Date(), nullable=False),
     sa.Column("balance", money(), nullable=False),
-    # The ids of the reversals the balance counted (JSON list): any other reversal of a payment it
-    # counted came later, and may have made the account a debtor since.
-    sa.Column("reversals_counted", sa.Text(), nullable=False),
+    # The ids of the payments and reversals the balance counted (a JSON list): a reversal not
+    # among them of a payment among them came later, and may have made the account a debtor.
+    sa.Column("payments_counted", sa.Text(), nullable=False),
     # The PDF as issued, served again at /certificates/{code}.pdf byte for byte.
     sa.Column("file", sa.LargeBinary(), nullable=False),
     sa.CheckConstraint("kind IN ('no_debt')", name="kind_allowed"),

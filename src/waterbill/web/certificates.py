@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 
@@ -22,7 +23,15 @@ from waterbill.presentation.certificate import (
     render_certificate_pdf,
 )
 from waterbill.web.api import ErrorOut
-from waterbill.web.deps import CsrfChecked, CurrentCitizen, DatabaseDep, Locale, SettingsDep
+from waterbill.web.deps import (
+    CodeLookupLimited,
+    CsrfChecked,
+    CurrentCitizen,
+    DatabaseDep,
+    Locale,
+    SettingsDep,
+    limit_code_lookups,
+)
 from waterbill.web.dispute_api import ApiCsrf
 from waterbill.web.documents import verify_url
 from waterbill.web.templating import Templates
@@ -49,7 +58,9 @@ def pdf_url(verification_code: str) -> str:
 
 
 @pages.post(
-    "/statements/{code}/certificate", response_class=HTMLResponse, dependencies=[CsrfChecked]
+    "/statements/{code}/certificate",
+    response_class=HTMLResponse,
+    dependencies=[CsrfChecked, CodeLookupLimited],
 )
 def certificate_page(
     request: Request,
@@ -94,19 +105,19 @@ def certificate_pdf(
     verification_code: str, citizen: CurrentCitizen, database: DatabaseDep
 ) -> Response:
     """The certificate's PDF, byte for byte as issued (to the holder or an authorised citizen)."""
-    subscriber_code, file = certificate_file(
+    found = certificate_file(
         database=database, viewer=citizen, verification_code=verification_code, channel="web"
     )
-    filename = f"azersu-arayis-{subscriber_code}-{verification_code.upper()}.pdf"
+    filename = f"azersu-arayis-{found.subscriber_code}-{found.verification_code}.pdf"
     return Response(
-        file,
+        found.file,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 class CertificateIn(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True)
     subscriber_code: str
     kind: Literal["no_debt"]
 
@@ -138,6 +149,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorOut, "description": "unknown_code: no subscriber has this code"},
     409: {"model": ErrorOut, "description": "debt_outstanding: the message names the debt"},
     422: {"model": ErrorOut, "description": "malformed_code, validation_error"},
+    429: {"model": ErrorOut, "description": "rate_limited: too many distinct codes"},
     503: {"model": ErrorOut, "description": "audit_unavailable: the issue could not be logged"},
 }
 
@@ -149,7 +161,8 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     responses=_ERRORS,
     dependencies=[ApiCsrf],
 )
-def create_certificate(
+async def create_certificate(
+    request: Request,
     body: CertificateIn,
     locale: Locale,
     citizen: CurrentCitizen,
@@ -157,13 +170,17 @@ def create_certificate(
     settings: SettingsDep,
 ) -> CertificateOut:
     """Issues a no-debt certificate when the balance, counting every payment, owes nothing."""
-    issued = issue_certificate(
-        database=database,
-        viewer=citizen,
-        code=body.subscriber_code,
-        channel="api",
-        locale=locale,
-        render=renderer(settings, locale),
+    # The same limit on distinct codes as a statement lookup: the answers tell codes apart.
+    await limit_code_lookups(request, citizen, code=body.subscriber_code)
+    issued = await run_in_threadpool(
+        lambda: issue_certificate(
+            database=database,
+            viewer=citizen,
+            code=body.subscriber_code,
+            channel="api",
+            locale=locale,
+            render=renderer(settings, locale),
+        )
     )
     return CertificateOut(
         certificate=CertificateBody(

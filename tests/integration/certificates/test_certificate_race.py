@@ -65,22 +65,30 @@ def holder(settings: Settings) -> Citizen:
     )
 
 
-def reverse_the_payment(db: Connection) -> None:
+def post(db: Connection, payment_id: str, amount: str, reverses: str | None = None) -> None:
     """The payment intake's writer. On SQLite, pysqlite commits at once the SAVEPOINT the intake
     uses (its RELEASE ends the transaction the SAVEPOINT began), so a plain insert stands in."""
     if db.dialect.name == "sqlite":
         sid = db.scalar(select(subscribers.c.id).where(subscribers.c.code == CODE))
-        add_payment(db, sid, clock.now(), "-7.00", payment_id="R-1", reverses="P-1")
+        add_payment(db, sid, clock.now(), amount, payment_id=payment_id, reverses=reverses)
         return
     record_payment(
         db=db,
         channel="bank",
-        payment_id="R-1",
+        payment_id=payment_id,
         subscriber_code=CODE,
         paid_at=clock.now(),
-        amount=Decimal("-7.00"),
-        reverses="P-1",
+        amount=Decimal(amount),
+        reverses=reverses,
     )
+
+
+def reverse_the_payment(db: Connection) -> None:
+    post(db, "R-1", "-7.00", reverses="P-1")
+
+
+def pay_again(db: Connection) -> None:
+    post(db, "P-2", "5.00")
 
 
 def add_a_new_bill(db: Connection) -> None:
@@ -156,8 +164,21 @@ def test_a_writer_that_got_in_first_is_counted_and_the_certificate_is_refused(
     assert outcome["error"].params["debt"] > 0
 
 
+@pytest.mark.parametrize(
+    ("writer", "afterwards", "standing"),
+    [
+        # The payment the certificate counted is reversed: it no longer holds.
+        (reverse_the_payment, None, "debtor_since"),
+        # A payment it could not count is reversed later: the certificate was true all along.
+        (pay_again, lambda db: post(db, "R-2", "-5.00", reverses="P-2"), "valid"),
+    ],
+)
 def test_a_writer_that_comes_during_the_issue_waits_and_the_check_then_says_so(
-    database: Database, settings: Settings
+    database: Database,
+    settings: Settings,
+    writer: Callable[[Connection], None],
+    afterwards: Callable[[Connection], None] | None,
+    standing: str,
 ) -> None:
     rendering, release = threading.Event(), threading.Event()
 
@@ -171,22 +192,24 @@ def test_a_writer_that_comes_during_the_issue_waits_and_the_check_then_says_so(
 
     def write() -> None:
         with database.write() as db:
-            reverse_the_payment(db)
+            writer(db)
 
-    writer, written = in_thread(write)
-    writer.join(BLOCKED)
-    assert writer.is_alive(), "the reversal did not wait for the certificate"
+    writing, written = in_thread(write)
+    writing.join(BLOCKED)
+    assert writing.is_alive(), "the writer did not wait for the certificate"
     release.set()
     certificate.join(10)
-    writer.join(10)
+    writing.join(10)
     assert "error" not in written, written
+    if afterwards is not None:
+        with database.write() as db:
+            afterwards(db)
     result = issued.get("value")
     assert isinstance(result, IssuedCertificate), issued
     assert result.balance_kind == "settled"
 
-    # Genuine, but a payment it counted was reversed afterwards: it no longer holds.
     key = settings.secret_key.get_secret_value().encode()
     with database.read() as db:
         document, verdict = verify_document(db=db, key=key, code=result.verification_code)
         assert verdict == "genuine"
-        assert certificate_standing(db, document) == "debtor_since"
+        assert certificate_standing(db, document) == standing
