@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from tests.factories import add_invoice, add_payment, add_subscriber
 from tests.functional.conftest import LiveServer, serve
+from tests.functional.signin import form_fields, sign_in
 from waterbill import clock
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims
@@ -169,3 +170,24 @@ def test_every_refusal_has_its_code_and_is_in_the_access_log(server: LiveServer)
             ("certificate:refused", "malformed_code"),
         ]
     )
+
+
+# Pages and the policy, not the engine: once is enough.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_only_the_holder_sees_the_button_and_the_form_needs_its_csrf_token(
+    server: LiveServer,
+) -> None:
+    action = f"/statements/{CODE}/certificate?lang=az"
+    with httpx.Client(base_url=server.url, timeout=10) as stranger:
+        stranger.get(sign_in(stranger, OTHER).headers["location"])
+        page = stranger.get(f"/statements/{CODE}")
+        assert page.status_code == 200
+        assert "/certificate" not in page.text  # a masked statement: no button
+    with httpx.Client(base_url=server.url, timeout=10) as holder:
+        holder.get(sign_in(holder, HOLDER).headers["location"])
+        page = holder.get(f"/statements/{CODE}")
+        fields = form_fields(page.text, action)
+        assert holder.post(action, data={"csrf_token": "forged"}).status_code == 403
+        issued = holder.post(action, data=fields)
+        assert issued.status_code == 200
+        assert "Verildi." in issued.text
