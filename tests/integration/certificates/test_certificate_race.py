@@ -2,7 +2,7 @@
 
 Whatever commits first, a certificate is never issued for an account that is a debtor when the
 certificate commits: a writer that got in first is counted (a refusal), and one that comes while
-the certificate is being issued waits until it is committed.
+the certificate is being issued waits until it is committed. And how long a certificate holds.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import Connection, Engine, select
 
 from tests.factories import add_invoice, add_payment, add_subscriber
@@ -213,3 +214,16 @@ def test_a_writer_that_comes_during_the_issue_waits_and_the_check_then_says_so(
         document, verdict = verify_document(db=db, key=key, code=result.verification_code)
         assert verdict == "genuine"
         assert certificate_standing(db, document) == standing
+
+
+def test_a_certificate_holds_for_the_days_of_its_validity_and_then_expires(
+    database: Database, settings: Settings
+) -> None:
+    result = issue(database, settings, plain_pdf)
+    key = settings.secret_key.get_secret_value().encode()
+    with database.read() as db:
+        document, _ = verify_document(db=db, key=key, code=result.verification_code)
+        with time_machine.travel(clock.now() + timedelta(days=29), tick=False):
+            assert certificate_standing(db, document) == "valid"
+        with time_machine.travel(clock.now() + timedelta(days=30), tick=False):
+            assert certificate_standing(db, document) == "expired"
