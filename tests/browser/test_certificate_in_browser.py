@@ -115,6 +115,8 @@ def test_a_settled_household_gets_its_certificate_in_one_click_and_anyone_can_ch
     assert "Справка об отсутствии задолженности" in russian
     assert "-3,00 AZN" in russian
     checked(page, "22-certificate-issued-ru")
+    page.get_by_role("link", name="Проверить эту справку").click()
+    expect(page.locator(".notice")).to_contain_text("Подлинная и действующая.")
 
 
 def test_a_debtor_is_told_the_debt_and_how_to_pay_never_given_a_certificate(page: Page) -> None:
