@@ -102,6 +102,7 @@ def test_a_settled_household_gets_a_certificate_that_verifies_until_a_payment_is
         with api(server, OTHER) as stranger:
             refused = stranger.get(certificate["pdf_url"])
             assert refused.status_code == 403
+            assert "issued to another citizen" in refused.text
 
         page = holder.get(f"/verify/{code.lower()}", params={"lang": "en"})
         assert "Genuine and valid." in page.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -52,6 +53,7 @@ def add(
     valid_until: date,
     balance: Decimal,
     payments_counted: list[int],
+    issued_to: str,
     file: bytes,
 ) -> None:
     db.execute(
@@ -63,19 +65,26 @@ def add(
             valid_until=valid_until,
             balance=balance,
             payments_counted=json.dumps(payments_counted),
+            issued_to=issued_to,
             file=file,
         )
     )
 
 
-def file_of(db: Connection, code: str) -> tuple[str, bytes] | None:
-    """The subscriber code and the PDF of the certificate issued under ``code``."""
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    subscriber_code: str
+    issued_to: str
+    file: bytes
+
+
+def file_of(db: Connection, code: str) -> StoredFile | None:
+    """The PDF of the certificate issued under ``code``, and to whom and for which account."""
+    c = certificates.c
     row = db.execute(
-        select(certificates.c.subscriber_code, certificates.c.file).where(
-            certificates.c.code == code
-        )
+        select(c.subscriber_code, c.issued_to, c.file).where(c.code == code)
     ).one_or_none()
-    return None if row is None else (row.subscriber_code, bytes(row.file))
+    return None if row is None else StoredFile(row.subscriber_code, row.issued_to, bytes(row.file))
 
 
 def later_reversals(db: Connection, code: str) -> Decimal | None:

@@ -33,7 +33,6 @@ from waterbill.errors import (
     ServiceError,
     UnknownDocument,
 )
-from waterbill.statement import repository as statements
 from waterbill.statement.domain import end_of_baku_day
 from waterbill.statement.service import get_statement
 
@@ -110,6 +109,7 @@ def issue_certificate(
                 payments_counted=repository.counted_payments(
                     db, code=subscriber.code, until=end_of_baku_day(statement.as_of)
                 ),
+                issued_to=viewer.pseudonym,
                 file=file,
             )
             # The audit row last: appending locks its chain's head until the transaction commits.
@@ -121,7 +121,7 @@ def issue_certificate(
                 code=subscriber.code,
                 result="full",
                 reason=decision.reason,
-                details={"role": decision.role, "document": document.code},
+                details={"role": decision.role},
             )
             return IssuedCertificate(
                 verification_code=document.code,
@@ -165,36 +165,28 @@ class CertificateFile:
 def certificate_file(
     *, database: Database, viewer: Citizen, verification_code: str, channel: Channel
 ) -> CertificateFile:
-    """The PDF of a certificate, byte for byte as issued; logged.
+    """The PDF of a certificate, byte for byte as issued, to the citizen it was issued to; logged.
 
-    For whoever may have one issued (the holder or a citizen the holder authorised). Raises
-    MalformedVerificationCode, UnknownDocument or Forbidden.
+    Raises MalformedVerificationCode, UnknownDocument or Forbidden.
     """
-    settings = database.settings
     with database.write() as db:
         try:
             normalised = parse_verification_code(verification_code)
             found = repository.file_of(db, normalised)
             if found is None:
                 raise UnknownDocument()
-            subscriber_code, file = found
-            held = statements.find_subscriber(db, subscriber_code)
-            if held is None:
-                raise UnknownDocument()
-            decision = decision_for(db, viewer=viewer, subscriber=held[1], settings=settings)
-            if decision.role not in MAY_HAVE_ONE:
-                raise Forbidden(code=subscriber_code, reason="certificate")
+            if found.issued_to != viewer.pseudonym:
+                raise Forbidden(code=found.subscriber_code, reason="certificate_file")
             record_citizen_event(
                 db,
                 tag=EventTag.CERTIFICATE_DOWNLOADED,
                 viewer=viewer,
                 channel=channel,
-                code=subscriber_code,
+                code=found.subscriber_code,
                 result="full",
-                reason=decision.reason,
-                details={"role": decision.role, "document": normalised},
+                reason="issued_to",
             )
-            return CertificateFile(normalised, subscriber_code, file)
+            return CertificateFile(normalised, found.subscriber_code, found.file)
         except AuditUnavailable:
             raise
         except ServiceError as error:

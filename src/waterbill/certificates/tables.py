@@ -25,6 +25,9 @@ certificates = sa.Table(
     # The ids of the payments and reversals the balance counted (a JSON list): a reversal not
     # among them of a payment among them came later, and may have made the account a debtor.
     sa.Column("payments_counted", sa.Text(), nullable=False),
+    # The pseudonymous id of the citizen it was issued to, the only one it is served to again (a
+    # later holder of the account must not get the name of the one before).
+    sa.Column("issued_to", sa.String(40), nullable=False),
     # The PDF as issued, served again at /certificates/{code}.pdf byte for byte.
     sa.Column("file", sa.LargeBinary(), nullable=False),
     sa.CheckConstraint("kind IN ('no_debt')", name="kind_allowed"),

@@ -109,6 +109,10 @@ ERROR_MESSAGES: dict[str, str] = {
         "Only the holder of the account %(code)s, or a citizen the holder authorised, may get "
         "its no-debt certificate."
     ),
+    "forbidden.certificate_file": _(
+        "This certificate was issued to another citizen. Anyone can check it by its verification "
+        "code; the holder of the account can get a new one."
+    ),
     "rate_limited.dispute_daily": _(
         "You can file at most %(limit)s requests a day. Please try again tomorrow."
     ),

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("valid_until", sa.Date(), nullable=False),
         sa.Column("balance", money(), nullable=False),
         sa.Column("payments_counted", sa.Text(), nullable=False),
+        sa.Column("issued_to", sa.String(40), nullable=False),
         sa.Column("file", sa.LargeBinary(), nullable=False),
         sa.CheckConstraint("kind IN ('no_debt')", name=op.f("ck_certificates_kind_allowed")),
         sa.CheckConstraint("balance <= 0", name=op.f("ck_certificates_no_debt")),
