@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
@@ -192,3 +193,7 @@ def test_only_the_holder_sees_the_button_and_the_form_needs_its_csrf_token(
         issued = holder.post(action, data=fields)
         assert issued.status_code == 200
         assert "Verildi." in issued.text
+        # "Who viewed my accounts" names it: the holder's issue and the stranger's masked view.
+        views = BeautifulSoup(holder.get("/me/views").text, "html.parser").get_text(" ")
+        assert "Borcun olmaması haqqında arayış" in views
+        assert "şəxsi məlumatları gizlədilmiş çıxarış" in views
