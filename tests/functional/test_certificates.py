@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from pypdf import PdfReader
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, update
 
 from tests.factories import add_invoice, add_payment, add_subscriber
 from tests.functional.conftest import LiveServer, serve
@@ -24,6 +24,7 @@ from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.billing.tables import subscribers
 from waterbill.cli import main
 from waterbill.config import get_settings
+from waterbill.documents.tables import issued_documents
 from waterbill.statement.domain import YearMonth
 
 CODE, DEBTOR, BUSINESS = "0104410203", "0104410204", "0104410300"
@@ -127,6 +128,18 @@ def test_a_settled_household_gets_a_certificate_that_verifies_until_a_payment_is
         status, output = verify_command(server, code)
         assert status == 1
         assert "NO LONGER HOLDS" in output
+        # Someone with the database edits the record's balance: its seal says no.
+        with server.engine.begin() as db:
+            db.execute(
+                update(issued_documents)
+                .where(issued_documents.c.code == code)
+                .values(content=func.replace(issued_documents.c.content, '"0.00"', '"-50.00"'))
+            )
+        assert "Cannot be confirmed." in holder.get(check).text
+        status, output = verify_command(server, code)
+        assert status == 1
+        assert "TAMPERED" in output
+
         again = ask(holder, CODE)
         assert again.status_code == 409
         assert again.json()["error"]["code"] == "debt_outstanding"

@@ -50,7 +50,8 @@ def verify(code: str, path: Path | None) -> None:
                 code=code,
                 file=path.read_bytes() if path is not None else None,
             )
-            standing = certificate_standing(connection, document)
+            # A record that fails its seal is not read any further.
+            standing = None if verdict == "tampered" else certificate_standing(connection, document)
     except ServiceError as error:
         click.echo(error.code, err=True)
         sys.exit(2)
@@ -65,6 +66,6 @@ def verify(code: str, path: Path | None) -> None:
     click.echo(f"subscriber: {document.subscriber_code}")
     click.echo(f"issued at:  {document.issued_at.isoformat()}")
     click.echo(f"file sha256: {document.file_sha256}")
-    if standing is not None and verdict != "tampered":
+    if standing is not None:
         click.echo(f"certificate: {STANDINGS[standing] % document.content}")
     sys.exit(0 if verdict == "genuine" and standing in (None, "valid") else 1)

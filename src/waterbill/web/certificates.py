@@ -104,7 +104,7 @@ def certificate_page(
 def certificate_pdf(
     verification_code: str, citizen: CurrentCitizen, database: DatabaseDep
 ) -> Response:
-    """The certificate's PDF, byte for byte as issued (to the holder or an authorised citizen)."""
+    """The certificate's PDF, byte for byte as issued, to the citizen it was issued to."""
     found = certificate_file(
         database=database, viewer=citizen, verification_code=verification_code, channel="web"
     )

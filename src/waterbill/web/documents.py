@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from waterbill import clock
 from waterbill.access.service import view_statement
-from waterbill.certificates.domain import Standing
+from waterbill.certificates.domain import Standing, is_certificate
 from waterbill.certificates.service import certificate_standing
 from waterbill.config import Settings
 from waterbill.db.database import Database
@@ -145,20 +145,22 @@ def _verification_page(
 
     def check(db: Connection) -> tuple[IssuedDocument, Verdict, Standing | None]:
         document, verdict = verify_document(db=db, key=key, code=code, file=file)
-        return document, verdict, certificate_standing(db, document)
+        # A record that fails its seal is not read any further.
+        intact = verdict != "tampered"
+        return document, verdict, certificate_standing(db, document) if intact else None
 
     # run_read: a replica that fails meanwhile is left for the primary, for the POST of a file too
     # (the middleware that repeats a failed read repeats GETs only).
     document, verdict, standing = database.run_read(check)
     templates: Templates = request.app.state.templates
-    if standing is not None:
+    if is_certificate(document.content):
         return templates.response(
             request,
             "verify_certificate.html",
             verdict=verdict,
             standing=standing,
             code=display_code(document.code),
-            certificate=certificate_view(document.content, locale),
+            certificate=certificate_view(document.content, locale) if standing else None,
             file_checked=file is not None,
         )
     shown = verified_document(document, verdict, locale=locale, file_checked=file is not None)
