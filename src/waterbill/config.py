@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     reading_implausible_factor: Decimal = Field(default=Decimal(10), gt=1, le=1000)
     reading_daily_limit: int = Field(default=3, ge=1, le=100)
     reading_max_age_days: int = Field(default=7, ge=0, le=60)
+    # How many days a no-debt certificate holds, its day of issue included.
+    certificate_validity_days: int = Field(default=30, ge=1, le=366)
 
     @field_validator(
         "database_replica_urls", "portal_origins", "form_action_origins", mode="before"

@@ -53,3 +53,9 @@ class RateLimited(ServiceError):
     """Too many lookups; ``retry_after`` says in how many seconds to try again."""
 
     code = "rate_limited"
+
+
+class DebtOutstanding(ServiceError):
+    """No no-debt certificate while the balance is a debt; ``debt`` (Decimal) names the amount."""
+
+    code = "debt_outstanding"

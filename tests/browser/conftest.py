@@ -8,13 +8,20 @@ chromium``, done by .ci/run). axe-core comes from the axe-playwright-python pack
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Connection
+
+from tests.functional.conftest import LiveServer, serve
+from waterbill.config import Settings
+from waterbill.db.engine import make_engine
+from waterbill.db.migrate import upgrade
 
 CHROMIUM = os.environ.get("WATERBILL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,6 +67,39 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     yield opened
     context.close()
+
+
+@contextmanager
+def sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, seed: Callable[[Connection], None]
+) -> Iterator[LiveServer]:
+    """The app under uvicorn on a fresh SQLite database that ``seed`` fills."""
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'waterbill.db'}"
+    upgrade(url)
+    engine = make_engine(url, Settings(database_url=url))
+    with engine.begin() as db:
+        seed(db)
+    try:
+        with serve(url, engine) as live:
+            yield live
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def visiting(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """One browsing session in Azerbaijani, downloads accepted, axe-core allowed in."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport=DESKTOP,
+        accept_downloads=True,
+        locale="az-AZ",
+        bypass_csp=True,  # axe-core is injected by the test; the pages' own CSP stays strict
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

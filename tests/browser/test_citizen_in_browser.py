@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from tests.browser.conftest import (
     DESKTOP,
@@ -25,13 +25,12 @@ from tests.browser.conftest import (
     assert_accessible,
     horizontal_overflow,
     save_screenshots,
+    sqlite_server,
+    visiting,
 )
 from tests.factories import add_invoice, add_payment, add_subscriber, recalculate
-from tests.functional.conftest import LiveServer, serve
+from tests.functional.conftest import LiveServer
 from waterbill import clock
-from waterbill.config import Settings
-from waterbill.db.engine import make_engine
-from waterbill.db.migrate import upgrade
 from waterbill.statement.domain import Window
 
 FIN = "7BRWSR2"
@@ -41,42 +40,30 @@ VOLUMES = ["10", "10", "11", "10", "9", "10", "10", "11", "10", "10", "10", "26"
 PAGE_BUDGET = 100_000
 
 
+def seed(db: Connection) -> None:
+    months = Window.ending(clock.today()).months
+    household = add_subscriber(db, code=CODE, holder_fin=FIN)
+    for month, volume in zip(months, VOLUMES, strict=True):
+        basis = "estimate" if month == months[4] else "meter"
+        for service in ("water", "wastewater"):
+            invoice = add_invoice(db, household, str(month), service, volume, basis=basis)
+            if month == months[5] and service == "water":
+                recalculate(db, invoice, amount="5.60", consumption="8.000")
+    paid_at = datetime.combine(months[2].first_day, datetime.min.time(), UTC)
+    add_payment(db, household, paid_at + timedelta(days=9), "30.00")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'waterbill.db'}"
-    upgrade(url)
-    engine: Engine = make_engine(url, Settings(database_url=url))
-    months = Window.ending(clock.today()).months
-    with engine.begin() as db:
-        household = add_subscriber(db, code=CODE, holder_fin=FIN)
-        for month, volume in zip(months, VOLUMES, strict=True):
-            basis = "estimate" if month == months[4] else "meter"
-            for service in ("water", "wastewater"):
-                invoice = add_invoice(db, household, str(month), service, volume, basis=basis)
-                if month == months[5] and service == "water":
-                    recalculate(db, invoice, amount="5.60", consumption="8.000")
-        paid_at = datetime.combine(months[2].first_day, datetime.min.time(), UTC)
-        add_payment(db, household, paid_at + timedelta(days=9), "30.00")
-    try:
-        with serve(url, engine) as live:
-            yield live
-    finally:
-        engine.dispose()
+    with sqlite_server(tmp_path_factory, "browser", seed) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def visit(browser: Browser, server: LiveServer) -> Iterator[Page]:
     """One browsing session for the whole visit: the steps below build on each other."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport=DESKTOP,
-        accept_downloads=True,
-        locale="az-AZ",
-        bypass_csp=True,  # axe-core is injected by the test; the pages' own CSP stays strict
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    with visiting(browser, server) as page:
+        yield page
 
 
 def check_page(page: Page, name: str, *, phone_layout_differs: bool = False) -> None:

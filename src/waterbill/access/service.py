@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill import clock
 from waterbill.access import repository
-from waterbill.access.policy import ViewerKind, decide, mask_fin, role_of
+from waterbill.access.policy import Decision, ViewerKind, decide, mask_fin, role_of
 from waterbill.access.repository import Grant
 from waterbill.audit import service as audit
 from waterbill.audit.chain import EventRow
@@ -254,16 +254,10 @@ def operator_statement(
     raise refusal
 
 
-def _view(
-    db: Connection,
-    *,
-    viewer: Citizen,
-    statement: Statement,
-    channel: Channel,
-    settings: Settings,
-    then: Callable[[Connection, Statement], T],
-) -> tuple[Statement, T]:
-    subscriber = statement.subscriber
+def decision_for(
+    db: Connection, *, viewer: Citizen, subscriber: Subscriber, settings: Settings
+) -> Decision:
+    """What the configured policy lets ``viewer`` see of ``subscriber``'s account."""
     admin = is_admin(viewer, settings)
     # The grant lookup is skipped for the holder and admins: the common path stays short.
     authorised = (
@@ -279,7 +273,21 @@ def _view(
         is_admin=admin,
         is_authorised=authorised,
     )
-    decision = decide(policy=settings.access_policy, role=role)
+    return decide(policy=settings.access_policy, role=role)
+
+
+def _view(
+    db: Connection,
+    *,
+    viewer: Citizen,
+    statement: Statement,
+    channel: Channel,
+    settings: Settings,
+    then: Callable[[Connection, Statement], T],
+) -> tuple[Statement, T]:
+    subscriber = statement.subscriber
+    decision = decision_for(db, viewer=viewer, subscriber=subscriber, settings=settings)
+    role = decision.role
 
     def log(tag: EventTag, reason: str | None) -> None:
         record_citizen_event(
@@ -323,6 +331,8 @@ class AccountView:
     channel: str
     result: str
     reason: str | None
+    # The event's tag: a statement view, or a no-debt certificate issued, refused or downloaded.
+    tag: str = EventTag.STATEMENT_VIEW
 
 
 def _holders_subscriber(
@@ -389,6 +399,7 @@ def account_views(
                     channel=event.channel,
                     result=event.result or "refused",
                     reason=event.reason,
+                    tag=event.tag,
                 )
                 for event in events
             ]

@@ -34,6 +34,9 @@ class EventTag(StrEnum):
     READINGS_EXPORTED = "reading:exported"
     METER_REPLACED = "reading:meter_replaced"
     ADMIN_READINGS_VIEW = "admin:readings:view"
+    CERTIFICATE_ISSUED = "certificate:issued"
+    CERTIFICATE_REFUSED = "certificate:refused"
+    CERTIFICATE_DOWNLOADED = "certificate:downloaded"
 
     ADMIN_AUDIT_QUERY = "admin:audit:query"
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"
@@ -42,4 +45,10 @@ class EventTag(StrEnum):
 
 
 # The events a holder sees under "who viewed my account".
-VIEW_TAGS: tuple[EventTag, ...] = (EventTag.STATEMENT_VIEW, EventTag.ACCESS_REFUSED)
+VIEW_TAGS: tuple[EventTag, ...] = (
+    EventTag.STATEMENT_VIEW,
+    EventTag.ACCESS_REFUSED,
+    EventTag.CERTIFICATE_ISSUED,
+    EventTag.CERTIFICATE_REFUSED,
+    EventTag.CERTIFICATE_DOWNLOADED,
+)

@@ -7,6 +7,7 @@ from waterbill.access import tables as access_tables
 from waterbill.audit import tables as audit_tables
 from waterbill.auth import tables as auth_tables
 from waterbill.billing import tables as billing_tables
+from waterbill.certificates import tables as certificate_tables
 from waterbill.db.metadata import metadata
 from waterbill.disputes import tables as dispute_tables
 from waterbill.documents import tables as documents_tables
@@ -19,6 +20,7 @@ __all__ = [
     "audit_tables",
     "auth_tables",
     "billing_tables",
+    "certificate_tables",
     "dispute_tables",
     "documents_tables",
     "ingest_tables",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from waterbill.certificates.service import certificate_standing
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.documents.domain import display_code
@@ -20,6 +21,14 @@ VERDICTS = {
 }
 
 
+STANDINGS = {
+    "valid": "no debt on %(as_of)s, valid until %(valid_until)s",
+    "expired": "EXPIRED: it was valid until %(valid_until)s",
+    "debtor_since": "NO LONGER HOLDS: a payment it counted was reversed afterwards, so the "
+    "account was a debtor on %(as_of)s",
+}
+
+
 @click.command("verify")
 @click.argument("code")
 @click.option(
@@ -29,7 +38,8 @@ VERDICTS = {
     help="The PDF or CSV to compare, byte for byte, with the one issued.",
 )
 def verify(code: str, path: Path | None) -> None:
-    """Check the document issued under verification CODE (exit 0 only when genuine)."""
+    """Check the document issued under verification CODE (exit 0 only when genuine, and for a
+    no-debt certificate, still valid)."""
     settings = get_settings()
     database = Database(settings)
     try:
@@ -40,6 +50,8 @@ def verify(code: str, path: Path | None) -> None:
                 code=code,
                 file=path.read_bytes() if path is not None else None,
             )
+            # A record that fails its seal is not read any further.
+            standing = None if verdict == "tampered" else certificate_standing(connection, document)
     except ServiceError as error:
         click.echo(error.code, err=True)
         sys.exit(2)
@@ -54,4 +66,6 @@ def verify(code: str, path: Path | None) -> None:
     click.echo(f"subscriber: {document.subscriber_code}")
     click.echo(f"issued at:  {document.issued_at.isoformat()}")
     click.echo(f"file sha256: {document.file_sha256}")
-    sys.exit(0 if verdict == "genuine" else 1)
+    if standing is not None:
+        click.echo(f"certificate: {STANDINGS[standing] % document.content}")
+    sys.exit(0 if verdict == "genuine" and standing in (None, "valid") else 1)

@@ -36,10 +36,12 @@ def issue_document(
     statement: Statement,
     render: Callable[[str], bytes],
     now: datetime | None = None,
+    content: dict[str, Any] | None = None,
 ) -> tuple[IssuedDocument, bytes]:
     """Render the document with a fresh verification code and record it; returns the file too.
 
     ``render`` receives the code, so the code and the QR code are printed on the document itself.
+    ``content`` is what the document shows, when it is not the statement itself (a certificate).
     """
     code = new_code()
     file = render(code)
@@ -50,11 +52,19 @@ def issue_document(
         locale=locale,
         subscriber_code=statement.subscriber.code,
         issued_at=now or clock.now(),
-        content=document_content(statement),
+        content=document_content(statement) if content is None else content,
         file=file,
     )
     repository.add(db, document)
     return document, file
+
+
+def verification_code(text: str) -> str:
+    """The code as stored, from what a person typed or a QR code carried; refused when malformed."""
+    normalised = normalise_code(text)
+    if normalised is None:
+        raise MalformedVerificationCode()
+    return normalised
 
 
 def verify_document(
@@ -64,10 +74,7 @@ def verify_document(
 
     Raises MalformedVerificationCode or UnknownDocument.
     """
-    normalised = normalise_code(code)
-    if normalised is None:
-        raise MalformedVerificationCode()
-    document = repository.find(db, normalised)
+    document = repository.find(db, verification_code(code))
     if document is None:
         raise UnknownDocument()
     return document, document.check(key=key, file=file)

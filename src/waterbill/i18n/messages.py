@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from waterbill.i18n.catalogs import gettext_for
-from waterbill.i18n.formatting import format_month, format_volume
+from waterbill.i18n.formatting import format_money, format_month, format_volume
 from waterbill.statement.domain import YearMonth
 
 
@@ -99,6 +99,21 @@ ERROR_MESSAGES: dict[str, str] = {
         "on this subscriber code."
     ),
     "forbidden.not_staff": _("Only Azərsu staff can open this page."),
+    # No-debt certificates
+    "debt_outstanding": _(
+        "The account %(code)s has a debt of %(debt)s, so no no-debt certificate can be issued. "
+        "Pay it with the subscriber code %(code)s in a bank app or at a bank, a post office "
+        "(Azərpoçt), a payment terminal (MilliÖn, E-manat) or an ASAN Kommunal centre: the "
+        "payment counts at once, and you can ask for the certificate again. Questions: 955."
+    ),
+    "forbidden.certificate": _(
+        "Only the holder of the account %(code)s, or a citizen the holder authorised, may get "
+        "its no-debt certificate."
+    ),
+    "forbidden.certificate_file": _(
+        "This certificate was issued to another citizen. Anyone can check it by its verification "
+        "code; the holder of the account can get a new one."
+    ),
     "rate_limited.dispute_daily": _(
         "You can file at most %(limit)s requests a day. Please try again tomorrow."
     ),
@@ -147,9 +162,13 @@ ERROR_MESSAGES: dict[str, str] = {
 }
 
 
-def _localised(value: Any, locale: str) -> Any:
+# Parameters that carry money; any other Decimal in a refusal is a volume of water.
+MONEY_PARAMS = frozenset({"debt"})
+
+
+def _localised(name: str, value: Any, locale: str) -> Any:
     if isinstance(value, Decimal):
-        return format_volume(value, locale)
+        return format_money(value, locale) if name in MONEY_PARAMS else format_volume(value, locale)
     if isinstance(value, YearMonth):
         return format_month(value, locale)
     return value
@@ -157,8 +176,9 @@ def _localised(value: Any, locale: str) -> Any:
 
 def error_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "az") -> str:
     """The message for ``code`` (refined by ``params["reason"]`` when there is one)."""
-    # Volumes and months in a refusal read as the page shows them: 1.000,000 and noyabr 2026.
-    params = {name: _localised(value, locale) for name, value in (params or {}).items()}
+    # Money, volumes and months in a refusal read as the page shows them: 12,50 ₼, 1.000,000 and
+    # noyabr 2026.
+    params = {name: _localised(name, value, locale) for name, value in (params or {}).items()}
     template = ERROR_MESSAGES.get(f"{code}.{params.get('reason')}") or ERROR_MESSAGES.get(
         code, ERROR_MESSAGES["internal_error"]
     )

@@ -311,6 +311,15 @@ def merge_staged_invoices(
     recalculated = and_(invoices.c.id == s.invoice_id, s.changed.is_(True))
     updated = 0
     if db.scalar(select(func.count()).where(s.changed.is_(True))):
+        # A recalculation changes a balance without a foreign key check on the subscriber, so it
+        # takes the lock such a check takes: a no-debt certificate of the account waits for it
+        # (``certificates.repository.lock_subscriber``). Ignored by SQLite: one writer at a time.
+        db.execute(
+            select(subscribers.c.id)
+            .where(subscribers.c.id.in_(select(s.subscriber_id).where(s.changed.is_(True))))
+            .order_by(subscribers.c.id)
+            .with_for_update(read=True, key_share=True)
+        )
         revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
         db.execute(
             insert(invoice_revisions).from_select(

@@ -5,6 +5,7 @@ code and a QR code that opens the verification page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -64,9 +65,57 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
     """A4, one or two pages; ``verify_url`` is the full address of ``/verify/{code}``."""
     gettext = translations(view.locale).gettext
     labels = view.labels
+    pdf = new_document(
+        locale=view.locale,
+        title=labels["title"],
+        subject=view.code,
+        code=code,
+        issued_at=issued_at,
+    )
+    verification_block(pdf, code=code, verify_url=verify_url, label=labels["verification_code"])
+    detail_rows(pdf, view.header_items)
+    muted_note(pdf, f"{labels['verify_hint']} {verify_url}")
+    if view.masked:
+        pdf.set_font(FAMILY, size=9)
+        pdf.set_text_color(*WARNING)
+        pdf.multi_cell(0, 5, labels["masked"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+    pdf.ln(3)
+    if view.masked:  # the amount due alone (``mask_statement``)
+        _balances(pdf, view)
+        return bytes(pdf.output())
+    _months(pdf, view)
+    _balances(pdf, view)
+    _explanations(pdf, view, gettext(TEXTS["explanations"]))
+    _charts(pdf, view)
+    return bytes(pdf.output())
+
+
+def muted_note(pdf: FPDF, text: str) -> None:
+    pdf.set_font(FAMILY, size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(0, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+
+
+def detail_rows(pdf: FPDF, items: Iterable[tuple[str, str]]) -> None:
+    """Label and value, one pair a line, beside the QR code."""
+    for label, value in items:
+        pdf.set_font(FAMILY, size=9)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(48, 5.5, label)
+        pdf.set_font(FAMILY, "B", 9)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(90, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def new_document(*, locale: str, title: str, subject: str, code: str, issued_at: datetime) -> FPDF:
+    """An A4 document of Azərsu with its first page begun: the provider's name and ``title``,
+    and on every page a footer with the moment of issue in Baku and the verification code."""
+    gettext = translations(locale).gettext
     pdf = _Document(orientation="portrait", unit="mm", format="A4")
-    pdf.set_lang(view.locale)
-    pdf.set_title(f"{labels['title']} · {view.code}")
+    pdf.set_lang(locale)
+    pdf.set_title(f"{title} · {subject}")
     pdf.set_author("Azərsu")
     pdf.set_creator("waterbill")
     pdf.set_creation_date(issued_at)
@@ -86,54 +135,22 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
     pdf.cell(0, 5, gettext(TEXTS["provider"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.set_font(FAMILY, "B", 16)
-    pdf.multi_cell(0, 8, labels["title"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
-
-    _verification(pdf, view, code=code, verify_url=verify_url)
-    _details(pdf, view)
-    pdf.set_font(FAMILY, size=8)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(
-        0, 4.5, f"{labels['verify_hint']} {verify_url}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
-    pdf.set_text_color(*INK)
-    if view.masked:
-        pdf.set_font(FAMILY, size=9)
-        pdf.set_text_color(*WARNING)
-        pdf.multi_cell(0, 5, labels["masked"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_text_color(*INK)
-    pdf.ln(3)
-    if view.masked:  # the amount due alone (``mask_statement``)
-        _balances(pdf, view)
-        return bytes(pdf.output())
-    _months(pdf, view)
-    _balances(pdf, view)
-    _explanations(pdf, view, gettext(TEXTS["explanations"]))
-    _charts(pdf, view)
-    return bytes(pdf.output())
+    return pdf
 
 
-def _details(pdf: FPDF, view: StatementView) -> None:
-    for label, value in view.header_items:
-        pdf.set_font(FAMILY, size=9)
-        pdf.set_text_color(*MUTED)
-        pdf.cell(48, 5.5, label)
-        pdf.set_font(FAMILY, "B", 9)
-        pdf.set_text_color(*INK)
-        pdf.multi_cell(90, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _verification(pdf: FPDF, view: StatementView, *, code: str, verify_url: str) -> None:
+def verification_block(pdf: FPDF, *, code: str, verify_url: str, label: str) -> None:
     """The QR code and the code itself, at the top right, beside the subscriber's details."""
     size = 32
     x = pdf.w - pdf.r_margin - size
     y = pdf.get_y()
     image = qrcode.make(verify_url, box_size=4, border=1).get_image()
-    pdf.image(image, x=x, y=y, w=size, h=size, alt_text=view.labels["verification_code"])
+    pdf.image(image, x=x, y=y, w=size, h=size, alt_text=label)
     pdf.set_xy(x - 20, y + size + 1)
     pdf.set_font(FAMILY, size=7)
     pdf.set_text_color(*MUTED)
-    pdf.cell(size + 20, 4, view.labels["verification_code"], align="R")
+    pdf.cell(size + 20, 4, label, align="R")
     pdf.set_xy(x - 20, y + size + 5)
     pdf.set_font(FAMILY, "B", 9)
     pdf.set_text_color(*INK)

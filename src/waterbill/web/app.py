@@ -26,6 +26,7 @@ from waterbill.web import (
     access_api,
     access_pages,
     api,
+    certificates,
     dispute_api,
     dispute_pages,
     documents,
@@ -57,6 +58,7 @@ STATUS_BY_CODE = {
     "method_not_allowed": 405,
     "malformed_fin": 422,
     "audit_unavailable": 503,
+    "debt_outstanding": 409,
     **DISPUTE_STATUS_BY_CODE,
     **READING_STATUS_BY_CODE,
 }
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(documents.router)
+    app.include_router(certificates.pages)
+    app.include_router(certificates.api)
     app.include_router(api.router)
     app.include_router(access_pages.router)
     app.include_router(access_api.router)

@@ -8,14 +8,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
 from waterbill import clock
 from waterbill.access.service import view_statement
+from waterbill.certificates.domain import Standing, is_certificate
+from waterbill.certificates.service import certificate_standing
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.documents.domain import DocumentKind, display_code
+from waterbill.documents.domain import DocumentKind, IssuedDocument, Verdict, display_code
 from waterbill.documents.service import issue_document, verify_document
 from waterbill.errors import MalformedVerificationCode
+from waterbill.presentation.certificate import certificate_view
 from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.verification import verified_document
@@ -145,13 +149,28 @@ def _verification_page(
     file: bytes | None,
 ) -> Response:
     key = settings.secret_key.get_secret_value().encode()
+
+    def check(db: Connection) -> tuple[IssuedDocument, Verdict, Standing | None]:
+        document, verdict = verify_document(db=db, key=key, code=code, file=file)
+        # A record that fails its seal is not read any further.
+        intact = verdict != "tampered"
+        return document, verdict, certificate_standing(db, document) if intact else None
+
     # run_read: a replica that fails meanwhile is left for the primary, for the POST of a file too
     # (the middleware that repeats a failed read repeats GETs only).
-    document, verdict = database.run_read(
-        lambda db: verify_document(db=db, key=key, code=code, file=file)
-    )
-    shown = verified_document(document, verdict, locale=locale, file_checked=file is not None)
+    document, verdict, standing = database.run_read(check)
     templates: Templates = request.app.state.templates
+    if is_certificate(document.content):
+        return templates.response(
+            request,
+            "verify_certificate.html",
+            verdict=verdict,
+            standing=standing,
+            code=display_code(document.code),
+            certificate=certificate_view(document.content, locale) if standing else None,
+            file_checked=file is not None,
+        )
+    shown = verified_document(document, verdict, locale=locale, file_checked=file is not None)
     return templates.response(request, "verify.html", document=shown)
 
 

@@ -1,0 +1,206 @@
+"""Issuing a no-debt certificate, handing it out again and checking one: what pages, the API and
+the CLI call.
+
+The balance check and the issue are one transaction that first locks the subscriber's row
+(``repository.lock_subscriber``): a payment, a reversal, a new or a recalculated invoice of the
+account is committed either before the balance is read, and counted, or after the certificate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from waterbill import clock
+from waterbill.access.service import _loggable_code, _parse_code, decision_for, record_citizen_event
+from waterbill.audit.tags import Channel, EventTag
+from waterbill.auth.errors import Forbidden
+from waterbill.auth.identity import Citizen
+from waterbill.certificates import repository
+from waterbill.certificates.domain import Standing, certificate_content, is_certificate, standing
+from waterbill.db.database import Database
+from waterbill.documents.domain import IssuedDocument
+from waterbill.documents.service import issue_document
+from waterbill.documents.service import verification_code as parse_verification_code
+from waterbill.errors import (
+    AuditUnavailable,
+    DebtOutstanding,
+    ServiceError,
+    UnknownDocument,
+)
+from waterbill.statement.domain import end_of_baku_day
+from waterbill.statement.service import get_statement
+
+# Who may have a certificate issued, or download it again: the household's side, not the staff.
+MAY_HAVE_ONE = ("holder", "authorised")
+# Renders the certificate's PDF from its content and its verification code.
+Render = Callable[[Mapping[str, Any], str], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCertificate:
+    verification_code: str
+    subscriber_code: str
+    as_of: date
+    balance: Decimal
+    balance_kind: str
+    valid_until: date
+    file: bytes
+
+
+def issue_certificate(
+    *,
+    database: Database,
+    viewer: Citizen,
+    code: str,
+    channel: Channel,
+    locale: str,
+    render: Render,
+) -> IssuedCertificate:
+    """A no-debt certificate of ``code`` for ``viewer``, when the account owes nothing; logged.
+
+    Only the holder or a citizen the holder authorised may have one (anyone else, a viewer of a
+    masked statement or an admin, is refused ``forbidden``). Raises MalformedCode, UnknownCode,
+    NotHousehold, Forbidden or DebtOutstanding (each logged as ``certificate:refused``), or
+    AuditUnavailable.
+    """
+    settings = database.settings
+    with database.write() as db:
+        try:
+            parsed = _parse_code(code, settings)
+            repository.lock_subscriber(db, parsed)
+            # Read after the lock, so every writer of this account committed before it counts.
+            now = clock.now()
+            statement = get_statement(
+                db=db, code=parsed, as_of=now, code_length=settings.code_length_range
+            )
+            subscriber = statement.subscriber
+            decision = decision_for(db, viewer=viewer, subscriber=subscriber, settings=settings)
+            if decision.role not in MAY_HAVE_ONE:
+                raise Forbidden(code=subscriber.code, reason="certificate")
+            if statement.balance_kind == "debt":
+                raise DebtOutstanding(code=subscriber.code, debt=statement.closing_balance)
+            content = certificate_content(
+                statement, issued_at=now, validity_days=settings.certificate_validity_days
+            )
+            document, file = issue_document(
+                db=db,
+                key=settings.secret_key.get_secret_value().encode(),
+                kind="pdf",
+                locale=locale,
+                statement=statement,
+                render=lambda verification_code: render(content, verification_code),
+                now=now,
+                content=content,
+            )
+            valid_until = date.fromisoformat(content["valid_until"])
+            repository.add(
+                db,
+                code=document.code,
+                subscriber_code=subscriber.code,
+                as_of=statement.as_of,
+                valid_until=valid_until,
+                balance=statement.closing_balance,
+                payments_counted=repository.counted_payments(
+                    db, code=subscriber.code, until=end_of_baku_day(statement.as_of)
+                ),
+                issued_to=viewer.pseudonym,
+                file=file,
+            )
+            # The audit row last: appending locks its chain's head until the transaction commits.
+            record_citizen_event(
+                db,
+                tag=EventTag.CERTIFICATE_ISSUED,
+                viewer=viewer,
+                channel=channel,
+                code=subscriber.code,
+                result="full",
+                reason=decision.reason,
+                details={"role": decision.role},
+            )
+            return IssuedCertificate(
+                verification_code=document.code,
+                subscriber_code=subscriber.code,
+                as_of=statement.as_of,
+                balance=statement.closing_balance,
+                balance_kind=statement.balance_kind,
+                valid_until=valid_until,
+                file=file,
+            )
+        except AuditUnavailable:
+            raise  # nothing was logged, so nothing may be issued
+        except ServiceError as error:
+            _refused(db, error, viewer=viewer, channel=channel, what="issue")
+            refusal = error
+    raise refusal
+
+
+def _refused(
+    db: Connection, error: ServiceError, *, viewer: Citizen, channel: Channel, what: str
+) -> None:
+    record_citizen_event(
+        db,
+        tag=EventTag.CERTIFICATE_REFUSED,
+        viewer=viewer,
+        channel=channel,
+        code=_loggable_code(error),
+        result="refused",
+        reason=error.code,
+        details={"what": what},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFile:
+    verification_code: str
+    subscriber_code: str
+    file: bytes
+
+
+def certificate_file(
+    *, database: Database, viewer: Citizen, verification_code: str, channel: Channel
+) -> CertificateFile:
+    """The PDF of a certificate, byte for byte as issued, to the citizen it was issued to; logged.
+
+    Raises MalformedVerificationCode, UnknownDocument or Forbidden.
+    """
+    with database.write() as db:
+        try:
+            normalised = parse_verification_code(verification_code)
+            found = repository.file_of(db, normalised)
+            if found is None:
+                raise UnknownDocument()
+            if found.issued_to != viewer.pseudonym:
+                raise Forbidden(code=found.subscriber_code, reason="certificate_file")
+            record_citizen_event(
+                db,
+                tag=EventTag.CERTIFICATE_DOWNLOADED,
+                viewer=viewer,
+                channel=channel,
+                code=found.subscriber_code,
+                result="full",
+                reason="issued_to",
+            )
+            return CertificateFile(normalised, found.subscriber_code, found.file)
+        except AuditUnavailable:
+            raise
+        except ServiceError as error:
+            _refused(db, error, viewer=viewer, channel=channel, what="download")
+            refusal = error
+    raise refusal
+
+
+def certificate_standing(db: Connection, document: IssuedDocument) -> Standing | None:
+    """Whether the certificate issued as ``document`` still holds today; None for a statement."""
+    content = document.content
+    if not is_certificate(content):
+        return None
+    taken_back = repository.later_reversals(db, document.code)
+    return standing(
+        content=dict(content), today=clock.today(), taken_back=taken_back or Decimal("0.00")
+    )
