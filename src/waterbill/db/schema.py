@@ -12,6 +12,7 @@ from waterbill.disputes import tables as dispute_tables
 from waterbill.documents import tables as documents_tables
 from waterbill.ingest import tables as ingest_tables
 from waterbill.ops import tables as ops_tables
+from waterbill.performance import tables as performance_tables
 
 __all__ = [
     "access_tables",
@@ -23,4 +24,5 @@ __all__ = [
     "ingest_tables",
     "metadata",
     "ops_tables",
+    "performance_tables",
 ]

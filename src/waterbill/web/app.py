@@ -22,6 +22,9 @@ from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
 from waterbill.ops.setup import install_ops
+from waterbill.performance.background import flushing
+from waterbill.performance.middleware import PerformanceMiddleware
+from waterbill.performance.recorder import Recorder
 from waterbill.web import (
     access_api,
     access_pages,
@@ -30,6 +33,7 @@ from waterbill.web import (
     dispute_pages,
     documents,
     pages,
+    performance,
 )
 from waterbill.web.deps import get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
@@ -54,6 +58,7 @@ STATUS_BY_CODE = {
     "method_not_allowed": 405,
     "malformed_fin": 422,
     "audit_unavailable": 503,
+    "malformed_rating": 422,
     **DISPUTE_STATUS_BY_CODE,
 }
 # Counted as statement views in the metrics (waterbill.ops).
@@ -80,7 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # overflow connection that is closed again on return (issue 9: that churn cost more than
         # the requests themselves under load).
         to_thread.current_default_thread_limiter().total_tokens = settings.database_pool_size
-        yield
+        # This instance's counts go to the database every few seconds, and once more on the way
+        # out: a restart loses nothing.
+        async with flushing(app.state.performance, interval=settings.performance_flush_seconds):
+            yield
 
     app = FastAPI(
         title="Azərsu: invoices and payments of the last 12 months",
@@ -93,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings)
     app.state.provider = Provider(settings)
     app.state.templates = Templates()
+    app.state.performance = Recorder(app.state.database.primary)
 
     app.include_router(pages.router)
     app.include_router(documents.router)
@@ -103,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispute_pages.router)
     app.include_router(dispute_api.router)
     app.include_router(dispute_api.staff_router)
+    app.include_router(performance.router)
+    app.include_router(performance.api_router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 
@@ -149,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         statement_routes=STATEMENT_ROUTES,
         upload_routes=UPLOAD_ROUTES,
     )
+    # Outermost: the time a statement took is the whole wait, refusals of the layers above included.
+    app.add_middleware(PerformanceMiddleware, recorder=app.state.performance, routes=app)
     return app
 
 
