@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import Engine, insert
 
 from tests.factories import add_subscriber
 from waterbill import clock
+from waterbill.cli import main
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.disputes.tables import dispute_requests
@@ -100,3 +102,17 @@ def test_sign_ins_reaching_a_statement_feedback_and_disputes_make_their_figures(
     assert body["satisfaction"]["mean"] == 3.8  # type: ignore[index]
     assert body["kpis"]["user_satisfaction"] == 0.7  # type: ignore[index]
     assert body["disputes"] == {"filed": 10, "answered": 10, "median_hours_to_answer": 5.5}
+
+
+def test_a_statement_printed_at_an_office_counts_as_the_channel_cli(
+    engine: Engine, cli: CliRunner
+) -> None:
+    with engine.begin() as db:
+        add_subscriber(db, code="0104410203")
+    for _ in range(10):
+        assert cli.invoke(main, ["statement", "0104410203"]).exit_code == 0
+    assert cli.invoke(main, ["statement", "0199999999"]).exit_code == 2
+
+    views = _report(engine)["statement_views"]
+    assert views["by_channel"] == {"web": 0, "api": 0, "cli": 10}  # type: ignore[index]
+    assert views["by_outcome"]["unknown_code"] is None  # type: ignore[index]
