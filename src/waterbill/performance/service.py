@@ -13,6 +13,9 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from waterbill import clock
+from waterbill.access.service import record_citizen_event
+from waterbill.audit.tags import EventTag
+from waterbill.auth.identity import Citizen
 from waterbill.db.database import Database
 from waterbill.performance import repository
 from waterbill.performance.domain import (
@@ -267,9 +270,18 @@ class Comment:
     text: str
 
 
-def feedback_comments(*, db: Connection, limit: int = 200) -> list[Comment]:
-    """The newest comments, for the staff only: never shown publicly."""
-    return [
-        Comment(at=row.created_at, rating=row.rating, text=row.comment)
-        for row in repository.recent_comments(db, limit=limit)
-    ]
+def feedback_comments(*, database: Database, staff: Citizen, limit: int = 200) -> list[Comment]:
+    """The newest comments, for the staff only (never shown publicly); the reading is logged."""
+    with database.write() as db:
+        comments = [
+            Comment(at=row.created_at, rating=row.rating, text=row.comment)
+            for row in repository.recent_comments(db, limit=limit)
+        ]
+        record_citizen_event(
+            db,
+            tag=EventTag.ADMIN_FEEDBACK_READ,
+            viewer=staff,
+            channel="web",
+            details={"comments": len(comments)},
+        )
+    return comments

@@ -24,6 +24,7 @@ from waterbill.performance.service import (
     submit_feedback,
 )
 from waterbill.presentation.performance import performance_view
+from waterbill.web.api import ErrorOut
 from waterbill.web.deps import DatabaseDep, DbRead, Locale, SessionDep, SettingsDep
 from waterbill.web.dispute_api import CurrentStaff
 from waterbill.web.templating import Templates
@@ -104,7 +105,18 @@ def _session_key(session: SessionDep) -> str | None:
     return session.citizen.pseudonym
 
 
-@api_router.post("/feedback", status_code=201)
+_FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "forbidden: a session cookie without its CSRF token"},
+    422: {
+        "model": ErrorOut,
+        "description": "malformed_rating: not 1 to 5; text_too_long, text_not_printable: the "
+        "comment",
+    },
+    429: {"model": ErrorOut, "description": "rate_limited: too many answers this hour"},
+}
+
+
+@api_router.post("/feedback", status_code=201, responses=_FEEDBACK_ERRORS)
 async def feedback_api(
     request: Request, body: FeedbackIn, session: SessionDep, database: DatabaseDep
 ) -> JSONResponse:
@@ -189,8 +201,9 @@ def feedback_thanks(request: Request, locale: Locale, session: SessionDep) -> Re
 
 
 @router.get("/admin/feedback", response_class=HTMLResponse)
-def staff_feedback(request: Request, locale: Locale, staff: CurrentStaff, db: DbRead) -> Response:
+def staff_feedback(
+    request: Request, locale: Locale, staff: CurrentStaff, database: DatabaseDep
+) -> Response:
     """The newest comments of the feedback, for the staff only."""
-    return _templates(request).response(
-        request, "admin/feedback.html", comments=feedback_comments(db=db)
-    )
+    comments = feedback_comments(database=database, staff=staff)
+    return _templates(request).response(request, "admin/feedback.html", comments=comments)

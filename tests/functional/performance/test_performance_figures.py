@@ -124,7 +124,7 @@ def test_the_page_the_csv_and_the_feedback_show_the_same_figures(
     engine: Engine, database_url: str
 ) -> None:
     _household(engine)
-    with serve(database_url, engine, **FAST, feedback_per_hour=20) as server:
+    with serve(database_url, engine, **FAST, feedback_per_hour=20, admin_fins=[FIN]) as server:
         with _signed_in(server.url) as citizen:
             _views(server.url, citizen, 10)
             page = citizen.get(f"/statements/{CODE}")
@@ -136,6 +136,10 @@ def test_the_page_the_csv_and_the_feedback_show_the_same_figures(
             refused = citizen.post("/feedback", data={"rating": "9", "csrf_token": token})
             assert refused.status_code == 422
             assert "1" in refused.text
+            # The comment is for the staff (this citizen is one), and their reading is logged.
+            staff_page = citizen.get("/admin/feedback")
+            assert staff_page.status_code == 200
+            assert "Aydın idi" in staff_page.text
         anonymous = httpx.Client(base_url=server.url, timeout=10)
         for rating in (5, 5, 3, 4, 4, 5, 2, 5, 4):
             sent = anonymous.post("/api/v1/feedback", json={"rating": rating})
@@ -172,3 +176,19 @@ def test_the_page_the_csv_and_the_feedback_show_the_same_figures(
     assert last[header.index("statement_views_web")] == "< 10"
     assert last[header.index("feedback_responses")] == "10"
     assert last[header.index("feedback_mean")] == "4.10"
+
+
+def test_answers_beyond_the_hourly_limit_are_refused_and_a_stranger_reads_no_comment(
+    engine: Engine, database_url: str
+) -> None:
+    with (
+        serve(database_url, engine, feedback_per_hour=2) as server,
+        httpx.Client(base_url=server.url, timeout=10) as anonymous,
+    ):
+        sent = [
+            anonymous.post("/api/v1/feedback", json={"rating": 3, "comment": "x"}) for _ in range(3)
+        ]
+        staff_page = anonymous.get("/admin/feedback")
+    assert [answer.status_code for answer in sent] == [201, 201, 429]
+    assert sent[2].json()["error"]["code"] == "rate_limited"
+    assert staff_page.status_code == 303  # to the sign-in first
