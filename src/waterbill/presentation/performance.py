@@ -165,6 +165,9 @@ def _charts(report: Report, locale: str, first: str, last: str) -> Markup:
     def integer(value: Decimal) -> str:
         return format_number(value, "#,##0", locale)
 
+    def decimal(value: Decimal) -> str:  # an empty axis runs from 0 to 1
+        return format_number(value, "#,##0.#", locale)
+
     def hidden_or(value: float | int | None, events: int) -> Decimal | None:
         if value is None or small(events) or events == 0:
             return None
@@ -193,7 +196,7 @@ def _charts(report: Report, locale: str, first: str, last: str) -> Markup:
         summary,
         labels,
         [Series(translate(TEXTS["availability"]), INVOICED, ratios)],
-        integer,
+        decimal,
         None,
     )
     response = _bars(
@@ -213,7 +216,7 @@ def _charts(report: Report, locale: str, first: str, last: str) -> Markup:
                 [hidden_or(d.p95_ms, d.latency_count) for d in report.days],
             ),
         ],
-        integer,
+        decimal,
         None,
     )
     return Markup("\n").join([views, availability, response])
