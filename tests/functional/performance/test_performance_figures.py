@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 from bs4 import BeautifulSoup
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import serve
 from tests.functional.signin import form_fields, sign_in
+from waterbill.performance.tables import performance_journeys
 
 FIN = "5ZK3LRT"
 CODE = "0104410203"
@@ -91,6 +92,10 @@ def test_twelve_views_make_twelve_and_every_other_outcome_is_counted_apart(
     assert body["completion_rate"] is None
     assert "completion_rate" in body["fewer_than_10"]
     assert body["kpis"]["completion_rate"] is None
+    # Behind the hidden rate: the one sign-in, marked as having reached a statement once.
+    with engine.connect() as db:
+        journeys = db.execute(select(performance_journeys.c.reached)).scalars().all()
+    assert journeys == [True]
     assert body["period_days"] == 30
     assert len(body["statement_views_per_day"]) == 30
 
