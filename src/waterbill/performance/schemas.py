@@ -8,7 +8,9 @@ in the JSON, and its path is listed in ``"fewer_than_10"`` (a daily count also c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
 
 from waterbill.ops.metrics import STATEMENT_RESULTS
 from waterbill.performance.domain import CHANNELS, RATINGS, SMALL_CELL, rounded, shown_count, small
@@ -195,3 +197,70 @@ def csv_rows(report: Report) -> list[list[str]]:
         ]
 
     return [list(CSV_COLUMNS), *(row(figures) for figures in report.days)]
+
+
+# The JSON's shape for OpenAPI (the answer itself is built by performance_json above). --------
+
+Hidden = Annotated[int | None, Field(description="null when fewer than 10 (see fewer_than_10)")]
+
+
+class DayCountOut(BaseModel):
+    date: str
+    count: Hidden
+    fewer_than_10: bool
+
+
+class MinutesOut(BaseModel):
+    observed: int
+    up: int
+    maintenance: int
+    outage: int
+
+
+class ViewsOut(BaseModel):
+    total: Hidden
+    by_channel: dict[str, int | None]
+    by_outcome: dict[str, int | None]
+
+
+class DisputesOut(BaseModel):
+    filed: Hidden
+    answered: Hidden
+    median_hours_to_answer: float | None
+
+
+class SatisfactionOut(BaseModel):
+    responses: Hidden
+    mean: float | None
+    by_rating: dict[str, int | None]
+
+
+class KpisOut(BaseModel):
+    cost_per_transaction: str | None = Field(description="manat, 2 decimals; null when not set")
+    digital_take_up: float | None
+    completion_rate: float | None
+    user_satisfaction: float | None = Field(description="share of answers rating 4 or 5")
+
+
+class PerformanceOut(BaseModel):
+    """The last ``period_days`` Baku days; a figure of 1 to 9 events is null and listed in
+    ``fewer_than_10`` by its path."""
+
+    period_days: int
+    first_date: str
+    last_date: str
+    availability: float | None
+    availability_minutes: MinutesOut
+    statement_views_per_day: list[DayCountOut]
+    statement_views: ViewsOut
+    median_response_ms: float | None
+    p95_response_ms: float | None
+    completion_rate: float | None
+    sign_ins: Hidden
+    downloads: Hidden
+    certificates: Hidden
+    disputes: DisputesOut
+    satisfaction: SatisfactionOut
+    kpis: KpisOut
+    small_cell_minimum: int
+    fewer_than_10: list[str]

@@ -16,7 +16,7 @@ from waterbill.auth.sessions import csrf_matches
 from waterbill.errors import RateLimited, ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.performance.domain import COMMENT_MAX_LENGTH, RATINGS
-from waterbill.performance.schemas import csv_rows, performance_json
+from waterbill.performance.schemas import PerformanceOut, csv_rows, performance_json
 from waterbill.performance.service import (
     Report,
     feedback_comments,
@@ -77,7 +77,7 @@ def performance_csv(db: DbRead, settings: SettingsDep) -> Response:
     )
 
 
-@api_router.get("/performance")
+@api_router.get("/performance", responses={200: {"model": PerformanceOut}})
 def performance_api(db: DbRead, settings: SettingsDep) -> JSONResponse:
     """The service's figures of the last 30 days (no sign-in, no personal data)."""
     return JSONResponse(performance_json(_report(db, settings)))

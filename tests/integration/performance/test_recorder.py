@@ -16,13 +16,15 @@ from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.disputes.tables import dispute_requests
 from waterbill.performance.recorder import Recorder
-from waterbill.performance.schemas import performance_json
+from waterbill.performance.schemas import PerformanceOut, performance_json
 from waterbill.performance.service import performance_report, start_journey, submit_feedback
 
 
 def _report(engine: Engine) -> dict[str, object]:
     with engine.connect() as db:
-        return performance_json(performance_report(db=db))
+        body = performance_json(performance_report(db=db))
+    PerformanceOut.model_validate(body)  # the shape OpenAPI describes
+    return body
 
 
 def test_two_recorders_add_to_the_same_daily_rows(engine: Engine) -> None:
