@@ -15,7 +15,6 @@ from waterbill.auth.errors import Forbidden
 from waterbill.auth.sessions import csrf_matches
 from waterbill.errors import RateLimited, ServiceError
 from waterbill.i18n.messages import error_message
-from waterbill.performance.domain import COMMENT_MAX_LENGTH, RATINGS
 from waterbill.performance.schemas import PerformanceOut, csv_rows, performance_json
 from waterbill.performance.service import (
     Report,
@@ -163,10 +162,8 @@ def _feedback_page(
         "feedback.html",
         status_code=status_code,
         error=error,
-        ratings=RATINGS,
         rating=rating,
         comment=comment,
-        comment_max=COMMENT_MAX_LENGTH,
     )
 
 
