@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import time
 from datetime import date
 
 import click
@@ -79,15 +80,22 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
     from waterbill.db.database import Database
     from waterbill.errors import ServiceError
     from waterbill.i18n.messages import error_message
+    from waterbill.performance.service import record_statement_view
     from waterbill.statement.schemas import StatementOut
     from waterbill.statement.text import render_text
 
     settings = get_settings()
     database = Database(settings)
     day: date | None = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
+    started = time.perf_counter()
     try:
         result = operator_statement(database=database, code=code, as_of=day)
+        # Counted among the statements shown, as the channel "cli" (an Azərsu office).
+        record_statement_view(
+            database=database, channel="cli", outcome="shown", seconds=time.perf_counter() - started
+        )
     except ServiceError as error:
+        record_statement_view(database=database, channel="cli", outcome=error.code, seconds=None)
         message = error_message(error.code, error.params, "az")
         if as_json:
             # Scripts read the same stable codes as the API's callers, on standard output.

@@ -106,6 +106,15 @@ class Settings(BaseSettings):
     # How many days a no-debt certificate holds, its day of issue included.
     certificate_validity_days: int = Field(default=30, ge=1, le=366)
 
+    # Performance figures (issue 20): seconds between two writes of an instance's counts (and its
+    # availability heartbeat); answers to "How easy was it?" per citizen (or IP) per hour; the
+    # GOV.UK cost per transaction (manat) and the transactions of the other channels (hotline 955,
+    # offices) per day, for the digital take-up. Unset: shown as not known.
+    performance_flush_seconds: float = Field(default=5.0, gt=0, le=60)
+    feedback_per_hour: int = Field(default=5, ge=1, le=1000)
+    performance_cost_per_transaction: Decimal | None = Field(default=None, ge=0)
+    performance_other_channel_transactions_per_day: int | None = Field(default=None, ge=0)
+
     @field_validator(
         "database_replica_urls", "portal_origins", "form_action_origins", mode="before"
     )

@@ -110,6 +110,12 @@ def test_the_statement_reads_well_and_stays_small(visit: Page, server: LiveServe
     expect(table).to_contain_text("yenidən hesablanıb")
     expect(visit.get_by_role("img")).to_have_count(3)
     expect(visit.locator("body")).to_contain_text("₼")
+    # Drawn with the site's own subset of Noto Sans, not left to a system font without U+20BC.
+    manat_font = (
+        "document.fonts.ready.then(() => [...document.fonts].some("
+        "face => face.family.replaceAll('\"', '') === 'Manat' && face.status === 'loaded'))"
+    )
+    assert visit.evaluate(manat_font)
     size = visit.evaluate("document.documentElement.outerHTML.length")
     assert size < PAGE_BUDGET
     check_page(visit, "04-statement", phone_layout_differs=True)

@@ -42,6 +42,8 @@ class EventTag(StrEnum):
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"
     ADMIN_AUDIT_PRUNE = "admin:audit:prune"
     ADMIN_ACCOUNT_VIEWS = "admin:account:views"
+    # Staff read the feedback's comments, which may hold what a citizen wrote about themselves.
+    ADMIN_FEEDBACK_READ = "admin:feedback:read"
 
 
 # The events a holder sees under "who viewed my account".

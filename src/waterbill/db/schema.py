@@ -14,6 +14,7 @@ from waterbill.documents import tables as documents_tables
 from waterbill.ingest import tables as ingest_tables
 from waterbill.ops import tables as ops_tables
 from waterbill.readings import tables as readings_tables
+from waterbill.performance import tables as performance_tables
 
 __all__ = [
     "access_tables",
@@ -27,4 +28,5 @@ __all__ = [
     "metadata",
     "ops_tables",
     "readings_tables",
+    "performance_tables",
 ]

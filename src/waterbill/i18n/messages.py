@@ -59,6 +59,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "validation_error": _("The request is not valid."),
     "method_not_allowed": _("This method is not allowed here."),
     "rate_limited": _("Too many requests. Please wait a minute and try again."),
+    "malformed_rating": _("Choose how easy it was: a number from 1 (very hard) to 5 (very easy)."),
     "database_unavailable": _(
         "The service is temporarily unavailable. Please try again in a few minutes."
     ),

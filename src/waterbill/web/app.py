@@ -22,6 +22,9 @@ from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
 from waterbill.ops.setup import install_ops
+from waterbill.performance.background import flushing
+from waterbill.performance.middleware import PerformanceMiddleware
+from waterbill.performance.recorder import Recorder
 from waterbill.web import (
     access_api,
     access_pages,
@@ -33,6 +36,7 @@ from waterbill.web import (
     pages,
     reading_api,
     reading_pages,
+    performance,
 )
 from waterbill.web.deps import get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
@@ -59,6 +63,7 @@ STATUS_BY_CODE = {
     "malformed_fin": 422,
     "audit_unavailable": 503,
     "debt_outstanding": 409,
+    "malformed_rating": 422,
     **DISPUTE_STATUS_BY_CODE,
     **READING_STATUS_BY_CODE,
 }
@@ -89,7 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # overflow connection that is closed again on return (issue 9: that churn cost more than
         # the requests themselves under load).
         to_thread.current_default_thread_limiter().total_tokens = settings.database_pool_size
-        yield
+        # This instance's counts go to the database every few seconds, and once more on the way
+        # out: a restart loses nothing.
+        async with flushing(app.state.performance, interval=settings.performance_flush_seconds):
+            yield
 
     app = FastAPI(
         title="Azərsu: invoices and payments of the last 12 months",
@@ -102,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings)
     app.state.provider = Provider(settings)
     app.state.templates = Templates()
+    app.state.performance = Recorder(app.state.database.primary)
 
     app.include_router(pages.router)
     app.include_router(documents.router)
@@ -116,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispute_api.staff_router)
     app.include_router(reading_pages.router)
     app.include_router(reading_api.router)
+    app.include_router(performance.router)
+    app.include_router(performance.api_router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 
@@ -162,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         statement_routes=STATEMENT_ROUTES,
         upload_routes=UPLOAD_ROUTES,
     )
+    # Outermost: the time a statement took is the whole wait, refusals of the layers above included.
+    app.add_middleware(PerformanceMiddleware, recorder=app.state.performance, routes=app)
     return app
 
 

@@ -18,6 +18,7 @@ from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.sessions import end_session, start_session
 from waterbill.disputes.service import StatementDisputes, disputes_on_statement
+from waterbill.performance.service import start_journey
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
 from waterbill.readings.service import NO_READINGS, readings_on_statement
@@ -119,8 +120,9 @@ def callback(
             record_sign_in_failure(db=db, reason=str(failure.params.get("reason", "")))
         raise
     with database.write() as db:
-        raw_id, _ = start_session(db=db, settings=settings, citizen=citizen)
+        raw_id, signed_in = start_session(db=db, settings=settings, citizen=citizen)
         record_citizen_event(db, tag=EventTag.AUTH_LOGIN_SUCCESS, viewer=citizen, channel="web")
+        start_journey(db=db, session_hash=signed_in.id_hash)
     log.info("sign-in: citizen %s by %s", citizen.pseudonym, citizen.auth_method)
     assert pending is not None
     response = RedirectResponse(_safe_next(pending.next_path), status_code=303)
