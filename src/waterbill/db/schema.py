@@ -13,8 +13,8 @@ from waterbill.disputes import tables as dispute_tables
 from waterbill.documents import tables as documents_tables
 from waterbill.ingest import tables as ingest_tables
 from waterbill.ops import tables as ops_tables
-from waterbill.readings import tables as readings_tables
 from waterbill.performance import tables as performance_tables
+from waterbill.readings import tables as readings_tables
 
 __all__ = [
     "access_tables",
@@ -27,6 +27,6 @@ __all__ = [
     "ingest_tables",
     "metadata",
     "ops_tables",
-    "readings_tables",
     "performance_tables",
+    "readings_tables",
 ]

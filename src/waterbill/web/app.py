@@ -34,9 +34,9 @@ from waterbill.web import (
     dispute_pages,
     documents,
     pages,
+    performance,
     reading_api,
     reading_pages,
-    performance,
 )
 from waterbill.web.deps import get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
