@@ -23,6 +23,8 @@ _COMMANDS = {
     "verify": "waterbill.documents.cli:verify",
     "maintenance": "waterbill.ops.cli:maintenance",
     "disputes": "waterbill.disputes.cli:disputes",
+    "worker": "waterbill.notifications.cli:worker",
+    "mail-sink": "waterbill.notifications.cli:mail_sink",
 }
 
 

@@ -29,6 +29,10 @@ class EventTag(StrEnum):
     DISPUTE_ANSWERED = "dispute:answered"
     DISPUTE_CLOSED = "dispute:closed"
 
+    NOTIFICATIONS_UPDATED = "notifications:updated"
+    NOTIFICATIONS_CONFIRMED = "notifications:confirmed"
+    NOTIFICATIONS_UNSUBSCRIBED = "notifications:unsubscribed"
+
     ADMIN_AUDIT_QUERY = "admin:audit:query"
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"
     ADMIN_AUDIT_PRUNE = "admin:audit:prune"

@@ -55,6 +55,7 @@ from waterbill.ingest.rules import (
     parse_payment,
     parse_subscriber,
 )
+from waterbill.notifications import outbox
 from waterbill.statement.domain import YearMonth
 
 BATCH_SIZE = 20_000
@@ -637,6 +638,14 @@ def record_payment(
         try:
             with db.begin_nested():
                 repository.insert_payments(db, [(payment, subscriber_id)], now)
+                if payment.amount > 0:
+                    outbox.payment_posted(
+                        db,
+                        subscriber_id=subscriber_id,
+                        channel=payment.channel,
+                        payment_id=payment.payment_id,
+                        now=now,
+                    )
         except IntegrityError:
             # The same id arrived concurrently: judge again against what won the race.
             verdict, _ = _judge_one(db, payment)
