@@ -589,6 +589,12 @@ def settle_staged_payments(db: Connection, now: datetime) -> tuple[int, int]:
     return new, int(same or 0)
 
 
+def staged_new_payment_subscribers(db: Connection) -> set[int]:
+    """The subscribers of the staged payments the SQL found new (for their notifications)."""
+    s = stage_payments.c
+    return set(db.scalars(select(s.subscriber_id).where(s.verdict == "new").distinct()))
+
+
 def payment_facts_one(db: Connection, payment: PaymentRecord) -> PaymentFacts:
     source = select(
         literal(0).label("line_no"),

@@ -434,6 +434,8 @@ class _BatchImporter:
         facts = repository.payment_facts_batch(connection, records)
         accepted, unchanged = _judge_payments(records, facts, rejects)
         loaded = repository.insert_payments(connection, accepted, now)
+        if loaded:
+            outbox.payments_added(connection, {id_ for _, id_ in accepted}, now)
         return repository.Merge(loaded, 0, unchanged, [])
 
     def _staged_payments(
@@ -448,6 +450,10 @@ class _BatchImporter:
         accepted, unchanged = _judge_payments(parsed, facts, rejects)
         new, same = repository.settle_staged_payments(connection, now)
         loaded = new + repository.insert_payments(connection, accepted, now)
+        if loaded:
+            subscriber_ids = {id_ for _, id_ in accepted}
+            subscriber_ids.update(repository.staged_new_payment_subscribers(connection))
+            outbox.payments_added(connection, subscriber_ids, now)
         return repository.Merge(loaded, 0, unchanged + same, [])
 
     def _warn(self, line: int, warning: Warning) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from waterbill.billing.tables import subscribers
+from waterbill.billing.tables import payments, subscribers
 from waterbill.db.types import UTCDateTime
 from waterbill.errors import ServiceError
 from waterbill.notifications.domain import Event
@@ -169,6 +169,40 @@ def one(
         literal(f"{event}:{identity}", String(120)).label("event_key"),
     ).subquery("one_event")
     _enqueue(db, event=event, source=source, now=now)
+
+
+def payments_added(db: Connection, subscriber_ids: set[int], received_at: datetime) -> None:
+    """The payments a feed batch stored (received at ``received_at``) of these subscribers.
+
+    Only the subscribers somebody wants ``payment_posted`` for are looked at, so a bank's file
+    of many thousand payments costs one small query when few people subscribe.
+    """
+    s = notification_subscriptions.c
+    wanted = list(
+        db.scalars(
+            select(s.subscriber_id)
+            .where(s.event == "payment_posted", s.subscriber_id.in_(sorted(subscriber_ids)))
+            .distinct()
+        )
+    )
+    if not wanted:
+        return
+    ref = payments.c.channel + literal("/", String(1)) + payments.c.payment_id
+    source = (
+        select(
+            payments.c.subscriber_id,
+            null().label("period"),
+            ref.label("ref"),
+            (literal("payment_posted:", String(120)) + ref).label("event_key"),
+        )
+        .where(
+            payments.c.subscriber_id.in_(wanted),
+            payments.c.received_at == received_at,
+            payments.c.amount > 0,
+        )
+        .subquery("new_payments")
+    )
+    _enqueue(db, event="payment_posted", source=source, now=received_at)
 
 
 def payment_posted(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from tests.disputes_support import HOLDER, STAFF
 from tests.factories import add_invoice
-from tests.feeds import invoice_row, write_csv
+from tests.feeds import invoice_row, payment_row, write_csv
 from tests.integration.notifications.conftest import CODE, EMAIL, NOW, WorkerFactory
 from tests.notifications_support import CONFIRM_LINK, Inbox, outbox_rows, part_text
 from waterbill.db.database import Database
@@ -222,3 +222,28 @@ def test_the_unsubscribe_link_of_a_mail_stops_that_mail_without_signing_in(
     )
     _pay(database, "P-2")
     assert [row.event for row in outbox_rows(engine)] == ["confirm", "payment_posted"]
+
+
+def test_a_payment_from_a_bank_feed_is_told_once_like_one_from_the_intake(
+    subscribed: Callable[..., None], database: Database, engine: Engine, tmp_path: Path
+) -> None:
+    subscribed(events=("payment_posted",))
+    _pay(database, "P-1")
+    paid_at = (NOW - timedelta(hours=1)).isoformat()
+    feed = write_csv(
+        tmp_path / "payments.csv",
+        "payments",
+        [
+            payment_row("P-1", CODE, paid_at, "12.50"),  # the intake's payment again
+            payment_row("P-2", CODE, paid_at, "7.00"),
+            payment_row("P-3", "0104419999", paid_at, "7.00"),  # nobody's subscription
+        ],
+    )
+    summary = import_file(
+        db=database, kind="payments", path=feed, rejects_path=tmp_path / "r.csv", now=NOW
+    )
+    assert (summary.loaded, summary.unchanged, summary.rejected) == (1, 1, 1)
+    assert [(row.event, row.ref) for row in outbox_rows(engine)[1:]] == [
+        ("payment_posted", "kapitalbank/P-1"),
+        ("payment_posted", "kapitalbank/P-2"),
+    ]
