@@ -184,9 +184,17 @@ class HttpSmsSender:
     def __init__(self, url: str, *, token: str = "", timeout: float = 10.0) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("WATERBILL_SMS_GATEWAY_URL must be an http(s) URL")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url
-        self.client = httpx.Client(timeout=timeout, headers=headers)
+        self.timeout = timeout
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        """One connection pool per delivery round; ``close`` ends the round, not the sender."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.timeout, headers=self.headers)
+        return self._client
 
     def send(self, message: Outgoing, before_handover: Callable[[], bool]) -> None:
         if not before_handover():
@@ -208,4 +216,6 @@ class HttpSmsSender:
         )
 
     def close(self) -> None:
-        self.client.close()
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
