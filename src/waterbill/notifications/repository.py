@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from waterbill.billing.tables import invoices, payments, subscribers
 from waterbill.disputes.tables import dispute_requests
@@ -88,10 +88,18 @@ def subscriber_code(db: Connection, subscriber_id: int) -> str | None:
 # The worker
 
 
-def release_stale_claims(db: Connection, *, before: datetime) -> tuple[int, int]:
+def release_stale_claims(db: Connection, *, before: datetime, max_attempts: int) -> tuple[int, int]:
     """Claims older than the lease: back to the queue when the mail was never handed over,
-    ``uncertain`` when the worker died after handing it over (it is never sent twice)."""
-    stale = and_(o.claimed_at < before)
+    ``uncertain`` when the worker died after handing it over (it is never sent twice).
+
+    A row whose every try ended with its worker dead is dead-lettered like any other.
+    """
+    stale = o.claimed_at < before
+    db.execute(
+        update(notification_outbox)
+        .where(o.status == "claimed", stale, o.attempts >= max_attempts)
+        .values(status="failed", last_error="worker stopped during every try")
+    )
     requeued = db.execute(
         update(notification_outbox)
         .where(o.status == "claimed", stale)

@@ -81,7 +81,9 @@ class Worker:
         at = now or clock.now()
         lease = timedelta(seconds=self.settings.notify_lease_seconds)
         with self.database.write() as db:
-            requeued, uncertain = repository.release_stale_claims(db, before=at - lease)
+            requeued, uncertain = repository.release_stale_claims(
+                db, before=at - lease, max_attempts=self.settings.notify_max_attempts
+            )
         if requeued or uncertain:
             log.warning(
                 "notifications: %d stale claims queued again, %d uncertain", requeued, uncertain
