@@ -81,6 +81,17 @@ def unsubscribe(db: Connection, recipient_id: int, subscriber_id: int, event: st
     ).rowcount
 
 
+def confirmations_since(db: Connection, recipient_id: int, since: datetime) -> int:
+    return int(
+        db.scalar(
+            select(func.count()).where(
+                o.recipient_id == recipient_id, o.event == "confirm", o.created_at >= since
+            )
+        )
+        or 0
+    )
+
+
 def subscriber_code(db: Connection, subscriber_id: int) -> str | None:
     return db.scalar(select(subscribers.c.code).where(subscribers.c.id == subscriber_id))
 

@@ -6,7 +6,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection
@@ -19,6 +19,7 @@ from waterbill.auth.identity import Citizen
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.i18n import LOCALES
+from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
 from waterbill.notifications import repository
 from waterbill.notifications.domain import (
     ALL,
@@ -49,6 +50,16 @@ class UnknownEvent(ServiceError):
 
 class InvalidLink(ServiceError):
     code = "invalid_link"
+
+
+class TooManyConfirmations(ServiceError):
+    """Each new address gets a mail: a cap keeps the form from mailing strangers in bulk."""
+
+    code = "rate_limited"
+
+
+# Confirmation mails one citizen may cause per day, however often the address changes.
+CONFIRMATIONS_PER_DAY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,14 @@ def _phone(text: str | None) -> str | None:
     return phone
 
 
+def _code(text: str) -> str:
+    """A code as stored (spaces and hyphens dropped); one that is no code matches no account."""
+    try:
+        return parse_subscriber_code(text, min_length=1, max_length=32)
+    except MalformedCodeError:
+        return text.strip()
+
+
 def _read(db: Connection, citizen: Citizen) -> NotificationSettings:
     held = repository.held_codes(db, citizen.fin)
     row = repository.recipient_of(db, citizen.pseudonym)
@@ -148,7 +167,7 @@ def update_notification_settings(
     address = _email(email)
     number = _phone(phone) if sms_enabled else None
     default = _events(events)
-    per_code = {code.strip(): _events(wanted) for code, wanted in (accounts or {}).items()}
+    per_code = {_code(code): _events(wanted) for code, wanted in (accounts or {}).items()}
     with database.write() as db:
         held = repository.held_codes(db, citizen.fin)
         codes = {code: subscriber_id for subscriber_id, code in held}
@@ -186,10 +205,21 @@ def update_notification_settings(
                 for event in per_code.get(code, default)
             ),
         )
-        if address is not None and (email_changed or email_at is None):
-            _queue_confirmation(db, recipient_id, "email", address, at)
-        if number is not None and (phone_changed or phone_at is None):
-            _queue_confirmation(db, recipient_id, "sms", number, at)
+        confirmations = [
+            (medium, value)
+            for medium, value, changed, confirmed_at in (
+                ("email", address, email_changed, email_at),
+                ("sms", number, phone_changed, phone_at),
+            )
+            if value is not None and (changed or confirmed_at is None)
+        ]
+        if confirmations and (
+            repository.confirmations_since(db, recipient_id, at - timedelta(days=1))
+            >= CONFIRMATIONS_PER_DAY
+        ):
+            raise TooManyConfirmations()
+        for medium, value in confirmations:
+            _queue_confirmation(db, recipient_id, medium, value, at)
         result = _read(db, citizen)
         record_event(
             db=db,

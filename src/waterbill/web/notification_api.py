@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "malformed_phone": 422,
     "unknown_event": 422,
     "invalid_link": 404,
+    "rate_limited": 429,
 }
 
 
@@ -87,7 +88,7 @@ def my_notifications(citizen: CurrentCitizen, database: DatabaseDep) -> Notifica
 @router.put(
     "/me/notifications",
     response_model=NotificationsOut,
-    responses=_errors(403, 422),
+    responses=_errors(403, 422, 429),
     dependencies=[ApiCsrf],
 )
 def save_notifications(

@@ -20,6 +20,7 @@ from waterbill.disputes.service import FilingRules, answer_dispute, file_dispute
 from waterbill.ingest.service import import_file, record_payment
 from waterbill.notifications.domain import read_unsubscribe_token
 from waterbill.notifications.service import (
+    TooManyConfirmations,
     get_notification_settings,
     unsubscribe,
     update_notification_settings,
@@ -247,3 +248,24 @@ def test_a_payment_from_a_bank_feed_is_told_once_like_one_from_the_intake(
         ("payment_posted", "kapitalbank/P-1"),
         ("payment_posted", "kapitalbank/P-2"),
     ]
+
+
+def test_changing_the_address_again_and_again_mails_at_most_five_confirmations_a_day(
+    account: int, database: Database, engine: Engine
+) -> None:
+    for number in range(5):
+        update_notification_settings(
+            database=database, citizen=HOLDER, email=f"n{number}@example.az", events=[], now=NOW
+        )
+    with pytest.raises(TooManyConfirmations):
+        update_notification_settings(
+            database=database, citizen=HOLDER, email="n5@example.az", events=[], now=NOW
+        )
+    update_notification_settings(
+        database=database,
+        citizen=HOLDER,
+        email="n5@example.az",
+        events=[],
+        now=NOW + timedelta(days=1, seconds=1),
+    )
+    assert len(outbox_rows(engine)) == 6
