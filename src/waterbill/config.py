@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # Seconds a worker holds a claimed delivery; a dead worker's claims are looked at after it.
     notify_lease_seconds: float = Field(default=300.0, gt=0)
     notify_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Days a finished delivery (sent, skipped, failed, uncertain) and its address are kept.
+    notify_retention_days: int = Field(default=90, ge=1)
     # The second channel: an HTTP SMS gateway (off when empty).
     sms_gateway_url: str = ""
     sms_gateway_token: SecretStr = SecretStr("")

@@ -124,6 +124,20 @@ def release_stale_claims(db: Connection, *, before: datetime, max_attempts: int)
     return requeued, uncertain
 
 
+FINISHED = ("sent", "skipped", "failed", "uncertain")
+
+
+def prune(db: Connection, *, before: datetime) -> int:
+    """Forgets finished deliveries, and the addresses they name, after the retention.
+
+    ``next_attempt_at`` is when the last try was due, so never later than the end of a row; it
+    is read through the status index.
+    """
+    return db.execute(
+        delete(notification_outbox).where(o.status.in_(FINISHED), o.next_attempt_at < before)
+    ).rowcount
+
+
 def claim(db: Connection, *, worker: str, now: datetime, limit: int) -> list[int]:
     """Due rows for this worker; on PostgreSQL rows another worker holds are skipped, not waited
     for (FOR UPDATE SKIP LOCKED), so workers share the queue without blocking each other."""

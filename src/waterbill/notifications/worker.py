@@ -20,7 +20,7 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from waterbill import clock
@@ -75,6 +75,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.templates = Templates()
         self.key = settings.secret_bytes
+        self._pruned_on: date | None = None
 
     def run_once(self, now: datetime | None = None) -> int:
         """Claims one batch of due rows and delivers it; returns how many rows it handled."""
@@ -88,6 +89,12 @@ class Worker:
             log.warning(
                 "notifications: %d stale claims queued again, %d uncertain", requeued, uncertain
             )
+        if self._pruned_on != at.date():
+            # Once a day per worker: finished rows beyond the retention, addresses and all.
+            retention = timedelta(days=self.settings.notify_retention_days)
+            with self.database.write() as db:
+                repository.prune(db, before=at - retention)
+            self._pruned_on = at.date()
         with self.database.write() as db:
             claimed = repository.claim(
                 db, worker=self.name, now=at, limit=self.settings.notify_batch_size

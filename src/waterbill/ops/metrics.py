@@ -93,7 +93,9 @@ def _outbox_metrics(counts: dict[str, int], oldest: datetime | None) -> Iterator
         value=sum(counts.get(status, 0) for status in ("queued", "claimed", "sending")),
     )
     yield GaugeMetricFamily(
-        "waterbill_notifications_sent", "Notifications delivered", value=counts.get("sent", 0)
+        "waterbill_notifications_sent",
+        "Notifications delivered (within WATERBILL_NOTIFY_RETENTION_DAYS)",
+        value=counts.get("sent", 0),
     )
     yield GaugeMetricFamily(
         "waterbill_notifications_failed",

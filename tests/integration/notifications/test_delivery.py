@@ -76,6 +76,11 @@ def test_a_new_address_gets_one_confirmation_mail_and_nothing_else_until_confirm
         "12,50\xa0₼ məbləğində ödəniş qəbul edildi (abonent 0104410203)"
     ]
     assert [row.status for row in outbox_rows(engine)] == ["sent", "sent"]
+    # After WATERBILL_NOTIFY_RETENTION_DAYS the rows and the address they name are gone.
+    assert make_worker().run_once(NOW + timedelta(days=89)) == 0
+    assert len(outbox_rows(engine)) == 2
+    assert make_worker().run_once(NOW + timedelta(days=91)) == 0
+    assert outbox_rows(engine) == []
 
 
 def test_each_event_sends_exactly_one_mail_in_the_citizens_language_without_personal_data(
