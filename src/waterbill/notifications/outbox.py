@@ -94,17 +94,6 @@ def _enqueue(db: Connection, *, event: Event, source: Any, now: datetime) -> Non
         db.execute(statement.on_conflict_do_nothing())
 
 
-def _key(event: Event, *parts: Any) -> Any:
-    expression: Any = literal(f"{event}:", String(120))
-    for index, part in enumerate(parts):
-        if index:
-            expression = expression + literal(":", String(1))
-        expression = expression + (
-            part if not isinstance(part, str | int) else literal(str(part), String(110))
-        )
-    return expression
-
-
 def bills_added(db: Connection, new_bills: Any, now: datetime) -> None:
     """``new_bills``: a subquery of (subscriber_id, period, code, metered) of new invoices.
 
@@ -115,9 +104,13 @@ def bills_added(db: Connection, new_bills: Any, now: datetime) -> None:
         new_bills.c.subscriber_id,
         new_bills.c.period,
         null().label("ref"),
-        _key("bill_issued", cast(new_bills.c.subscriber_id, String(20)), new_bills.c.period).label(
-            "event_key"
-        ),
+        # The same key as ``one`` writes: bill_issued:SUBSCRIBER:YYYY-MM.
+        (
+            literal("bill_issued:", String(120))
+            + cast(new_bills.c.subscriber_id, String(20))
+            + literal(":", String(1))
+            + new_bills.c.period
+        ).label("event_key"),
     ).subquery("bills")
     _enqueue(db, event="bill_issued", source=bills, now=now)
     _leaks(db, new_bills, now)
