@@ -134,9 +134,11 @@ def test_the_page_saves_the_choice_and_the_mails_links_confirm_and_unsubscribe_w
             metrics = anyone.get("/metrics").text
     database.dispose()
     sent = [
-        line for line in metrics.splitlines() if line.startswith("waterbill_notifications_sent ")
+        line
+        for line in metrics.splitlines()
+        if line.startswith("waterbill_notifications_sent_last_hour ")
     ]
-    assert sent == [f"waterbill_notifications_sent {float(len(inbox.messages))}"]
+    assert sent == [f"waterbill_notifications_sent_last_hour {float(len(inbox.messages))}"]
     with client(server) as api:
         now = api.get("/api/v1/me/notifications", headers=bearer(server, "94FMDDD")).json()
     assert (now["email_confirmed"], now["accounts"][0]["events"]) == (True, [])

@@ -93,9 +93,9 @@ def _outbox_metrics(counts: dict[str, int], oldest: datetime | None) -> Iterator
         value=sum(counts.get(status, 0) for status in ("queued", "claimed", "sending")),
     )
     yield GaugeMetricFamily(
-        "waterbill_notifications_sent",
-        "Notifications delivered (within WATERBILL_NOTIFY_RETENTION_DAYS)",
-        value=counts.get("sent", 0),
+        "waterbill_notifications_sent_last_hour",
+        "Notifications delivered in the last hour",
+        value=counts.get("sent_last_hour", 0),
     )
     yield GaugeMetricFamily(
         "waterbill_notifications_failed",
@@ -153,7 +153,7 @@ class Metrics:
             with self.engine.connect() as connection:
                 period = repository.newest_invoice_period(connection)
                 paid_at = repository.newest_payment_time(connection)
-                outbox, oldest = outbox_counts(connection)
+                outbox, oldest = outbox_counts(connection, now=clock.now())
         except SQLAlchemyError:
             self.database.up = False
             return
