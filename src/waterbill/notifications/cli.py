@@ -25,6 +25,12 @@ def worker(once: bool, interval: float) -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    try:
+        # The links in the mails are signed with the secret key: never a placeholder one.
+        settings.check_secrets()
+    except ValueError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
     senders = senders_from(settings)
     if "email" not in senders:
         click.echo("WATERBILL_SMTP_URL is not set: the worker has no way to send mail", err=True)
