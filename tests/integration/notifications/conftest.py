@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from tests.factories import add_subscriber
 from tests.notifications_support import CONFIRM_LINK, Inbox, part_text, smtp_server
 from waterbill.config import Settings
 from waterbill.db.database import Database
+from waterbill.ingest.service import record_payment
 from waterbill.notifications.service import confirm_address, update_notification_settings
 from waterbill.notifications.worker import Worker, senders_from
 
@@ -100,3 +102,19 @@ def subscribed(
         inbox.messages.clear()
 
     return subscribe
+
+
+def pay(database: Database, *payment_ids: str, amount: str = "12.50") -> None:
+    """Payments of the account through the real-time intake, in one transaction."""
+    with database.write() as db:
+        for payment_id in payment_ids:
+            record_payment(
+                db=db,
+                channel="kapitalbank",
+                payment_id=payment_id,
+                subscriber_code=CODE,
+                paid_at=NOW - timedelta(hours=1),
+                amount=Decimal(amount),
+                reverses=None,
+                now=NOW,
+            )

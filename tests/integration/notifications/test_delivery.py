@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from tests.disputes_support import HOLDER, STAFF
 from tests.factories import add_invoice
 from tests.feeds import invoice_row, payment_row, write_csv
-from tests.integration.notifications.conftest import CODE, EMAIL, NOW, WorkerFactory
+from tests.integration.notifications.conftest import CODE, EMAIL, NOW, WorkerFactory, pay
 from tests.notifications_support import CONFIRM_LINK, Inbox, outbox_rows, part_text
 from waterbill.db.database import Database
 from waterbill.disputes.service import FilingRules, answer_dispute, file_dispute
@@ -28,20 +28,6 @@ from waterbill.notifications.service import (
 from waterbill.notifications.tables import notification_outbox
 
 
-def _pay(database: Database, payment_id: str, amount: str = "12.50") -> None:
-    with database.write() as db:
-        record_payment(
-            db=db,
-            channel="kapitalbank",
-            payment_id=payment_id,
-            subscriber_code=CODE,
-            paid_at=NOW - timedelta(hours=1),
-            amount=Decimal(amount),
-            reverses=None,
-            now=NOW,
-        )
-
-
 def test_a_new_address_gets_one_confirmation_mail_and_nothing_else_until_confirmed(
     account: int, database: Database, make_worker: WorkerFactory, inbox: Inbox, engine: Engine
 ) -> None:
@@ -49,7 +35,7 @@ def test_a_new_address_gets_one_confirmation_mail_and_nothing_else_until_confirm
         database=database, citizen=HOLDER, email=EMAIL, events=["payment_posted"], now=NOW
     )
     assert (saved.email, saved.email_confirmed, saved.events) == (EMAIL, False, ("payment_posted",))
-    _pay(database, "P-before")  # not confirmed yet: no event for it
+    pay(database, "P-before")  # not confirmed yet: no event for it
     assert make_worker().run_once(NOW) == 1
 
     [mail] = inbox.messages
@@ -70,7 +56,7 @@ def test_a_new_address_gets_one_confirmation_mail_and_nothing_else_until_confirm
         database=database, citizen=HOLDER, email=EMAIL.upper(), events=["payment_posted"], now=NOW
     )
     assert get_notification_settings(database=database, citizen=HOLDER).email_confirmed
-    _pay(database, "P-after")
+    pay(database, "P-after")
     assert make_worker().run_once(NOW) == 1
     assert [m["Subject"] for m in inbox.messages[1:]] == [
         "12,50\xa0₼ məbləğində ödəniş qəbul edildi (abonent 0104410203)"
@@ -107,8 +93,8 @@ def test_each_event_sends_exactly_one_mail_in_the_citizens_language_without_pers
         import_file(
             db=database, kind="invoices", path=feed, rejects_path=tmp_path / "r.csv", now=NOW
         )
-    _pay(database, "P-1", "30.00")
-    _pay(database, "P-1", "30.00")  # the channel's retry of the same payment
+    pay(database, "P-1", amount="30.00")
+    pay(database, "P-1", amount="30.00")  # the channel's retry of the same payment
     rules = FilingRules(daily_limit=5)
     dispute = file_dispute(
         database=database,
@@ -183,7 +169,7 @@ def test_a_failing_smtp_server_is_retried_with_backoff_until_it_recovers_or_dead
     engine: Engine,
 ) -> None:
     subscribed(events=("payment_posted",))
-    _pay(database, "P-1")
+    pay(database, "P-1")
     inbox.refuse = 2
     worker = make_worker()
     assert worker.run_once(NOW) == 1
@@ -197,7 +183,7 @@ def test_a_failing_smtp_server_is_retried_with_backoff_until_it_recovers_or_dead
     assert worker.run_once(NOW + timedelta(seconds=90)) == 1
     assert (outbox_rows(engine)[-1].status, len(inbox.messages)) == ("sent", 1)
 
-    _pay(database, "P-2")
+    pay(database, "P-2")
     inbox.refuse = 10
     for seconds in (0, 30, 90):
         worker.run_once(NOW + timedelta(seconds=seconds))
@@ -215,7 +201,7 @@ def test_the_unsubscribe_link_of_a_mail_stops_that_mail_without_signing_in(
     engine: Engine,
 ) -> None:
     subscribed(events=("payment_posted", "bill_issued"))
-    _pay(database, "P-1")
+    pay(database, "P-1")
     make_worker().run_once(NOW)
     link = inbox.messages[0]["List-Unsubscribe"].strip("<>")
     token = link.rsplit("/", 1)[1]
@@ -226,7 +212,7 @@ def test_the_unsubscribe_link_of_a_mail_stops_that_mail_without_signing_in(
     assert get_notification_settings(database=database, citizen=HOLDER).accounts[0].events == (
         "bill_issued",
     )
-    _pay(database, "P-2")
+    pay(database, "P-2")
     assert [row.event for row in outbox_rows(engine)] == ["confirm", "payment_posted"]
 
 
@@ -234,7 +220,7 @@ def test_a_payment_from_a_bank_feed_is_told_once_like_one_from_the_intake(
     subscribed: Callable[..., None], database: Database, engine: Engine, tmp_path: Path
 ) -> None:
     subscribed(events=("payment_posted",))
-    _pay(database, "P-1")
+    pay(database, "P-1")
     paid_at = (NOW - timedelta(hours=1)).isoformat()
     feed = write_csv(
         tmp_path / "payments.csv",

@@ -12,37 +12,20 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
-from tests.integration.notifications.conftest import CODE, NOW, WorkerFactory
+from tests.integration.notifications.conftest import NOW, WorkerFactory, pay
 from tests.notifications_support import Inbox, outbox_rows
 from waterbill import clock
 from waterbill.db.database import Database
-from waterbill.ingest.service import record_payment
 from waterbill.notifications import repository
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgres"], indirect=True),
 ]
-
-
-def _payments(database: Database, count: int) -> None:
-    with database.write() as db:
-        for number in range(count):
-            record_payment(
-                db=db,
-                channel="kapitalbank",
-                payment_id=f"P-{number}",
-                subscriber_code=CODE,
-                paid_at=NOW - timedelta(hours=1),
-                amount=Decimal("10.00") + number,
-                reverses=None,
-                now=NOW,
-            )
 
 
 def test_a_worker_killed_between_send_and_mark_never_sends_that_mail_again(
@@ -55,7 +38,7 @@ def test_a_worker_killed_between_send_and_mark_never_sends_that_mail_again(
 ) -> None:
     inbox, smtp_url = smtp
     subscribed(events=("payment_posted",))
-    _payments(database, 2)
+    pay(database, "P-1", "P-2")
     settings = database.settings
     env = {
         **os.environ,
@@ -86,15 +69,15 @@ def test_a_worker_killed_between_send_and_mark_never_sends_that_mail_again(
     assert restarted.run_once(later) == 1
     assert restarted.run_once(later) == 0
     assert [row.status for row in outbox_rows(engine)][1:] == ["uncertain", "sent"]
-    subjects = [mail["Subject"] for mail in inbox.messages]
-    assert len(subjects) == len(set(subjects)) == 2
+    message_ids = [mail["Message-ID"] for mail in inbox.messages]
+    assert len(message_ids) == len(set(message_ids)) == 2
 
 
 def test_a_claimed_row_is_skipped_by_another_worker_not_waited_for(
     subscribed: Callable[..., None], database: Database, engine: Engine
 ) -> None:
     subscribed(events=("payment_posted",))
-    _payments(database, 4)
+    pay(database, *(f"P-{n}" for n in range(4)))
     with engine.connect() as first, first.begin():
         held = repository.claim(first, worker="first", now=NOW, limit=2)
         with engine.connect() as second, second.begin():
@@ -113,7 +96,7 @@ def test_two_workers_racing_over_one_outbox_send_each_mail_exactly_once(
     engine: Engine,
 ) -> None:
     subscribed(events=("payment_posted",))
-    _payments(database, 12)
+    pay(database, *(f"P-{n}" for n in range(12)))
     workers = [make_worker(name=name, notify_batch_size=2) for name in ("one", "two")]
     start = threading.Barrier(len(workers))
 
