@@ -100,6 +100,8 @@ def bills_added(db: Connection, new_bills: Any, now: datetime) -> None:
     One ``bill_issued`` per subscriber and month; a ``leak_warning`` when the month is far above
     the household's usual, by the same rule as the statement's warning.
     """
+    if db.scalar(select(notification_subscriptions.c.subscriber_id).limit(1)) is None:
+        return  # nobody subscribes to anything yet: an import pays one row read, not a join
     bills = select(
         new_bills.c.subscriber_id,
         new_bills.c.period,
