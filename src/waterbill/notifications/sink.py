@@ -29,7 +29,7 @@ class FolderHandler:
         stamp = clock.now().strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{number:04d}.eml"
         path.write_bytes(envelope.original_content or envelope.content)
-        print(f"mail-sink: {', '.join(envelope.rcpt_tos)} → {path}", flush=True)
+        print(f"mail-sink: {path}", flush=True)
         return "250 OK"
 
 
