@@ -30,8 +30,12 @@ demo: migrate ## Load demo data when the database is empty
 	$(BIN)/waterbill demo-data --subscribers 2000 --seed 1 --if-empty
 
 .PHONY: run
-run: demo ## Set everything up and serve on http://127.0.0.1:8000 (SQLite, demo data, bundled sign-in)
+run: demo ## Set everything up and serve on http://127.0.0.1:8000 (SQLite, demo data, bundled sign-in, the notification worker, mails in var/mail/)
 	@echo "Open http://127.0.0.1:8000/ and sign in with the demo citizen printed below."
+	@echo "Notification mails land in var/mail/ as .eml files (a local mail sink on port 8025)."
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
+	$(BIN)/waterbill mail-sink --port 8025 --dir var/mail & \
+	$(BIN)/waterbill worker & \
 	$(BIN)/waterbill serve --host 127.0.0.1 --port 8000
 
 .PHONY: test

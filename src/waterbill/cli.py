@@ -26,6 +26,8 @@ _COMMANDS = {
     "disputes": "waterbill.disputes.cli:disputes",
     "export": "waterbill.readings.cli:export",
     "readings": "waterbill.readings.cli:readings",
+    "worker": "waterbill.notifications.cli:worker",
+    "mail-sink": "waterbill.notifications.cli:mail_sink",
 }
 
 

@@ -115,6 +115,23 @@ class Settings(BaseSettings):
     performance_cost_per_transaction: Decimal | None = Field(default=None, ge=0)
     performance_other_channel_transactions_per_day: int | None = Field(default=None, ge=0)
 
+    # Notifications (issue 19): delivered by ``waterbill worker``. smtp://host:port (STARTTLS when
+    # offered) or smtps://user:pass@host:port; in development the mail sink of ``make run``.
+    smtp_url: SecretStr = SecretStr("")
+    mail_from: str = "Azərsu <noreply@azersu.az>"
+    smtp_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Tries before a delivery is dead-lettered (status failed); the wait doubles from the base.
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_backoff_seconds: float = Field(default=30.0, gt=0)
+    # Seconds a worker holds a claimed delivery; a dead worker's claims are looked at after it.
+    notify_lease_seconds: float = Field(default=300.0, gt=0)
+    notify_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Days a finished delivery (sent, skipped, failed, uncertain) and its address are kept.
+    notify_retention_days: int = Field(default=90, ge=1)
+    # The second channel: an HTTP SMS gateway (off when empty).
+    sms_gateway_url: str = ""
+    sms_gateway_token: SecretStr = SecretStr("")
+
     @field_validator(
         "database_replica_urls", "portal_origins", "form_action_origins", mode="before"
     )
@@ -182,6 +199,14 @@ class Settings(BaseSettings):
         A bulk load (demo data, a billing feed) runs statements for minutes by design.
         """
         return self.model_copy(update={"database_statement_timeout": 0})
+
+    @property
+    def smtp(self) -> str:
+        """The SMTP server: configured, or in development the local mail sink (``make run``)."""
+        url = self.smtp_url.get_secret_value()
+        if not url and self.is_development:
+            return "smtp://127.0.0.1:8025"
+        return url
 
     @property
     def code_length_range(self) -> tuple[int, int]:

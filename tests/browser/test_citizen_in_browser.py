@@ -222,6 +222,21 @@ def test_a_refusal_page_is_accessible(visit: Page) -> None:
     check_page(visit, "10-unknown-code")
 
 
+def test_the_citizen_chooses_notifications_on_an_accessible_page(visit: Page) -> None:
+    visit.goto("/statements")
+    visit.get_by_role("link", name="E-poçtla bildirişlər").click()
+    expect(visit.locator("h1")).to_have_text("E-poçtla bildirişlər")
+    check_page(visit, "12-notifications")
+    visit.get_by_label("E-poçt ünvanı").fill("vetendas@example.az")
+    visit.get_by_label("Yeni hesab yazılıb").check()
+    visit.get_by_label("Ehtimal olunan sızma: istehlak adi həddən xeyli yüksəkdir").check()
+    visit.get_by_role("button", name="Yadda saxla").click()
+    expect(visit.get_by_role("status")).to_contain_text("vetendas@example.az")
+    expect(visit.get_by_label("Yeni hesab yazılıb")).to_be_checked()
+    expect(visit.get_by_label("Ödəniş daxil olub")).not_to_be_checked()
+    check_page(visit, "13-notifications-saved")
+
+
 def test_every_page_is_under_100_kb(server: LiveServer, visit: Page) -> None:
     cookies = {cookie["name"]: cookie["value"] for cookie in visit.context.cookies()}
     with httpx.Client(base_url=server.url, cookies=cookies, timeout=10) as client:

@@ -37,6 +37,9 @@ class EventTag(StrEnum):
     CERTIFICATE_ISSUED = "certificate:issued"
     CERTIFICATE_REFUSED = "certificate:refused"
     CERTIFICATE_DOWNLOADED = "certificate:downloaded"
+    NOTIFICATIONS_UPDATED = "notifications:updated"
+    NOTIFICATIONS_CONFIRMED = "notifications:confirmed"
+    NOTIFICATIONS_UNSUBSCRIBED = "notifications:unsubscribed"
 
     ADMIN_AUDIT_QUERY = "admin:audit:query"
     ADMIN_AUDIT_VERIFY = "admin:audit:verify"

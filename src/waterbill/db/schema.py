@@ -12,6 +12,7 @@ from waterbill.db.metadata import metadata
 from waterbill.disputes import tables as dispute_tables
 from waterbill.documents import tables as documents_tables
 from waterbill.ingest import tables as ingest_tables
+from waterbill.notifications import tables as notification_tables
 from waterbill.ops import tables as ops_tables
 from waterbill.performance import tables as performance_tables
 from waterbill.readings import tables as readings_tables
@@ -26,6 +27,7 @@ __all__ = [
     "documents_tables",
     "ingest_tables",
     "metadata",
+    "notification_tables",
     "ops_tables",
     "performance_tables",
     "readings_tables",

@@ -48,6 +48,7 @@ from waterbill.disputes.errors import (
 )
 from waterbill.errors import MalformedCode, NotHousehold
 from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.notifications import outbox
 from waterbill.statement import repository as statement_repository
 from waterbill.statement.domain import BAKU, Subscriber, Window, YearMonth, baku_date
 
@@ -416,6 +417,8 @@ def _move(
             at=at,
         )
         moved = repository.find(db, reference=dispute.reference)
+        if wanted == "answered":
+            outbox.dispute_answered(db, code=dispute.code, reference=dispute.reference, now=at)
         record(
             db,
             tag=_AUDIT_TAGS[wanted],

@@ -160,6 +160,19 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "reading_not_found": _("No such reading was found. Check the reference number."),
     "malformed_cursor": _("The cursor is a whole number: the last one an export gave, or 0."),
+    # Notifications
+    "malformed_email": _("The e-mail address is not valid. Check it and try again."),
+    "malformed_phone": _(
+        "Write the mobile number with the country code, for example +994 50 123 45 67."
+    ),
+    "unknown_event": _("Unknown notification %(event)s. Choose from: %(events)s."),
+    "invalid_link": _(
+        "This link is not valid any more: the address may have changed since the mail was sent. "
+        "Open the notification settings to send a new one."
+    ),
+    "forbidden.notifications_code": _(
+        "Notifications can be set only for the accounts you hold; %(code)s is not one of them."
+    ),
 }
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     func,
     insert,
     literal,
@@ -50,6 +51,7 @@ from waterbill.ingest.rules import (
     SubscriberRecord,
 )
 from waterbill.ingest.tables import channels, import_batches
+from waterbill.notifications import outbox
 
 _staging = MetaData()
 
@@ -347,8 +349,28 @@ def merge_staged_invoices(
             ),
         ),
     )
+    if loaded:
+        _notify_new_bills(db, now)
     merge = Merge(loaded, updated, staged - len(unknown) - loaded - updated, unknown)
     return merge, histories
+
+
+def _notify_new_bills(db: Connection, now: datetime) -> None:
+    """The batch's new bills into the notification outbox, in the batch's transaction."""
+    s = stage_invoices.c
+    new_bills = (
+        select(
+            s.subscriber_id,
+            s.period,
+            subscribers.c.code,
+            func.min(case((s.basis == "meter", 1), else_=0)).label("metered"),
+        )
+        .join(subscribers, subscribers.c.id == s.subscriber_id)
+        .where(s.subscriber_id.is_not(None), s.invoice_id.is_(None))
+        .group_by(s.subscriber_id, s.period, subscribers.c.code)
+        .subquery("new_bills")
+    )
+    outbox.bills_added(db, new_bills, now)
 
 
 # Every lookup below is a LATERAL index lookup (see _STORED_SUBSCRIBERS). One per subscriber and
@@ -620,6 +642,12 @@ def settle_staged_payments(db: Connection, now: datetime) -> tuple[int, int]:
     )
     same = db.scalar(select(func.count()).where(s.verdict == "same"))
     return new, int(same or 0)
+
+
+def staged_new_payment_subscribers(db: Connection) -> set[int]:
+    """The subscribers of the staged payments the SQL found new (for their notifications)."""
+    s = stage_payments.c
+    return set(db.scalars(select(s.subscriber_id).where(s.verdict == "new").distinct()))
 
 
 def payment_facts_one(db: Connection, payment: PaymentRecord) -> PaymentFacts:

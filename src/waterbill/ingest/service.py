@@ -56,6 +56,7 @@ from waterbill.ingest.rules import (
     parse_payment,
     parse_subscriber,
 )
+from waterbill.notifications import outbox
 from waterbill.statement.domain import YearMonth
 
 BATCH_SIZE = 20_000
@@ -435,6 +436,8 @@ class _BatchImporter:
         facts = repository.payment_facts_batch(connection, records)
         accepted, unchanged = _judge_payments(records, facts, rejects)
         loaded = repository.insert_payments(connection, accepted, now)
+        if loaded:
+            outbox.payments_added(connection, {id_ for _, id_ in accepted}, now)
         return repository.Merge(loaded, 0, unchanged, [])
 
     def _staged_payments(
@@ -451,6 +454,10 @@ class _BatchImporter:
         accepted, unchanged = _judge_payments(parsed, facts, rejects)
         new, same = repository.settle_staged_payments(connection, now)
         loaded = new + repository.insert_payments(connection, accepted, now)
+        if loaded:
+            subscriber_ids = {id_ for _, id_ in accepted}
+            subscriber_ids.update(repository.staged_new_payment_subscribers(connection))
+            outbox.payments_added(connection, subscriber_ids, now)
         return repository.Merge(loaded, 0, unchanged + same, [])
 
     def _warn(self, line: int, warning: Warning) -> None:
@@ -662,6 +669,14 @@ def record_payment(
         try:
             with db.begin_nested():
                 repository.insert_payments(db, [(payment, subscriber_id)], now)
+                if payment.amount > 0:
+                    outbox.payment_posted(
+                        db,
+                        subscriber_id=subscriber_id,
+                        channel=payment.channel,
+                        payment_id=payment.payment_id,
+                        now=now,
+                    )
         except IntegrityError:
             # The same id arrived concurrently: judge again against what won the race.
             verdict, _ = _judge_one(db, payment)

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
+from waterbill import clock
+from waterbill.notifications.repository import outbox_counts
 from waterbill.ops import repository
 from waterbill.ops.threads import run_ops_check
 
@@ -40,6 +42,8 @@ class _DatabaseCollector(Collector):
         self.up: bool | None = None
         self.newest_period: str | None = None
         self.newest_payment: datetime | None = None
+        self.outbox: dict[str, int] | None = None
+        self.oldest_queued: datetime | None = None
 
     def collect(self) -> Iterator[Metric]:
         pool = self.engine.pool
@@ -77,6 +81,33 @@ class _DatabaseCollector(Collector):
                 "Time of the newest payment received",
                 value=self.newest_payment.timestamp(),
             )
+        if self.outbox is not None:
+            yield from _outbox_metrics(self.outbox, self.oldest_queued)
+
+
+def _outbox_metrics(counts: dict[str, int], oldest: datetime | None) -> Iterator[Metric]:
+    """The notification outbox, as ``waterbill worker`` left it (read from the database)."""
+    yield GaugeMetricFamily(
+        "waterbill_notifications_queued",
+        "Notifications waiting for delivery (queued, or claimed by a worker)",
+        value=sum(counts.get(status, 0) for status in ("queued", "claimed", "sending")),
+    )
+    yield GaugeMetricFamily(
+        "waterbill_notifications_sent_last_hour",
+        "Notifications delivered in the last hour",
+        value=counts.get("sent_last_hour", 0),
+    )
+    yield GaugeMetricFamily(
+        "waterbill_notifications_failed",
+        "Notifications dead-lettered after their tries, or uncertain after a worker died mid-send",
+        value=counts.get("failed", 0) + counts.get("uncertain", 0),
+    )
+    age = (clock.now() - oldest).total_seconds() if oldest is not None else 0.0
+    yield GaugeMetricFamily(
+        "waterbill_notifications_oldest_queued_age_seconds",
+        "Age of the oldest notification still waiting (0 when none waits)",
+        value=max(age, 0.0),
+    )
 
 
 class Metrics:
@@ -122,12 +153,15 @@ class Metrics:
             with self.engine.connect() as connection:
                 period = repository.newest_invoice_period(connection)
                 paid_at = repository.newest_payment_time(connection)
+                outbox, oldest = outbox_counts(connection, now=clock.now())
         except SQLAlchemyError:
             self.database.up = False
             return
         self.database.up = True
         self.database.newest_period = period
         self.database.newest_payment = paid_at.astimezone(UTC) if paid_at else None
+        self.database.outbox = outbox
+        self.database.oldest_queued = oldest
 
     async def refresh(self) -> None:
         """Re-read freshness at most every few seconds, and never wait long for it."""

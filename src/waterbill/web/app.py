@@ -33,6 +33,8 @@ from waterbill.web import (
     dispute_api,
     dispute_pages,
     documents,
+    notification_api,
+    notification_pages,
     pages,
     performance,
     reading_api,
@@ -42,6 +44,7 @@ from waterbill.web.deps import get_locale
 from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
 from waterbill.web.dispute_forms import MAX_BODY_BYTES
 from waterbill.web.headers import LanguageAndCaching
+from waterbill.web.notification_api import STATUS_BY_CODE as NOTIFICATION_STATUS_BY_CODE
 from waterbill.web.reading_api import STATUS_BY_CODE as READING_STATUS_BY_CODE
 from waterbill.web.replica_retry import RepeatReadOnReplicaFailure
 from waterbill.web.templating import Templates
@@ -66,6 +69,7 @@ STATUS_BY_CODE = {
     "malformed_rating": 422,
     **DISPUTE_STATUS_BY_CODE,
     **READING_STATUS_BY_CODE,
+    **NOTIFICATION_STATUS_BY_CODE,
 }
 # Counted as statement views in the metrics (waterbill.ops).
 STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
@@ -127,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reading_api.router)
     app.include_router(performance.router)
     app.include_router(performance.api_router)
+    app.include_router(notification_pages.router)
+    app.include_router(notification_api.router)
     if settings.dev_idp_enabled:
         from waterbill.auth.devidp.routes import router as devidp_router
 
