@@ -51,6 +51,8 @@ STATUS_BY_CODE = {
     "forbidden": 403,
     "unauthenticated": 401,
     "sign_in_failed": 400,
+    "sign_in_unavailable": 503,
+    "malformed_request": 400,
     "method_not_allowed": 405,
     "malformed_fin": 422,
     "audit_unavailable": 503,
@@ -61,7 +63,10 @@ STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
 # The dispute filings carry a meter photo. They refuse anything over their own limit with
 # photo_too_large; the generic 413 stays as a backstop for bodies far beyond it.
 UPLOAD_ROUTES = {path: 2 * MAX_BODY_BYTES for path in ("/disputes", "/api/v1/disputes")}
+# Seconds a citizen is asked to wait before trying the e-gov sign-in again.
+SIGN_IN_RETRY_AFTER = 30
 _HTTP_CODES = {
+    400: "malformed_request",
     404: "not_found",
     405: "method_not_allowed",
     401: "unauthenticated",
@@ -124,7 +129,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _refusal(request, _HTTP_CODES.get(error.status_code, "internal_error"), {})
+        code = _HTTP_CODES.get(error.status_code)
+        if code is None:
+            # A body the framework could not parse (broken multipart, JSON that is not UTF-8) is
+            # the caller's fault: never a 500.
+            code = "malformed_request" if error.status_code < 500 else "internal_error"
+        return _refusal(request, code, {}, status=error.status_code)
 
     templates: Templates = app.state.templates
 
@@ -152,13 +162,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _refusal(request: Request, code: str, params: dict[str, object]) -> Response:
+def _refusal(
+    request: Request, code: str, params: dict[str, object], *, status: int | None = None
+) -> Response:
     """The same refusal as JSON under /api and as a page elsewhere, in the user's language."""
     locale = get_locale(request)
-    status = STATUS_BY_CODE.get(code, 500)
+    status = status or STATUS_BY_CODE.get(code, 500)
     message = error_message(code, params, locale)
+    headers = {"Retry-After": str(SIGN_IN_RETRY_AFTER)} if code == "sign_in_unavailable" else {}
     if request.url.path.startswith("/api/"):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(
             {"error": {"code": code, "message": message}},
             status_code=status,
@@ -169,6 +183,8 @@ def _refusal(request: Request, code: str, params: dict[str, object]) -> Response
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/login?next={quote(target, safe='')}", status_code=303)
     templates: Templates = request.app.state.templates
-    return templates.response(
+    page = templates.response(
         request, "error.html", status_code=status, locale=locale, code=code, message=message
     )
+    page.headers.update(headers)
+    return page

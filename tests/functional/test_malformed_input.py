@@ -1,0 +1,139 @@
+"""A body the framework cannot parse is the caller's fault: 400 with a clear message, never a 500.
+
+Broken multipart bodies on the forms (pages, the provider's endpoints, the dispute API) and JSON
+that is not UTF-8 on the staff and dispute APIs, each sent over real HTTP to the real app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from tests.functional.conftest import LiveServer, serve
+from waterbill.auth.devidp.service import access_token
+from waterbill.config import Settings
+from waterbill.db.engine import make_engine
+from waterbill.db.migrate import upgrade
+
+STAFF_FIN = "5ZK3LRT"
+BROKEN_MULTIPART = {
+    "no boundary": ("multipart/form-data", b"--x\r\n"),
+    "a part without a name": (
+        "multipart/form-data; boundary=x",
+        b"--x\r\nContent-Type: text/plain\r\n\r\nvalue\r\n--x--\r\n",
+    ),
+    "garbage": ("multipart/form-data; boundary=x", b"\x00\x01 not multipart at all"),
+}
+FORMS = [
+    "/verify/K7Q4M2XD9TPA3B6C",
+    "/auth/logout",
+    "/dev-idp/authorize",
+    "/dev-idp/authorize/continue",
+    "/dev-idp/token",
+    "/me/authorisations",
+    "/disputes",
+    "/api/v1/disputes",
+]
+JSON_APIS = [
+    "/api/v1/admin/disputes/AZS-2026-000001/answer",
+    "/api/v1/admin/disputes/AZS-2026-000001/close",
+    "/api/v1/disputes",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('malformed') / 'waterbill.db'}"
+    upgrade(url)
+    engine: Engine = make_engine(url, Settings(database_url=url))
+    try:
+        with serve(url, engine, admin_fins=[STAFF_FIN]) as running:
+            yield running
+    finally:
+        engine.dispose()
+
+
+def _bearer(server: LiveServer) -> dict[str, str]:
+    claims = {
+        "sub": STAFF_FIN,
+        "fin": STAFF_FIN,
+        "amr": ["sc"],
+        "family_name": "",
+        "given_name": "",
+    }
+    return {"Authorization": f"Bearer {access_token(server.settings, claims=claims)}"}
+
+
+def _assert_refused_clearly(answer: httpx.Response, path: str) -> None:
+    assert answer.status_code in (400, 422), (path, answer.status_code, answer.text[:300])
+    if path.startswith("/api/"):
+        error = answer.json()["error"]
+        assert set(error) == {"code", "message"}
+        assert error["message"]
+
+
+@pytest.mark.parametrize("path", FORMS)
+@pytest.mark.parametrize("kind", list(BROKEN_MULTIPART))
+def test_a_broken_multipart_body_is_refused_with_400(
+    server: LiveServer, path: str, kind: str
+) -> None:
+    content_type, body = BROKEN_MULTIPART[kind]
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for credentials in ({}, _bearer(server)):
+            answer = client.post(
+                path, content=body, headers={"Content-Type": content_type, **credentials}
+            )
+            if answer.status_code in (401, 403):
+                continue  # refused for the credentials before the body was read: no harm either
+            _assert_refused_clearly(answer, path)
+
+
+@pytest.mark.parametrize("path", JSON_APIS)
+def test_json_that_is_not_utf8_is_refused_with_the_error_object(
+    server: LiveServer, path: str
+) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        answer = client.post(
+            path,
+            content=b'{"answer": "\xff\xfe", "note": "\xc3"}',
+            headers={
+                "Content-Type": "application/json",
+                "Accept-Language": "en",
+                **_bearer(server),
+            },
+        )
+    _assert_refused_clearly(answer, path)
+
+
+def test_the_refusal_of_an_unreadable_body_speaks_the_citizens_language(
+    server: LiveServer,
+) -> None:
+    content_type, body = BROKEN_MULTIPART["no boundary"]
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for locale, text in (
+            ("en", "The request could not be read"),
+            ("ru", "Не удалось прочитать запрос"),
+            ("az", "Sorğunu oxumaq mümkün olmadı"),
+        ):
+            page = client.post(
+                "/verify/K7Q4M2XD9TPA3B6C",
+                content=body,
+                headers={"Content-Type": content_type, "Accept-Language": locale},
+            )
+            assert page.status_code == 400
+            assert text in page.text
+            api = client.post(
+                "/api/v1/admin/disputes/AZS-2026-000001/answer",
+                content=b"\xff",
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept-Language": locale,
+                    **_bearer(server),
+                },
+            )
+            assert api.status_code == 400
+            assert api.json()["error"]["code"] == "malformed_request"
+            assert text in api.json()["error"]["message"]
