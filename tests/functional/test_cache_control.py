@@ -7,29 +7,18 @@ app itself, so a new page is covered the day it is added), signed in as a holder
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 
 import httpx
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer
+from tests.functional.signin import bearer
 from waterbill import clock
-from waterbill.auth.devidp.service import access_token
+from waterbill.ops.responses import api_routes
 from waterbill.statement.domain import YearMonth
 
 FIN = "5ZK3LRT"
 CODE = "0104410203"
-
-
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _api_routes(included.routes)
-        elif isinstance(route, APIRoute):
-            yield route
 
 
 def test_every_route_answers_no_store_and_only_static_files_may_be_cached(
@@ -39,9 +28,8 @@ def test_every_route_answers_no_store_and_only_static_files_may_be_cached(
     with server.engine.begin() as db:
         sid = add_subscriber(db, code=CODE, holder_fin=FIN)
         add_invoice(db, sid, str(YearMonth.of(clock.today()).shift(-1)), "water")
-    claims = {"sub": FIN, "fin": FIN, "amr": ["sc"], "family_name": "", "given_name": ""}
-    bearer = {"Authorization": f"Bearer {access_token(server.settings, claims=claims)}"}
-    with httpx.Client(base_url=server.url, timeout=20, headers=bearer) as client:
+    credentials = bearer(server.settings, FIN)
+    with httpx.Client(base_url=server.url, timeout=20, headers=credentials) as client:
         document = client.get(f"/statements/{CODE}/statement.csv")
         assert document.status_code == 200
         found = re.search(r"/verify/([0-9A-Z-]{16,19})", document.text)
@@ -49,7 +37,7 @@ def test_every_route_answers_no_store_and_only_static_files_may_be_cached(
         samples = {"code": CODE, "reference": "AZS-2026-000001"}
 
         checked = []
-        for route in _api_routes(server.app.routes):
+        for route in api_routes(server.app.routes):
             for method in sorted(route.methods):
                 path = (
                     route.path.replace("{code}", found.group(1))

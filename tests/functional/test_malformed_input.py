@@ -6,19 +6,12 @@ that is not UTF-8 on the staff and dispute APIs, each sent over real HTTP to the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from sqlalchemy import Engine
 
-from tests.functional.conftest import LiveServer, serve
-from waterbill.auth.devidp.service import access_token
-from waterbill.config import Settings
-from waterbill.db.engine import make_engine
-from waterbill.db.migrate import upgrade
+from tests.functional.conftest import STAFF_FIN, LiveServer
+from tests.functional.signin import bearer
 
-STAFF_FIN = "5ZK3LRT"
 BROKEN_MULTIPART = {
     "no boundary": ("multipart/form-data", b"--x\r\n"),
     "a part without a name": (
@@ -44,27 +37,13 @@ JSON_APIS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('malformed') / 'waterbill.db'}"
-    upgrade(url)
-    engine: Engine = make_engine(url, Settings(database_url=url))
-    try:
-        with serve(url, engine, admin_fins=[STAFF_FIN]) as running:
-            yield running
-    finally:
-        engine.dispose()
+@pytest.fixture
+def server(staff_live_server: LiveServer) -> LiveServer:
+    return staff_live_server
 
 
 def _bearer(server: LiveServer) -> dict[str, str]:
-    claims = {
-        "sub": STAFF_FIN,
-        "fin": STAFF_FIN,
-        "amr": ["sc"],
-        "family_name": "",
-        "given_name": "",
-    }
-    return {"Authorization": f"Bearer {access_token(server.settings, claims=claims)}"}
+    return bearer(server.settings, STAFF_FIN)
 
 
 def _assert_refused_clearly(answer: httpx.Response, path: str) -> None:
@@ -137,3 +116,13 @@ def test_the_refusal_of_an_unreadable_body_speaks_the_citizens_language(
             assert api.status_code == 400
             assert api.json()["error"]["code"] == "malformed_request"
             assert text in api.json()["error"]["message"]
+
+
+def test_an_offset_beyond_what_a_database_integer_holds_is_no_500(server: LiveServer) -> None:
+    huge = str(2**100)
+    with httpx.Client(base_url=server.url, timeout=10, headers=_bearer(server)) as client:
+        page = client.get("/admin/disputes", params={"offset": huge})
+        api = client.get("/api/v1/admin/disputes", params={"offset": huge})
+    assert page.status_code == 200, page.text[:300]
+    assert api.status_code == 422
+    assert api.json()["error"]["code"] == "validation_error"

@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.functional.conftest import LiveServer, serve
+from tests.functional.signin import bearer
 from tests.live_server import free_port, live_server
 from tests.tcp_proxy import TcpProxy
-from waterbill.auth.devidp.service import access_token
 from waterbill.cli import main
 from waterbill.config import Settings, get_settings
 from waterbill.web.app import create_app
@@ -64,10 +64,6 @@ def provider_on(port: int, database_url: str) -> Iterator[str]:
             yield url
     finally:
         app.state.database.dispose()
-
-
-def citizen_claims_of(fin: str) -> dict[str, Any]:
-    return {"sub": fin, "fin": fin, "amr": ["sc"], "family_name": "", "given_name": ""}
 
 
 def _client(server: LiveServer) -> httpx.Client:
@@ -131,8 +127,7 @@ def test_a_wrong_discovery_path_is_a_503_naming_the_404_in_the_log(
     issuer = f"{sqlite_live_server.url}/no-such-idp"
     with relying_party(sqlite_live_server, issuer) as rp, _client(rp) as client:
         page = client.get("/auth/login", params={"lang": "ru"})
-        token = access_token(rp.settings, claims=citizen_claims_of("5ZK3LRT"))
-        api = client.get("/api/v1/me/accounts", headers={"Authorization": f"Bearer {token}"})
+        api = client.get("/api/v1/me/accounts", headers=bearer(rp.settings, "5ZK3LRT"))
     assert page.status_code == 503
     assert UNAVAILABLE["ru"] in page.text
     assert "answered HTTP 404" in _outage_records(caplog)[0].getMessage()

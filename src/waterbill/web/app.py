@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import quote
 
 from anyio import to_thread
@@ -18,6 +19,8 @@ from starlette.types import Scope
 from waterbill.auth.oidc import Provider
 from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
+from waterbill.disputes.domain import REFERENCE_PATTERN
+from waterbill.disputes.domain import STATUSES as DISPUTE_STATUSES
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
@@ -65,6 +68,8 @@ STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
 UPLOAD_ROUTES = {path: 2 * MAX_BODY_BYTES for path in ("/disputes", "/api/v1/disputes")}
 # Seconds a citizen is asked to wait before trying the e-gov sign-in again.
 SIGN_IN_RETRY_AFTER = 30
+# A month as the API writes it, YYYY-MM, from 1900 on (waterbill.statement.domain.YearMonth).
+PERIOD_PATTERN = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 _HTTP_CODES = {
     400: "malformed_request",
     404: "not_found",
@@ -151,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             path=request.url.path,
         )
 
+    _type_parameters(app, settings)
     install_ops(
         app,
         settings=settings,
@@ -160,6 +166,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_routes=UPLOAD_ROUTES,
     )
     return app
+
+
+def _type_parameters(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI schema says what a subscriber code, a dispute reference, a month and a status
+    look like, so that a client (and a fuzzer) sends real ones.
+
+    Only in the description: the routes themselves refuse other values with their own stable
+    codes (``malformed_code`` …), which a framework pattern check would turn into a generic 422.
+    """
+    low, high = settings.code_length_range
+    typed: dict[tuple[str, str], dict[str, Any]] = {
+        ("path", "code"): {"pattern": f"^[0-9]{{{low},{high}}}$", "examples": ["0104410203"]},
+        ("query", "code"): {"pattern": f"^[0-9]{{{low},{high}}}$", "examples": ["0104410203"]},
+        ("path", "reference"): {"pattern": REFERENCE_PATTERN, "examples": ["AZS-2026-000123"]},
+        ("query", "period"): {"pattern": PERIOD_PATTERN, "examples": ["2026-09"]},
+        ("query", "status"): {"enum": list(DISPUTE_STATUSES)},
+    }
+    describe = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = describe()
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    for parameter in operation.get("parameters", []):
+                        known = typed.get((parameter.get("in"), parameter["name"]))
+                        if known is not None:
+                            # A string, never null, whatever type a dependency gave the name.
+                            title = parameter["name"].title()
+                            parameter["schema"] = {"type": "string", "title": title, **known}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _refusal(
