@@ -138,7 +138,9 @@ class Settings(BaseSettings):
     def issuer(self) -> str:
         """The OIDC issuer: configured, or the bundled provider when it is on."""
         if self.oidc_issuer:
-            return self.oidc_issuer.rstrip("/")
+            # Exactly as configured: ID tokens must carry it character for character, and some
+            # providers' issuers end with a slash.
+            return self.oidc_issuer.strip()
         if self.dev_idp_enabled:
             return f"{self.base_url}/dev-idp"
         return ""

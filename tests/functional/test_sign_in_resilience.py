@@ -181,6 +181,9 @@ def test_waterbill_check_names_an_issuer_mismatch_and_serve_refuses_to_start(
     assert checked.exit_code == 1
     assert "issuer mismatch" in checked.output
     assert sqlite_live_server.settings.issuer in checked.output
+    slashed = _run("check", issuer=f"{sqlite_live_server.settings.issuer}/")
+    assert slashed.exit_code == 1
+    assert f"WATERBILL_OIDC_ISSUER is '{sqlite_live_server.settings.issuer}/'" in slashed.output
     served = _run("serve", "--port", str(free_port()), issuer=issuer)
     assert served.exit_code == 1
     assert "misconfigured" in served.output

@@ -129,7 +129,8 @@ class Provider:
 
     @property
     def discovery_url(self) -> str:
-        return f"{self.issuer}/.well-known/openid-configuration"
+        # OpenID Connect Discovery 1.0 §4: a trailing slash of the issuer is not doubled.
+        return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
 
     def metadata(self) -> dict[str, Any]:
         """The provider's discovery document, fetched again an hour later or after a failure.
@@ -424,8 +425,13 @@ def citizen_from_claims(
     amr = claims.get("amr") or []
     methods = [AMR_METHODS[value] for value in amr if value in AMR_METHODS]
     if not methods:
-        # Regulation 3.2.1 admits only e-signature, Asan İmza and the e-gov password.
-        raise error(reason="auth_method_not_allowed")
+        # Regulation 3.2.1 admits only e-signature, Asan İmza and the e-gov password. The values
+        # are no personal data: the deployer reads in the log what the provider sent.
+        raise error(
+            reason="auth_method_not_allowed",
+            detail=f"amr {list(amr) if isinstance(amr, list) else amr!r}; "
+            f"accepted: {', '.join(AMR_METHODS)}",
+        )
     return Citizen(
         fin=fin,
         surname=str(claims.get("family_name", "")),

@@ -236,9 +236,9 @@ def access_token(settings: Settings, *, claims: dict[str, Any]) -> str:
 
 
 def discovery_document(settings: Settings) -> dict[str, Any]:
-    issuer = settings.issuer
+    issuer = settings.issuer.rstrip("/")
     return {
-        "issuer": issuer,
+        "issuer": settings.issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}/jwks",
