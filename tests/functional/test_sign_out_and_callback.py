@@ -1,7 +1,8 @@
 """Only a sign-in's own answer touches the session; sign-out ends the provider's session too.
 
 Against the bundled provider, which keeps a portal session of its own (it offers to continue as
-the citizen who signed in) and ends it at its ``end_session_endpoint``.
+the citizen who signed in) and ends it at its ``end_session_endpoint``; on both database engines
+where the app's session is what is at stake.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def _offers_to_continue(server: LiveServer, browser: httpx.Client) -> bool:
 
 
 def test_a_plain_get_of_the_callback_does_not_sign_the_citizen_out(
-    sqlite_live_server: LiveServer,
+    live_server: LiveServer,
 ) -> None:
-    with _signed_in(sqlite_live_server) as client:
+    with _signed_in(live_server) as client:
         for params in ({}, {"code": "x", "state": "y"}, {"error": "access_denied"}):
             answer = client.get("/auth/callback", params=params)
             assert answer.status_code < 500
@@ -71,11 +72,11 @@ def test_a_forged_callback_during_a_sign_in_does_not_spoil_it(
 
 
 def test_sign_out_ends_the_providers_session_so_the_next_person_must_sign_in_again(
-    sqlite_live_server: LiveServer,
+    live_server: LiveServer,
 ) -> None:
-    url = sqlite_live_server.url
-    with _signed_in(sqlite_live_server) as client:
-        assert _offers_to_continue(sqlite_live_server, client), (
+    url = live_server.url
+    with _signed_in(live_server) as client:
+        assert _offers_to_continue(live_server, client), (
             "the portal remembers the citizen (single sign-on)"
         )
         csrf = form_fields(client.get("/statements").text, "/auth/logout")["csrf_token"]
@@ -93,7 +94,7 @@ def test_sign_out_ends_the_providers_session_so_the_next_person_must_sign_in_aga
         assert back.status_code == 303
         assert back.headers["location"] == f"{url}/"
         assert client.get("/statements").status_code == 303
-        assert not _offers_to_continue(sqlite_live_server, client), "the portal forgot the citizen"
+        assert not _offers_to_continue(live_server, client), "the portal forgot the citizen"
 
 
 def test_the_providers_sign_out_refuses_an_unregistered_return_address(
