@@ -11,6 +11,7 @@ import pytest
 
 from tests.functional.conftest import STAFF_FIN, LiveServer
 from tests.functional.signin import bearer
+from waterbill.ingest.service import add_channel
 
 BROKEN_MULTIPART = {
     "no boundary": ("multipart/form-data", b"--x\r\n"),
@@ -34,6 +35,7 @@ JSON_APIS = [
     "/api/v1/admin/disputes/AZS-2026-000001/answer",
     "/api/v1/admin/disputes/AZS-2026-000001/close",
     "/api/v1/disputes",
+    "/api/v1/payments",
 ]
 
 
@@ -42,29 +44,31 @@ def server(staff_live_server: LiveServer) -> LiveServer:
     return staff_live_server
 
 
-def _bearer(server: LiveServer) -> dict[str, str]:
-    return bearer(server.settings, STAFF_FIN)
+@pytest.fixture(scope="module")
+def credentials(staff_live_server: LiveServer) -> dict[str, str]:
+    """An admin's bearer token, and a payment channel's key for the payment intake."""
+    with staff_live_server.engine.begin() as db:
+        key = add_channel(db=db, name="kapital-bank")
+    return {**bearer(staff_live_server.settings, STAFF_FIN), "X-Api-Key": key}
 
 
 def _assert_refused_clearly(answer: httpx.Response, path: str) -> None:
     assert answer.status_code in (400, 422), (path, answer.status_code, answer.text[:300])
     if path.startswith("/api/"):
         error = answer.json()["error"]
-        assert set(error) == {"code", "message"}
+        assert {"code", "message"} <= set(error)
         assert error["message"]
 
 
 @pytest.mark.parametrize("path", FORMS)
 @pytest.mark.parametrize("kind", list(BROKEN_MULTIPART))
 def test_a_broken_multipart_body_is_refused_with_400(
-    server: LiveServer, path: str, kind: str
+    server: LiveServer, credentials: dict[str, str], path: str, kind: str
 ) -> None:
     content_type, body = BROKEN_MULTIPART[kind]
     with httpx.Client(base_url=server.url, timeout=10) as client:
-        for credentials in ({}, _bearer(server)):
-            answer = client.post(
-                path, content=body, headers={"Content-Type": content_type, **credentials}
-            )
+        for sent in ({}, credentials):
+            answer = client.post(path, content=body, headers={"Content-Type": content_type, **sent})
             if answer.status_code in (401, 403):
                 continue  # refused for the credentials before the body was read: no harm either
             _assert_refused_clearly(answer, path)
@@ -72,7 +76,7 @@ def test_a_broken_multipart_body_is_refused_with_400(
 
 @pytest.mark.parametrize("path", JSON_APIS)
 def test_json_that_is_not_utf8_is_refused_with_the_error_object(
-    server: LiveServer, path: str
+    server: LiveServer, credentials: dict[str, str], path: str
 ) -> None:
     with httpx.Client(base_url=server.url, timeout=10) as client:
         answer = client.post(
@@ -81,7 +85,7 @@ def test_json_that_is_not_utf8_is_refused_with_the_error_object(
             headers={
                 "Content-Type": "application/json",
                 "Accept-Language": "en",
-                **_bearer(server),
+                **credentials,
             },
         )
     _assert_refused_clearly(answer, path)
@@ -89,6 +93,7 @@ def test_json_that_is_not_utf8_is_refused_with_the_error_object(
 
 def test_the_refusal_of_an_unreadable_body_speaks_the_citizens_language(
     server: LiveServer,
+    credentials: dict[str, str],
 ) -> None:
     content_type, body = BROKEN_MULTIPART["no boundary"]
     with httpx.Client(base_url=server.url, timeout=10) as client:
@@ -110,7 +115,7 @@ def test_the_refusal_of_an_unreadable_body_speaks_the_citizens_language(
                 headers={
                     "Content-Type": "application/json",
                     "Accept-Language": locale,
-                    **_bearer(server),
+                    **credentials,
                 },
             )
             assert api.status_code == 400
@@ -118,9 +123,11 @@ def test_the_refusal_of_an_unreadable_body_speaks_the_citizens_language(
             assert text in api.json()["error"]["message"]
 
 
-def test_an_offset_beyond_what_a_database_integer_holds_is_no_500(server: LiveServer) -> None:
+def test_an_offset_beyond_what_a_database_integer_holds_is_no_500(
+    server: LiveServer, credentials: dict[str, str]
+) -> None:
     huge = str(2**100)
-    with httpx.Client(base_url=server.url, timeout=10, headers=_bearer(server)) as client:
+    with httpx.Client(base_url=server.url, timeout=10, headers=credentials) as client:
         page = client.get("/admin/disputes", params={"offset": huge})
         api = client.get("/api/v1/admin/disputes", params={"offset": huge})
     assert page.status_code == 200, page.text[:300]
