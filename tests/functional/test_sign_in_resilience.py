@@ -198,7 +198,13 @@ def test_waterbill_check_passes_on_a_working_provider_and_names_what_to_register
     assert "sign-out also ends the provider's session: https://su.example.az/" in checked.output
 
 
-def test_waterbill_check_fails_on_a_closed_port() -> None:
-    checked = _run("check", issuer=f"http://127.0.0.1:{free_port()}/idp")
-    assert checked.exit_code == 1
-    assert "cannot reach" in checked.output
+def test_waterbill_check_fails_on_a_closed_port_and_on_a_wrong_path(
+    sqlite_live_server: LiveServer,
+) -> None:
+    closed = _run("check", issuer=f"http://127.0.0.1:{free_port()}/idp")
+    assert closed.exit_code == 1
+    assert "cannot reach" in closed.output
+    wrong = _run("check", issuer=f"{sqlite_live_server.url}/idp")
+    assert wrong.exit_code == 1
+    assert f"{sqlite_live_server.url}/idp/.well-known/openid-configuration" in wrong.output
+    assert "answered HTTP 404" in wrong.output
