@@ -16,6 +16,7 @@ from waterbill.config import get_settings
 # which most commands never touch, takes a second to import, longer than a small feed's import.
 _COMMANDS = {
     "audit": "waterbill.audit.cli:audit",
+    "check": "waterbill.auth.cli:check",
     "serve": "waterbill.web.cli:serve",
     "dev-token": "waterbill.auth.devidp.cli:dev_token",
     "demo-data": "waterbill.demo.cli:demo_data",

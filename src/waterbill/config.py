@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Audience of the provider's access tokens that the API accepts (default: the client id).
     oidc_api_audience: str = ""
     oidc_fin_claim: str = "fin"
+    # Seconds the provider may take to connect or to answer (discovery, keys, token, logout):
+    # beyond it the sign-in answers 503 "unavailable, try again" instead of holding the citizen.
+    oidc_timeout: float = Field(default=5.0, gt=0, le=60)
     # The bundled development identity provider: on by default in development, refused elsewhere.
     dev_idp: bool | None = None
     # Where the app is reached, for redirect URIs (default: http://127.0.0.1:8000 in development).
@@ -184,7 +187,9 @@ class Settings(BaseSettings):
     def issuer(self) -> str:
         """The OIDC issuer: configured, or the bundled provider when it is on."""
         if self.oidc_issuer:
-            return self.oidc_issuer.rstrip("/")
+            # Exactly as configured: ID tokens must carry it character for character, and some
+            # providers' issuers end with a slash.
+            return self.oidc_issuer.strip()
         if self.dev_idp_enabled:
             return f"{self.base_url}/dev-idp"
         return ""

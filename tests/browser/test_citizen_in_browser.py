@@ -274,7 +274,10 @@ def test_signing_in_with_asan_imza_confirms_on_an_accessible_page(
 def test_the_pages_need_nothing_their_content_security_policy_forbids(
     browser: Browser, server: LiveServer
 ) -> None:
-    """Without bypass_csp: a blocked style, script or form target would be reported here."""
+    """Without bypass_csp: a blocked style, script, form target or redirect would be reported here.
+
+    The visit ends with signing out, through the provider's end_session and back.
+    """
     context = browser.new_context(base_url=server.url, viewport=DESKTOP, locale="az-AZ")
     page = context.new_page()
     blocked: list[str] = []
@@ -294,5 +297,17 @@ def test_the_pages_need_nothing_their_content_security_policy_forbids(
     page.get_by_role("button", name="Çıxarışı göstər").click()
     expect(page.locator("h1")).to_contain_text(CODE)
     expect(page.get_by_role("img")).to_have_count(3)
+    # Signing out passes through the provider's end_session (the portal forgets the citizen too).
+    ended: list[str] = []
+    page.on(
+        "request",
+        lambda request: ended.append(request.url) if "end_session" in request.url else None,
+    )
+    page.get_by_role("button", name="Çıxış").click()
+    expect(page).to_have_url(f"{server.url}/")
+    assert len(ended) == 1
+    page.get_by_role("link", name="e-gov ilə daxil ol").click()
+    expect(page.get_by_role("button", name="Daxil ol")).to_be_visible()
+    expect(page.locator('form[action="/dev-idp/authorize/continue"]')).to_have_count(0)
     context.close()
     assert blocked == []

@@ -74,14 +74,32 @@ def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def sqlite_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for a module whose tests do not depend on the database engine."""
+@contextmanager
+def sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, **overrides: Any
+) -> Iterator[LiveServer]:
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'waterbill.db'}"
     upgrade(url)
     engine = make_engine(url, Settings(database_url=url))
     try:
-        with serve(url, engine) as server:
+        with serve(url, engine, **overrides) as server:
             yield server
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sqlite_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for a module whose tests do not depend on the database engine."""
+    with sqlite_server(tmp_path_factory) as server:
+        yield server
+
+
+STAFF_FIN = "5ZK3LRT"
+
+
+@pytest.fixture(scope="module")
+def staff_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Like ``sqlite_live_server``, with ``STAFF_FIN`` an admin (the staff operations open)."""
+    with sqlite_server(tmp_path_factory, admin_fins=[STAFF_FIN]) as server:
+        yield server

@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 from bs4 import BeautifulSoup
 
+from waterbill.auth.devidp.service import access_token
+from waterbill.config import Settings
+
 
 def form_fields(html: str, action: str) -> dict[str, str]:
     soup = BeautifulSoup(html, "html.parser")
@@ -48,3 +51,9 @@ def sign_in(
     answer = client.post("/dev-idp/authorize", data=fields)
     assert answer.status_code == 303, answer.text
     return answer
+
+
+def bearer(settings: Settings, fin: str) -> dict[str, str]:
+    """The Authorization header of an access token the bundled provider would issue to ``fin``."""
+    claims = {"sub": fin, "fin": fin, "amr": ["sc"], "family_name": "", "given_name": ""}
+    return {"Authorization": f"Bearer {access_token(settings, claims=claims)}"}

@@ -22,3 +22,12 @@ class Forbidden(ServiceError):
     """Not allowed: a form without the session's CSRF token, or an access the policy refuses."""
 
     code = "forbidden"
+
+
+class SignInUnavailable(ServiceError):
+    """The identity provider cannot be used: down, too slow, or answering not as configured.
+
+    ``reason`` names what failed, for the log; the citizen is asked to try again later (503).
+    """
+
+    code = "sign_in_unavailable"

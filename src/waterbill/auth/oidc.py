@@ -22,10 +22,10 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from waterbill import clock
-from waterbill.auth.errors import SignInFailed, Unauthenticated
+from waterbill.auth.errors import SignInFailed, SignInUnavailable, Unauthenticated
 from waterbill.auth.identity import AuthMethod, Citizen, pseudonymous_id
 from waterbill.config import Settings
 from waterbill.identifiers import parse_fin
@@ -37,7 +37,12 @@ METADATA_TTL_SECONDS = 3600
 JWKS_TTL_SECONDS = 600
 # A token signed by a key we have not seen makes us refetch the JWKS, but not more often than this.
 JWKS_MIN_REFRESH_SECONDS = 30
-HTTP_TIMEOUT = httpx.Timeout(5.0)
+SCOPES = "openid profile"
+# The methods of client authentication at the token endpoint that the relying party uses.
+CLIENT_AUTH_METHOD = "client_secret_basic"
+REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+# OAuth errors of the token endpoint that no new sign-in can cure: the deployer must act.
+CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
 # A bearer token is sent with every call of an API client; its signature is checked once, then the
 # exact token is remembered until it expires, at most this long, so that a key withdrawn from the
 # provider's JWKS stops being honoured within a minute.
@@ -81,6 +86,22 @@ class PendingLogin:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    citizen: Citizen
+    # Kept with the session: the provider's sign-out asks for it back (id_token_hint).
+    id_token: str
+
+
+def matches_pending(pending: PendingLogin | None, state: str | None) -> bool:
+    """Whether an answer of the provider carries the state of this very sign-in."""
+    return (
+        pending is not None
+        and bool(state)
+        and hmac.compare_digest(str(state).encode(), pending.state.encode())
+    )
+
+
 class Provider:
     """The identity provider as the relying party sees it: metadata and keys, cached."""
 
@@ -94,24 +115,42 @@ class Provider:
         self._keys_at = 0.0
         self._verified: dict[str, tuple[float, Citizen]] = {}
         self._verified_lock = threading.Lock()
+        self._timeout = httpx.Timeout(settings.oidc_timeout)
+        # The reason of the ongoing outage, so that it is logged once, not on every request.
+        self._failing: str | None = None
 
     @property
     def redirect_uri(self) -> str:
         return f"{self.settings.base_url}/auth/callback"
 
+    @property
+    def post_logout_redirect_uri(self) -> str:
+        return f"{self.settings.base_url}/"
+
+    @property
+    def discovery_url(self) -> str:
+        # OpenID Connect Discovery 1.0 §4: a trailing slash of the issuer is not doubled.
+        return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+
     def metadata(self) -> dict[str, Any]:
+        """The provider's discovery document, fetched again an hour later or after a failure.
+
+        A failure is never remembered: the next request asks again, so sign-in comes back as soon
+        as the provider does. ``SignInUnavailable`` names what failed.
+        """
         with self._lock:
-            if (
-                self._metadata is None
-                or time.monotonic() - self._metadata_at > METADATA_TTL_SECONDS
-            ):
-                url = f"{self.issuer}/.well-known/openid-configuration"
-                document = _get_json(url)
-                if document.get("issuer") != self.issuer:
-                    raise SignInFailed(reason="discovery_issuer_mismatch")
-                self._metadata = document
-                self._metadata_at = time.monotonic()
-            return self._metadata
+            cached = self._metadata
+            if cached is not None and time.monotonic() - self._metadata_at <= METADATA_TTL_SECONDS:
+                return cached
+        document = self._get_json(self.discovery_url, what="discovery")
+        problems = discovery_problems(document, issuer=self.issuer)
+        if problems:
+            raise self.unavailable(
+                f"discovery at {self.discovery_url}: {'; '.join(problems)}", misconfigured=True
+            )
+        with self._lock:
+            self._metadata, self._metadata_at = document, time.monotonic()
+        return document
 
     def keys(self, *, kid: str | None = None) -> KeySet:
         with self._lock:
@@ -127,10 +166,83 @@ class Provider:
                 assert self._keys is not None
                 return self._keys
         uri = self.metadata()["jwks_uri"]
-        keys = KeySet.import_key_set(_get_json(uri))  # type: ignore[arg-type]
+        try:
+            keys = KeySet.import_key_set(self._get_json(uri, what="keys"))  # type: ignore[arg-type]
+        except (JoseError, ValueError, TypeError, KeyError) as error:
+            raise self.unavailable(
+                f"keys at {uri}: not a JWK set ({error})", misconfigured=True
+            ) from None
         with self._lock:
             self._keys, self._keys_at = keys, time.monotonic()
         return keys
+
+    def unavailable(self, reason: str, *, misconfigured: bool = False) -> SignInUnavailable:
+        """The refusal for ``reason``; logged once per outage, not once per citizen.
+
+        ``misconfigured``: the provider answers, but not as this deployment expects (wrong path,
+        issuer, client secret): waiting will not help, the deployer must act.
+        """
+        with self._lock:
+            first, self._failing = self._failing != reason, reason
+        kind = "misconfigured" if misconfigured else "unreachable"
+        if first:
+            log.error("e-gov sign-in unavailable (%s): %s", kind, reason)
+        else:
+            log.debug("e-gov sign-in still unavailable: %s", reason)
+        return SignInUnavailable(reason=reason, misconfigured=misconfigured)
+
+    def available(self) -> None:
+        if self._failing is None:
+            return
+        with self._lock:
+            was, self._failing = self._failing, None
+        if was is not None:
+            log.warning("e-gov sign-in available again (it failed with: %s)", was)
+
+    def _get_json(self, url: str, *, what: str) -> dict[str, Any]:
+        try:
+            response = httpx.get(url, timeout=self._timeout)
+        except httpx.HTTPError as error:
+            raise self.unavailable(_transport_failure(error, url, self._timeout)) from None
+        if response.status_code != 200:
+            raise self.unavailable(
+                f"{what} at {url} answered HTTP {response.status_code}",
+                # A 404 is a wrong path, a 5xx an outage.
+                misconfigured=response.status_code < 500,
+            )
+        try:
+            document = response.json()
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise self.unavailable(f"{what} at {url} is not a JSON object", misconfigured=True)
+        self.available()
+        return document
+
+    def check(self) -> list[str]:
+        """What a deployer should know before citizens sign in; raises ``SignInUnavailable``.
+
+        Fetches the discovery document and the keys as a sign-in would, so a wrong issuer or path
+        is named at start-up rather than at the first citizen's sign-in.
+        """
+        metadata = self.metadata()
+        keys = self.keys()
+        notes = [f"issuer {self.issuer}: discovery and {len(keys.keys)} signing key(s) read"]
+        usable = [key for key in keys.keys if isinstance(key, RSAKey | ECKey)]
+        if not usable:
+            raise self.unavailable(
+                f"keys at {metadata['jwks_uri']}: no RSA or EC key", misconfigured=True
+            )
+        if "S256" not in metadata.get("code_challenge_methods_supported", ["S256"]):
+            notes.append("warning: the provider does not advertise PKCE S256, which is sent")
+        if metadata.get("end_session_endpoint"):
+            notes.append(
+                f"sign-out also ends the provider's session: {self.post_logout_redirect_uri}"
+            )
+        else:
+            notes.append("no end_session_endpoint: sign-out ends this service's session only")
+        notes.append(f"redirect URI to register: {self.redirect_uri}")
+        return notes
 
     def begin_login(self, *, next_path: str) -> tuple[str, PendingLogin]:
         """The provider's authorization URL and what the callback must find again."""
@@ -146,7 +258,7 @@ class Provider:
                 ("response_type", "code"),
                 ("client_id", self.settings.oidc_client_id),
                 ("redirect_uri", self.redirect_uri),
-                ("scope", "openid profile"),
+                ("scope", SCOPES),
                 ("state", pending.state),
                 ("nonce", pending.nonce),
                 ("code_challenge", create_s256_code_challenge(pending.code_verifier)),
@@ -157,17 +269,18 @@ class Provider:
 
     def finish_login(
         self, *, pending: PendingLogin | None, state: str | None, code: str | None
-    ) -> Citizen:
+    ) -> SignedIn:
         """Checks the state, redeems the code with the PKCE verifier and checks the ID token."""
         if pending is None:
             raise SignInFailed(reason="no_pending_login")
-        if not state or not hmac.compare_digest(state, pending.state):
+        if not matches_pending(pending, state):
             raise SignInFailed(reason="state_mismatch")
         if not code:
             raise SignInFailed(reason="no_code")
+        endpoint = self.metadata()["token_endpoint"]
         try:
             response = httpx.post(
-                self.metadata()["token_endpoint"],
+                endpoint,
                 data={
                     "grant_type": "authorization_code",
                     "code": code,
@@ -178,17 +291,50 @@ class Provider:
                     self.settings.oidc_client_id,
                     self.settings.oidc_client_secret.get_secret_value(),
                 ),
-                timeout=HTTP_TIMEOUT,
+                timeout=self._timeout,
             )
-        except httpx.HTTPError:
-            raise SignInFailed(reason="token_endpoint_unreachable") from None
+        except httpx.HTTPError as error:
+            raise self.unavailable(_transport_failure(error, endpoint, self._timeout)) from None
         if response.status_code != 200:
-            raise SignInFailed(reason="token_refused")
-        id_token = response.json().get("id_token")
+            error_code, description = _oauth_error(response)
+            if error_code in CLIENT_ERRORS or response.status_code >= 500:
+                raise self.unavailable(
+                    f"token endpoint {endpoint} answered {response.status_code} "
+                    f"{error_code}: {description}",
+                    misconfigured=error_code in CLIENT_ERRORS,
+                )
+            raise SignInFailed(reason=f"token_refused:{error_code}", detail=description)
+        self.available()
+        try:
+            id_token = response.json().get("id_token")
+        except (ValueError, AttributeError):
+            id_token = None
         if not isinstance(id_token, str):
             raise SignInFailed(reason="no_id_token")
         claims = self.verify_id_token(id_token, nonce=pending.nonce)
-        return citizen_from_claims(claims, self.settings, error=SignInFailed)
+        citizen = citizen_from_claims(claims, self.settings, error=SignInFailed)
+        return SignedIn(citizen=citizen, id_token=id_token)
+
+    def logout_url(self, *, id_token: str | None) -> str | None:
+        """Where the browser ends the provider's session too (RP-initiated logout), if anywhere.
+
+        None when the provider advertises no ``end_session_endpoint``, or cannot be asked now:
+        the citizen is signed out of the service all the same.
+        """
+        try:
+            endpoint = self.metadata().get("end_session_endpoint")
+        except SignInUnavailable:
+            return None
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        params = [
+            ("client_id", self.settings.oidc_client_id),
+            ("post_logout_redirect_uri", self.post_logout_redirect_uri),
+        ]
+        if id_token:
+            params.insert(0, ("id_token_hint", id_token))
+        url: str = add_params_to_uri(endpoint, params)
+        return url
 
     def verify_id_token(self, token: str, *, nonce: str) -> dict[str, Any]:
         return self._verify(
@@ -250,9 +396,7 @@ class Provider:
         try:
             keys = self.keys(kid=header.get("kid"))
             decoded = jwt.decode(token, keys, algorithms=list(SIGNING_ALGORITHMS))
-        except SignInFailed:
-            raise
-        except (JoseError, ValueError, httpx.HTTPError):
+        except (JoseError, ValueError):
             raise error(reason="bad_signature") from None
         registry = jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": self.issuer},
@@ -281,8 +425,13 @@ def citizen_from_claims(
     amr = claims.get("amr") or []
     methods = [AMR_METHODS[value] for value in amr if value in AMR_METHODS]
     if not methods:
-        # Regulation 3.2.1 admits only e-signature, Asan İmza and the e-gov password.
-        raise error(reason="auth_method_not_allowed")
+        # Regulation 3.2.1 admits only e-signature, Asan İmza and the e-gov password. The values
+        # are no personal data: the deployer reads in the log what the provider sent.
+        raise error(
+            reason="auth_method_not_allowed",
+            detail=f"amr {list(amr) if isinstance(amr, list) else amr!r}; "
+            f"accepted: {', '.join(AMR_METHODS)}",
+        )
     return Citizen(
         fin=fin,
         surname=str(claims.get("family_name", "")),
@@ -293,10 +442,43 @@ def citizen_from_claims(
     )
 
 
-def _get_json(url: str) -> dict[str, Any]:
-    response = httpx.get(url, timeout=HTTP_TIMEOUT)
-    response.raise_for_status()
-    document = response.json()
-    if not isinstance(document, dict):
-        raise SignInFailed(reason="provider_answer_not_an_object")
-    return document
+def discovery_problems(document: Mapping[str, Any], *, issuer: str) -> list[str]:
+    """What makes a discovery document unusable for this relying party; empty when it is fine."""
+    problems = []
+    if document.get("issuer") != issuer:
+        problems.append(
+            f"issuer mismatch: the document says {document.get('issuer')!r}, "
+            f"WATERBILL_OIDC_ISSUER is {issuer!r} (they must be equal, trailing slash included)"
+        )
+    missing = [name for name in REQUIRED_ENDPOINTS if not isinstance(document.get(name), str)]
+    if missing:
+        problems.append(f"no {', '.join(missing)}")
+    algorithms = document.get("id_token_signing_alg_values_supported")
+    if isinstance(algorithms, list) and not set(algorithms) & set(SIGNING_ALGORITHMS):
+        problems.append(
+            f"ID tokens signed with {', '.join(map(str, algorithms))}; "
+            f"accepted: {', '.join(SIGNING_ALGORITHMS)}"
+        )
+    methods = document.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list) and CLIENT_AUTH_METHOD not in methods:
+        problems.append(f"the token endpoint does not accept {CLIENT_AUTH_METHOD}")
+    return problems
+
+
+def _transport_failure(error: httpx.HTTPError, url: str, timeout: httpx.Timeout) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return f"no answer from {url} within {timeout.read} s ({type(error).__name__})"
+    return f"cannot reach {url}: {type(error).__name__} {error}".strip()
+
+
+def _oauth_error(response: httpx.Response) -> tuple[str, str]:
+    """The provider's own ``error`` and ``error_description`` (RFC 6749 §5.2), for the log."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return f"http_{response.status_code}", response.text[:200]
+    return str(body.get("error", f"http_{response.status_code}"))[:64], str(
+        body.get("error_description", "")
+    )[:200]

@@ -17,6 +17,7 @@ def insert_session(
     citizen: str | None,
     pending_login: str | None,
     now: datetime,
+    id_token: str | None = None,
 ) -> None:
     db.execute(
         insert(web_sessions).values(
@@ -24,6 +25,7 @@ def insert_session(
             csrf_token=csrf_token,
             citizen=citizen,
             pending_login=pending_login,
+            id_token=id_token,
             created_at=now,
             last_seen_at=now,
         )

@@ -32,6 +32,8 @@ class WebSession:
     csrf_token: str
     citizen: Citizen | None
     pending_login: PendingLogin | None
+    # The provider's ID token of the sign-in: the id_token_hint of the provider's sign-out.
+    id_token: str | None = None
 
 
 def hash_session_id(raw_id: str) -> str:
@@ -44,6 +46,7 @@ def start_session(
     settings: Settings,
     citizen: Citizen | None = None,
     pending_login: PendingLogin | None = None,
+    id_token: str | None = None,
 ) -> tuple[str, WebSession]:
     """A new session; returns the raw id for the cookie (never stored) and the session."""
     now = clock.now()
@@ -58,6 +61,7 @@ def start_session(
         csrf_token=secrets.token_urlsafe(32),
         citizen=citizen,
         pending_login=pending_login,
+        id_token=id_token,
     )
     repository.insert_session(
         db,
@@ -65,6 +69,7 @@ def start_session(
         csrf_token=session.csrf_token,
         citizen=json.dumps(dataclasses.asdict(citizen)) if citizen else None,
         pending_login=json.dumps(pending_login.as_dict()) if pending_login else None,
+        id_token=id_token,
         now=now,
     )
     return raw_id, session
@@ -95,6 +100,7 @@ def load_session(*, db: Connection, settings: Settings, raw_id: str | None) -> W
         csrf_token=row.csrf_token,
         citizen=Citizen(**json.loads(citizen_json)) if citizen_json else None,
         pending_login=PendingLogin.from_dict(json.loads(pending_json)) if pending_json else None,
+        id_token=row.id_token,
     )
 
 

@@ -21,6 +21,8 @@ web_sessions = Table(
     Column("citizen", Text, nullable=True),
     # state, nonce and PKCE verifier of a sign-in under way, as JSON.
     Column("pending_login", Text, nullable=True),
+    # The provider's ID token of the sign-in, sent back as id_token_hint on sign-out.
+    Column("id_token", Text, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
 )

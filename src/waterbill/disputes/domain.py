@@ -63,7 +63,8 @@ REFERENCE_PREFIX = "AZS"
 # What a stored meter photo may be, and the file extension it is served under.
 PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 PHOTO_MEDIA_TYPES: tuple[str, ...] = tuple(PHOTO_EXTENSIONS)
-_REFERENCE = re.compile(r"^AZS-(\d{4})-(\d{6,})$")
+REFERENCE_PATTERN = r"^AZS-(\d{4})-(\d{6,})$"
+_REFERENCE = re.compile(REFERENCE_PATTERN)
 # Tabs and line breaks are text; every other control or format character is refused.
 _ALLOWED_CONTROLS = frozenset("\n\t")
 

@@ -322,6 +322,9 @@ def _photo(db: Connection, *, reference: str) -> Photo:
 # Staff. The caller has established the admin role; the functions record who acted.
 
 
+MAX_OFFSET = 1_000_000
+
+
 def staff_filter(
     *,
     status: str | None = None,
@@ -358,7 +361,8 @@ def staff_filter(
         code=chosen_code,
         period=chosen_period,
         limit=max(1, min(limit, 200)),
-        offset=max(0, offset),
+        # Beyond any real queue, and below what a database integer holds (a 500 otherwise).
+        offset=max(0, min(offset, MAX_OFFSET)),
     )
 
 

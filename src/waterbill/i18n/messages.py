@@ -41,6 +41,12 @@ ERROR_MESSAGES: dict[str, str] = {
     ),
     "unauthenticated": _("Sign in through the e-gov portal to use this service."),
     "sign_in_failed": _("The sign-in could not be completed. Please sign in again."),
+    "sign_in_unavailable": _(
+        "The e-gov sign-in is unavailable right now. Please try again in a few minutes."
+    ),
+    "malformed_request": _(
+        "The request could not be read: its data is damaged or not in the expected format."
+    ),
     "forbidden": _("You may not do this."),
     "forbidden.not_holder": _(
         "Only the holder of the account %(code)s, or a citizen the holder authorised, may see "

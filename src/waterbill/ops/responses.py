@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from html import escape
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Protocol
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.routing import BaseRoute
 from starlette.types import Scope, Send
 
 from waterbill.ops.messages import choose_locale, message, title
@@ -144,10 +146,20 @@ API_REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every route of the app, those of included routers too (FastAPI wraps each router)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
 def document_refusals(app: FastAPI) -> None:
     """Declare the refusals above on every API route, so the OpenAPI schema tells the truth."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith(API_PREFIX):
+    for route in api_routes(app.routes):
+        if route.path.startswith(API_PREFIX):
             for status, spec in API_REFUSALS.items():
                 route.responses.setdefault(status, spec)
     app.openapi_schema = None

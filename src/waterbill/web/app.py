@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import quote
 
 from anyio import to_thread
@@ -18,6 +19,8 @@ from starlette.types import Scope
 from waterbill.auth.oidc import Provider
 from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
+from waterbill.disputes.domain import REFERENCE_PATTERN
+from waterbill.disputes.domain import STATUSES as DISPUTE_STATUSES
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.ingest import api as payments_api
@@ -62,6 +65,8 @@ STATUS_BY_CODE = {
     "forbidden": 403,
     "unauthenticated": 401,
     "sign_in_failed": 400,
+    "sign_in_unavailable": 503,
+    "malformed_request": 400,
     "method_not_allowed": 405,
     "malformed_fin": 422,
     "audit_unavailable": 503,
@@ -79,7 +84,12 @@ UPLOAD_ROUTES = {
     path: 2 * MAX_BODY_BYTES
     for path in ("/disputes", "/api/v1/disputes", "/readings", "/api/v1/readings")
 }
+# Seconds a citizen is asked to wait before trying the e-gov sign-in again.
+SIGN_IN_RETRY_AFTER = 30
+# A month as the API writes it, YYYY-MM, from 1900 on (waterbill.statement.domain.YearMonth).
+PERIOD_PATTERN = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 _HTTP_CODES = {
+    400: "malformed_request",
     404: "not_found",
     405: "method_not_allowed",
     401: "unauthenticated",
@@ -154,7 +164,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _refusal(request, _HTTP_CODES.get(error.status_code, "internal_error"), {})
+        code = _HTTP_CODES.get(error.status_code)
+        if code is None:
+            # A body the framework could not parse (broken multipart, JSON that is not UTF-8) is
+            # the caller's fault: never a 500.
+            code = "malformed_request" if error.status_code < 500 else "internal_error"
+        return _refusal(request, code, {}, status=error.status_code)
 
     templates: Templates = app.state.templates
 
@@ -171,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             path=request.url.path,
         )
 
+    _type_parameters(app, settings)
     install_ops(
         app,
         settings=settings,
@@ -184,13 +200,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _refusal(request: Request, code: str, params: dict[str, object]) -> Response:
+def _type_parameters(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI schema says what a subscriber code, a dispute reference, a month and a status
+    look like, so that a client (and a fuzzer) sends real ones.
+
+    Only in the description: the routes themselves refuse other values with their own stable
+    codes (``malformed_code`` …), which a framework pattern check would turn into a generic 422.
+    """
+    low, high = settings.code_length_range
+    typed: dict[tuple[str, str], dict[str, Any]] = {
+        ("path", "code"): {"pattern": f"^[0-9]{{{low},{high}}}$", "examples": ["0104410203"]},
+        ("query", "code"): {"pattern": f"^[0-9]{{{low},{high}}}$", "examples": ["0104410203"]},
+        ("path", "reference"): {"pattern": REFERENCE_PATTERN, "examples": ["AZS-2026-000123"]},
+        ("query", "period"): {"pattern": PERIOD_PATTERN, "examples": ["2026-09"]},
+        ("query", "status"): {"enum": list(DISPUTE_STATUSES)},
+    }
+    describe = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = describe()
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    for parameter in operation.get("parameters", []):
+                        known = typed.get((parameter.get("in"), parameter["name"]))
+                        if known is not None:
+                            # A string, never null, whatever type a dependency gave the name.
+                            title = parameter["name"].title()
+                            parameter["schema"] = {"type": "string", "title": title, **known}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _refusal(
+    request: Request, code: str, params: dict[str, object], *, status: int | None = None
+) -> Response:
     """The same refusal as JSON under /api and as a page elsewhere, in the user's language."""
     locale = get_locale(request)
-    status = STATUS_BY_CODE.get(code, 500)
+    status = status or STATUS_BY_CODE.get(code, 500)
     message = error_message(code, params, locale)
+    headers = {"Retry-After": str(SIGN_IN_RETRY_AFTER)} if code == "sign_in_unavailable" else {}
     if request.url.path.startswith("/api/"):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(
             {"error": {"code": code, "message": message}},
             status_code=status,
@@ -201,6 +255,8 @@ def _refusal(request: Request, code: str, params: dict[str, object]) -> Response
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/login?next={quote(target, safe='')}", status_code=303)
     templates: Templates = request.app.state.templates
-    return templates.response(
+    page = templates.response(
         request, "error.html", status_code=status, locale=locale, code=code, message=message
     )
+    page.headers.update(headers)
+    return page

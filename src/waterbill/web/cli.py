@@ -35,9 +35,11 @@ def serve(host: str, port: int, workers: int) -> None:
         get_settings.cache_clear()
         settings = get_settings()
     click.echo(f"waterbill: {settings.base_url}/")
+    configure_logging(settings.log_level)
     if settings.dev_idp_enabled:
         _show_demo_citizen(settings)
-    configure_logging(settings.log_level)
+    else:
+        _check_sign_in(settings)
     if workers == 1:
         uvicorn.run(
             create_app(settings),
@@ -69,6 +71,23 @@ def worker_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level)
     return create_app(settings)
+
+
+def _check_sign_in(settings: Settings) -> None:
+    """A provider that answers wrongly stops the start; one that does not answer only warns.
+
+    A wrong issuer or path never heals by itself and must be named now, not at the first
+    citizen's sign-in; an outage of the provider should not keep statements for API clients
+    and signed-in citizens down (sign-in answers 503 until the provider is back).
+    """
+    from waterbill.auth.cli import check_sign_in
+
+    failure = check_sign_in(settings)
+    if failure is not None and failure.params.get("misconfigured"):
+        raise click.ClickException(
+            "the e-gov sign-in is misconfigured (see above); fix WATERBILL_OIDC_* or run "
+            "`waterbill check`"
+        )
 
 
 def _show_demo_citizen(settings: Settings) -> None:

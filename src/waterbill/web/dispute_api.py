@@ -180,7 +180,7 @@ def staff_disputes(
     code: str | None = None,
     period: Annotated[str | None, Query(examples=["2026-09"])] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=service.MAX_OFFSET)] = 0,
 ) -> StaffDisputeListOut:
     """Requests filtered by status, subscriber code and month, oldest first."""
     where = service.staff_filter(

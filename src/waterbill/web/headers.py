@@ -16,8 +16,10 @@ from waterbill.i18n.catalogs import negotiate
 
 LANGUAGE_COOKIE = "waterbill_lang"
 _YEAR = 365 * 86400
-# Personal pages and answers: never kept by a browser or a shared cache.
-_PRIVATE_PREFIXES = ("/statements", "/api/", "/auth/", "/dev-idp/", "/disputes", "/admin/")
+# Every answer is generated for its request: a page shows who is signed in, most carry personal
+# data. One rule, not a list of personal routes that a new page could miss (issue 22): nothing
+# but the static files may be kept by a browser or a shared cache, unless a route says otherwise.
+_CACHEABLE_PREFIXES = ("/static/",)
 
 
 def _chosen_language(scope: Scope) -> str | None:
@@ -54,7 +56,7 @@ class LanguageAndCaching:
             await self.app(scope, receive, send)
             return
         chosen = _chosen_language(scope)
-        private = scope["path"].startswith(_PRIVATE_PREFIXES)
+        private = not scope["path"].startswith(_CACHEABLE_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -16,6 +16,7 @@ from waterbill.access.service import (
 )
 from waterbill.audit.tags import EventTag
 from waterbill.auth.errors import SignInFailed
+from waterbill.auth.oidc import matches_pending
 from waterbill.auth.sessions import end_session, start_session
 from waterbill.disputes.service import StatementDisputes, disputes_on_statement
 from waterbill.performance.service import start_journey
@@ -105,24 +106,42 @@ def callback(
     settings: SettingsDep,
     code: str | None = None,
     state: str | None = None,
+    error: str | None = None,
 ) -> Response:
-    """The provider's answer: checked, then a new session replaces the pre-sign-in one."""
+    """The provider's answer: checked, then a new session replaces the pre-sign-in one.
+
+    Only an answer carrying the state of this browser's pending sign-in touches its session: a
+    link to this address on another site must neither sign a citizen out nor spoil a sign-in.
+    """
     pending = session.pending_login if session is not None else None
-    if session is not None:
+    if session is not None and session.citizen is not None and pending is None:
+        # Signed in already and no sign-in under way: nothing to finish, nothing to end.
+        return RedirectResponse("/statements", status_code=303)
+    if session is not None and matches_pending(pending, state):
         # Whatever happens next, this state and nonce are spent.
         with database.write() as db:
             end_session(db=db, session=session)
     try:
-        citizen = provider.finish_login(pending=pending, state=state, code=code)
+        if error is not None and matches_pending(pending, state):
+            # The provider's own refusal (the citizen cancelled, a policy refused): for the log.
+            raise SignInFailed(reason=f"provider_error:{error[:40]}")
+        signed_in = provider.finish_login(pending=pending, state=state, code=code)
     except SignInFailed as failure:
-        log.warning("sign-in refused: %s", failure.params.get("reason"))
+        log.warning(
+            "sign-in refused: %s %s",
+            failure.params.get("reason"),
+            failure.params.get("detail", ""),
+        )
         with database.write() as db:
             record_sign_in_failure(db=db, reason=str(failure.params.get("reason", "")))
         raise
+    citizen = signed_in.citizen
     with database.write() as db:
-        raw_id, signed_in = start_session(db=db, settings=settings, citizen=citizen)
+        raw_id, started = start_session(
+            db=db, settings=settings, citizen=citizen, id_token=signed_in.id_token
+        )
         record_citizen_event(db, tag=EventTag.AUTH_LOGIN_SUCCESS, viewer=citizen, channel="web")
-        start_journey(db=db, session_hash=signed_in.id_hash)
+        start_journey(db=db, session_hash=started.id_hash)
     log.info("sign-in: citizen %s by %s", citizen.pseudonym, citizen.auth_method)
     assert pending is not None
     response = RedirectResponse(_safe_next(pending.next_path), status_code=303)
@@ -132,9 +151,19 @@ def callback(
 
 @router.post("/auth/logout", dependencies=[CsrfChecked])
 def logout(
-    request: Request, session: SessionDep, database: DatabaseDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    database: DatabaseDep,
+    provider: ProviderDep,
+    settings: SettingsDep,
 ) -> Response:
-    """Ends the session on the server and forgets the cookie."""
+    """Ends the session on the server, forgets the cookie, then ends the provider's session.
+
+    On a shared computer the next person must not find the e-gov portal still signed in: when the
+    provider advertises ``end_session_endpoint`` the browser goes there (RP-initiated logout) and
+    comes back to the start page.
+    """
+    target = "/"
     if session is not None:
         with database.write() as db:
             end_session(db=db, session=session)
@@ -142,7 +171,9 @@ def logout(
                 record_citizen_event(
                     db, tag=EventTag.AUTH_LOGOUT, viewer=session.citizen, channel="web"
                 )
-    response = RedirectResponse("/", status_code=303)
+        if session.citizen is not None:
+            target = provider.logout_url(id_token=session.id_token) or "/"
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(
         session_cookie_name(settings),
         path="/",

@@ -18,19 +18,22 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.factories import add_invoice, add_subscriber
-from tests.functional.ops.test_openapi_fuzz import fuzz_every_operation
 from tests.functional.signin import sign_in
 from tests.integration.ops.test_redis_rate_limits import REDIS_URL, redis_url  # noqa: F401
 from tests.live_server import free_port, live_server
+from tests.openapi_fuzz import REAL_APP_CONFIG, fuzz_every_operation
 from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
 from waterbill.db.database import Database
+from waterbill.ingest.service import add_channel
 from waterbill.ops.maintenance import announce_maintenance, end_maintenance
 from waterbill.web.app import create_app
 
 FIN = "5ZK3LRT"
 CODE = "0104410203"
+# Per operation and engine: the schema has about twenty operations.
+FUZZ_EXAMPLES = 12
 ServeWeb = Callable[..., AbstractContextManager[tuple[str, Settings]]]
 
 
@@ -218,18 +221,30 @@ def test_the_distinct_code_limit_is_shared_by_two_real_instances_through_redis(
     assert 3500 <= int(refused_api.headers["retry-after"]) <= 3600
 
 
+@pytest.mark.fuzz
 @pytest.mark.usefixtures("household")
 def test_fuzzing_the_whole_openapi_schema_of_the_real_app_finds_no_5xx_and_no_schema_break(
     serve_web: ServeWeb, engine: Engine
 ) -> None:
-    with serve_web(rate_limit_ip_requests=100_000) as (base, settings):
+    """Schemathesis with its default checks, as the holder of a household who is also an admin
+    (so the staff operations run too) and with a payment channel's key."""
+    with engine.begin() as db:
+        channel_key = add_channel(db=db, name="kapital-bank")
+    with serve_web(rate_limit_ip_requests=100_000, admin_fins=[FIN]) as (base, settings):
         with engine.connect() as db:
             token = access_token(
                 settings, claims=citizen_claims(db=db, fin=FIN, method="asan_imza")
             )
-        exercised = fuzz_every_operation(base, headers={"Authorization": f"Bearer {token}"})
+        exercised = fuzz_every_operation(
+            base,
+            headers={"Authorization": f"Bearer {token}", "X-Api-Key": channel_key},
+            examples=FUZZ_EXAMPLES,
+            config=REAL_APP_CONFIG,
+        )
     assert "GET /api/v1/statements/{code}" in exercised
     assert "GET /api/v1/me/accounts" in exercised
+    assert "POST /api/v1/payments" in exercised
+    assert "POST /api/v1/admin/disputes/{reference}/answer" in exercised
 
 
 def _wait(check: Callable[[], bool], within: float = 5.0) -> None:

@@ -89,7 +89,73 @@ def authorize_page(request: Request, db: DbRead) -> Response:
         citizens=repository.demo_citizens(db),
         methods=METHOD_NAMES,
         problem=None,
+        signed_in=_provider_session(request),
     )
+
+
+def _provider_session(request: Request) -> tuple[str, str] | None:
+    return service.provider_session(
+        _settings(request), request.cookies.get(service.PROVIDER_SESSION_COOKIE)
+    )
+
+
+def _back_to_client(
+    request: Request,
+    *,
+    database: DatabaseDep,
+    auth_request: service.AuthorizationRequest,
+    fin: str,
+    method: str,
+) -> Response:
+    """The code for the client, and the provider's own session remembered in its cookie."""
+    with database.write() as db:
+        code = service.issue_code(db=db, request=auth_request, fin=fin, method=method)
+    target = add_params_to_uri(
+        auth_request.redirect_uri, [("code", code), ("state", auth_request.state)]
+    )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        service.PROVIDER_SESSION_COOKIE,
+        service.provider_session_cookie(_settings(request), fin=fin, method=method),
+        path=router.prefix,
+        httponly=True,
+        samesite="lax",
+        secure=not _settings(request).is_development,
+    )
+    return response
+
+
+@router.post("/authorize/continue", response_class=HTMLResponse)
+def continue_signed_in(request: Request, database: DatabaseDep, form: FormData) -> Response:
+    """Single sign-on: the citizen signed in at the portal earlier continues without a password."""
+    params = {field: str(form.get(field, "")) for field in REQUEST_FIELDS}
+    try:
+        auth_request = service.check_authorization_request(_settings(request), params)
+    except service.AuthorizationError as error:
+        return _page(request, "error.html", status=400, error=error)
+    signed_in = _provider_session(request)
+    if signed_in is None:
+        ended = service.AuthorizationError("login_required", "the portal session has ended")
+        return _page(request, "error.html", status=400, error=ended)
+    fin, method = signed_in
+    return _back_to_client(
+        request, database=database, auth_request=auth_request, fin=fin, method=method
+    )
+
+
+@router.get("/end_session", response_class=HTMLResponse)
+def end_session(request: Request) -> Response:
+    """RP-initiated logout: the portal's session ends, and the browser goes back to the client."""
+    params = dict(request.query_params)
+    try:
+        target = service.check_end_session_request(_settings(request), params)
+    except service.AuthorizationError as error:
+        return _page(request, "error.html", status=400, error=error)
+    if params.get("state"):
+        target = add_params_to_uri(target, [("state", params["state"])])
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(service.PROVIDER_SESSION_COOKIE, path=router.prefix)
+    return response
 
 
 @router.post("/authorize", response_class=HTMLResponse)
@@ -142,12 +208,9 @@ def authorize(
             user_id=user_id,
             verification=f"{secrets.randbelow(10000):04d}",
         )
-    with database.write() as db:
-        code = service.issue_code(db=db, request=auth_request, fin=chosen, method=method)
-    target = add_params_to_uri(
-        auth_request.redirect_uri, [("code", code), ("state", auth_request.state)]
+    return _back_to_client(
+        request, database=database, auth_request=auth_request, fin=chosen, method=method
     )
-    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/token")

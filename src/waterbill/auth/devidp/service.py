@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import asdict, dataclass
@@ -11,6 +13,7 @@ from typing import Any
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
+from joserfc.errors import JoseError
 from sqlalchemy import Connection
 
 from waterbill import clock
@@ -48,6 +51,63 @@ class AuthorizationRequest:
 
 def expected_redirect_uri(settings: Settings) -> str:
     return f"{settings.base_url}/auth/callback"
+
+
+def expected_post_logout_redirect_uri(settings: Settings) -> str:
+    return f"{settings.base_url}/"
+
+
+# The provider's own session: after one sign-in the portal offers to continue as that citizen
+# without asking again, until its end_session endpoint is called (RP-initiated logout).
+PROVIDER_SESSION_COOKIE = "devidp_session"
+_SESSION_LABEL = b"waterbill dev-idp session v1"
+
+
+def _session_mac(settings: Settings, payload: str) -> str:
+    key = hmac.new(settings.secret_bytes, _SESSION_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def provider_session_cookie(settings: Settings, *, fin: str, method: str) -> str:
+    issued = int(clock.now().timestamp())
+    payload = base64.urlsafe_b64encode(
+        json.dumps({"fin": fin, "method": method, "iat": issued}).encode()
+    ).decode()
+    return f"{payload}.{_session_mac(settings, payload)}"
+
+
+def provider_session(settings: Settings, value: str | None) -> tuple[str, str] | None:
+    """The FIN and method of the provider's session in this cookie, if it is ours and alive."""
+    payload, _, mac = (value or "").partition(".")
+    if not payload or not hmac.compare_digest(
+        mac.encode(), _session_mac(settings, payload).encode()
+    ):
+        return None
+    data = json.loads(base64.urlsafe_b64decode(payload))
+    if clock.now().timestamp() - data["iat"] > settings.session_absolute_hours * 3600:
+        return None
+    return str(data["fin"]), str(data["method"])
+
+
+def check_end_session_request(settings: Settings, params: dict[str, str]) -> str:
+    """The registered address to return to after the provider's sign-out (RP-initiated logout).
+
+    An ``id_token_hint`` must be one of ours, for this client (it may have expired meanwhile).
+    """
+    target = params.get("post_logout_redirect_uri", "")
+    if target != expected_post_logout_redirect_uri(settings):
+        raise AuthorizationError("invalid_request", "post_logout_redirect_uri is not registered")
+    if params.get("client_id") not in (None, "", settings.oidc_client_id):
+        raise AuthorizationError("unauthorized_client", "unknown client_id")
+    hint = params.get("id_token_hint")
+    if hint:
+        try:
+            claims = jwt.decode(hint, signing_key(settings.secret_bytes)).claims
+        except (JoseError, ValueError):
+            raise AuthorizationError("invalid_request", "id_token_hint is not ours") from None
+        if claims.get("iss") != settings.issuer or claims.get("aud") != settings.oidc_client_id:
+            raise AuthorizationError("invalid_request", "id_token_hint is for another client")
+    return target
 
 
 def check_authorization_request(settings: Settings, params: dict[str, str]) -> AuthorizationRequest:
@@ -176,12 +236,13 @@ def access_token(settings: Settings, *, claims: dict[str, Any]) -> str:
 
 
 def discovery_document(settings: Settings) -> dict[str, Any]:
-    issuer = settings.issuer
+    issuer = settings.issuer.rstrip("/")
     return {
-        "issuer": issuer,
+        "issuer": settings.issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}/jwks",
+        "end_session_endpoint": f"{issuer}/end_session",
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
