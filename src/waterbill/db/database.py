@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -166,8 +167,12 @@ class Database:
             try:
                 yield connection
             finally:
-                if not raw.closed:
-                    raw.autocommit = False
+                try:
+                    if not raw.closed:
+                        raw.autocommit = False
+                except psycopg.Error:
+                    # Lost, or stopped mid-statement: it is not given back to the pool as it is.
+                    connection.invalidate()
 
     def replica_status(self) -> list[ReplicaStatus]:
         """Each replica's state and lag, for ``/readyz`` and ``/metrics``."""
