@@ -34,7 +34,8 @@ Asgi = Callable[
 ENDPOINTS = {
     "api": ("waterbill", "/api/v1/statements/"),
     "html": ("waterbill", "/statements/"),
-    "handwritten": ("limits", "/limit/statements/"),
+    "reference": ("reference", "/reference/statements/"),
+    "sync_pool_reference": ("limits", "/limit/statements/"),
     "static": ("limits", "/limit/static?"),
 }
 CONCURRENCY = 8
@@ -64,6 +65,10 @@ def _provider_served(app: Any) -> Iterator[None]:
 
 
 def _app(kind: str) -> Any:
+    if kind == "reference":
+        from bench.reference_app import create_app as reference
+
+        return reference()
     if kind == "limits":
         from bench.limits_app import create_app as limits
 
@@ -132,7 +137,8 @@ async def _measure(name: str, pairs: list[tuple[str, str]]) -> dict[str, float]:
             *(worker(k * 251, MEASURED // CONCURRENCY) for k in range(CONCURRENCY))
         )
         cpu, wall = time.process_time() - cpu, time.monotonic() - wall
-    app.state.database.dispose()
+    if kind != "reference":
+        app.state.database.dispose()
     return {"cpu_ms": cpu * 1000 / MEASURED, "wall_ms": wall * 1000 / MEASURED}
 
 

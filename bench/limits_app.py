@@ -1,14 +1,15 @@
-"""The two reference points the statement is measured against, on the same server stack.
+"""Two more reference points, on the same server stack as the app.
 
-- ``/limit/statements/{code}``: the same data as the statement (the subscriber, the 12 months of
-  invoices, the payments and the balance brought forward) from ONE hand-written SQL query, sent as
-  JSON without any authentication, policy, audit or business rule: the database's limit.
+- ``/limit/statements/{code}`` (``sync_pool_reference`` in the bench): the subscriber, the 12
+  months of invoices, the payments and the balance brought forward from ONE hand-written SQL
+  query, sent as JSON without authentication, policy, audit or business rule, but through the
+  app's own sync engine, pool and request threads. It shows what those settings cost; the
+  database's limit is ``bench/reference_app.py``, which shares nothing with the app.
 - ``/limit/static``: a constant JSON body: the framework's limit.
 
 Served by uvicorn exactly like the real app (``--factory bench.limits_app:create_app``) and on the
-same database with the same engine settings, so the ratios measure the application's own cost.
-It lives in the bench code so that the production app carries no benchmark-only route.
-"""
+same database with the same engine settings. It lives in the bench code so that the production app
+carries no benchmark-only route."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ Everything is configured by environment variables (see ``make help`` and docs/be
   ``postgresql://postgres@127.0.0.1:5432``), ``BENCH_KEEP=1`` keeps the bench databases,
   ``BENCH_IMPORT_SUBSCRIBERS``: the imports use the feeds of this many subscribers of the dataset
   (default: all of them), and one tenth of that as the smaller input;
-  ``BENCH_ENDPOINTS`` (default ``api html handwritten static``),
+  ``BENCH_ENDPOINTS`` (default ``api html reference sync_pool_reference static``; ``reference``
+  is measured on PostgreSQL only),
   ``BENCH_DATABASE`` (name of the bench database, default ``waterbill_bench``; the import and raw
   databases get suffixes), ``BENCH_WORKDIR`` (default ``var/bench``).
 
@@ -53,6 +54,7 @@ UVICORN = str(BIN / "uvicorn")
 LUA = ROOT / "bench" / "statements.lua"
 SECRET = "benchmark-only-secret-not-for-any-deployment"  # noqa: S105
 DEMO_SEED = 1
+ENDPOINTS = ("api", "html", "reference", "sync_pool_reference", "static")
 
 
 @dataclass
@@ -616,10 +618,13 @@ def phase_lookups(config: Config, engine: str, results: dict[str, Any]) -> None:
     targets = [
         ("waterbill.web.app:create_app", "api", "/api/v1/statements/"),
         ("waterbill.web.app:create_app", "html", "/statements/"),
-        ("bench.limits_app:create_app", "handwritten", "/limit/statements/"),
+        ("bench.reference_app:create_app", "reference", "/reference/statements/"),
+        ("bench.limits_app:create_app", "sync_pool_reference", "/limit/statements/"),
         ("bench.limits_app:create_app", "static", "/limit/static?"),
     ]
-    chosen = os.environ.get("BENCH_ENDPOINTS", "api html handwritten static").split()
+    chosen = os.environ.get("BENCH_ENDPOINTS", " ".join(ENDPOINTS)).split()
+    if engine != "postgresql":
+        chosen = [name for name in chosen if name != "reference"]  # psycopg's async API: PG only
     for app, name, path in [target for target in targets if target[1] in chosen]:
         os.environ["WATERBILL_PUBLIC_URL"] = base
         # Tokens live 10 minutes: fresh ones for every run.

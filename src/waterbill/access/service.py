@@ -152,14 +152,15 @@ def view_statement_and(
     settings: Settings | None = None,
 ) -> tuple[Statement, T]:
     """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged,
-    and ``then(connection, statement)`` run on the primary in the transaction that logs the view
-    (what a page shows beside the statement, read without a connection of its own).
+    and ``then(connection, statement)`` run on the primary on the connection that logs the view
+    (what a page shows beside the statement, read without a connection of its own; it only
+    reads: on PostgreSQL each statement there commits by itself).
 
     With read replicas, the statement itself, the heavy read, comes from a replica within the lag
     bound (or the primary), and the grants the policy needs and the log are on the primary. Without
-    them, the read, the policy and the log share one primary transaction: one connection and its
+    them, the read, the policy and the log share one primary connection: one connection and its
     round trips fewer on every view (issue 9). Either way the statement is never returned before
-    the transaction that logs its view has committed.
+    the row that logs its view has committed.
 
     Raises Unauthenticated, MalformedCode, UnknownCode, NotHousehold or Forbidden (each logged as
     ``access:refused``), or AuditUnavailable when the log cannot be written.
@@ -176,7 +177,10 @@ def view_statement_and(
             statement = database.run_read(read)
         except ServiceError as error:
             refusal = error
-    with database.write() as db:
+    # Every write here is one statement (the audit row, on PostgreSQL), so each commits as it
+    # returns: the view's row is durable before the statement is returned, in two round trips
+    # fewer than a transaction around them (issue 21).
+    with database.write_each() as db:
         try:
             if viewer is None:
                 raise Unauthenticated(code=_well_formed(code, settings))
