@@ -34,7 +34,11 @@ def test_every_route_answers_no_store_and_only_static_files_may_be_cached(
         assert document.status_code == 200
         found = re.search(r"/verify/([0-9A-Z-]{16,19})", document.text)
         assert found is not None
-        samples = {"code": CODE, "reference": "AZS-2026-000001"}
+        samples = {
+            "code": CODE,
+            "reference": "AZS-2026-000001",
+            "verification_code": "ABCD2345EFGH",
+        }
 
         checked = []
         for route in api_routes(server.app.routes):

@@ -214,6 +214,8 @@ def _type_parameters(app: FastAPI, settings: Settings) -> None:
         ("path", "reference"): {"pattern": REFERENCE_PATTERN, "examples": ["AZS-2026-000123"]},
         ("query", "period"): {"pattern": PERIOD_PATTERN, "examples": ["2026-09"]},
         ("query", "status"): {"enum": list(DISPUTE_STATUSES)},
+        # The readings' export cursor: a whole number (waterbill.readings.service.export_readings).
+        ("query", "since"): {"pattern": "^[0-9]{1,18}$", "examples": ["0", "123"]},
     }
     describe = app.openapi
 
