@@ -14,21 +14,23 @@ from schemathesis import CheckFunction
 
 # Every default check of schemathesis, as they come, on the real app. One nuance: a request body
 # the schema allows may still break a rule that depends on the data (a payment for a subscriber
-# that does not exist, a reversal with a positive amount, a month outside the statement): the POST
-# operations answer those 422 with their stable error code, which the schema documents. The
-# parameters (subscriber code, dispute reference, month, status) are typed exactly in the schema,
-# so there a schema-valid value must be accepted (200, or 404 for no such code).
+# that does not exist, a reversal with a positive amount, a month outside the statement, an e-mail
+# address that is not one): the POST and PUT operations answer those 422 with their stable error
+# code, which the schema documents. The parameters (subscriber code, dispute reference, month,
+# status, export cursor) are typed exactly in the schema, so there a schema-valid value must be
+# accepted (200, or 404 for no such code).
 REAL_APP_CONFIG = schemathesis.Config.from_dict(
     {
         "operations": [
             {
-                "include-method": "POST",
+                "include-method": method,
                 "checks": {
                     "positive_data_acceptance": {
                         "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
                     }
                 },
             }
+            for method in ("POST", "PUT")
         ]
     }
 )

@@ -38,6 +38,7 @@ def test_every_route_answers_no_store_and_only_static_files_may_be_cached(
             "code": CODE,
             "reference": "AZS-2026-000001",
             "verification_code": "ABCD2345EFGH",
+            "token": "not-a-signed-token",
         }
 
         checked = []
