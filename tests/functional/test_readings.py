@@ -126,10 +126,11 @@ def test_a_holder_submits_a_reading_with_a_photo_the_billing_system_collects_it_
         key = add_channel(db=db, name="billing")
     channel = {"X-Api-Key": key}
 
+    # 1.5 m³ since the last bill: plausible on any day of the month, the first one included.
     with _api(server, HOLDER_FIN) as citizen:
         sent = citizen.post(
             "/api/v1/readings",
-            data={"subscriber_code": code, "reading": "1012,5", "read_on": _today()},
+            data={"subscriber_code": code, "reading": "1001,5", "read_on": _today()},
             files={"photo": ("meter.jpg", jpeg_with_exif(), "image/jpeg")},
         )
         assert sent.status_code == 201, sent.text
@@ -138,7 +139,7 @@ def test_a_holder_submits_a_reading_with_a_photo_the_billing_system_collects_it_
         this_month = str(YearMonth.of(clock.today()))
         assert {key: reading[key] for key in ("subscriber_code", "reading", "read_on")} == {
             "subscriber_code": code,
-            "reading": "1012.500",
+            "reading": "1001.500",
             "read_on": _today(),
         }
         assert (reading["status"], reading["for_period"], reading["has_photo"]) == (
@@ -149,7 +150,7 @@ def test_a_holder_submits_a_reading_with_a_photo_the_billing_system_collects_it_
         # The contract's JSON body, without a photo.
         second = citizen.post(
             "/api/v1/readings",
-            json={"subscriber_code": code, "reading": "1012.750", "read_on": _today()},
+            json={"subscriber_code": code, "reading": "1001.750", "read_on": _today()},
         )
         assert second.status_code == 201, second.text
 
@@ -201,7 +202,15 @@ def test_a_holder_submits_a_reading_with_a_photo_the_billing_system_collects_it_
 
     # The bill of the month arrives through the import, billed on the meter: the newest reading
     # shows as used, the first as replaced by it; on the statement beside the month.
-    _import_bill(server, tmp_path, code, this_month, current_reading="1012.750")
+    _import_bill(
+        server,
+        tmp_path,
+        code,
+        this_month,
+        current_reading="1001.750",
+        consumption_m3="1.750",
+        amount="1.23",
+    )
     with _api(server, HOLDER_FIN, language="en") as citizen:
         followed = citizen.get(f"/api/v1/readings/{reading['reference']}").json()["reading"]
         assert followed["status"] == "superseded"
