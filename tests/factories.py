@@ -8,9 +8,16 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from waterbill import clock
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
+from waterbill.statement.domain import YearMonth
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def months_ago(count: int) -> str:
+    """The Baku month ``count`` months before the clock's: in the 12-month window for 0..11."""
+    return str(YearMonth.of(clock.today()).shift(-count))
 
 
 def add_subscriber(db: Connection, **overrides: Any) -> int:

@@ -14,17 +14,39 @@ from pypdf import PdfReader
 from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer
 from tests.functional.signin import sign_in
+from waterbill import clock
+from waterbill.statement.domain import YearMonth
 
 FIN = "3DQCMNT"
 CODE = "0700000001"
+# Typed out, so the test checks the Azerbaijani month names rather than repeating the app's own.
+AZ_MONTHS = [
+    "yanvar",
+    "fevral",
+    "mart",
+    "aprel",
+    "may",
+    "iyun",
+    "iyul",
+    "avqust",
+    "sentyabr",
+    "oktyabr",
+    "noyabr",
+    "dekabr",
+]
 VERIFICATION = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+def _billed() -> YearMonth:
+    """Two months ago: inside the 12-month window on any day."""
+    return YearMonth.of(clock.today()).shift(-2)
 
 
 @pytest.fixture
 def citizen(live_server: LiveServer) -> Iterator[httpx.Client]:
     with live_server.engine.begin() as db:
         household = add_subscriber(db, code=CODE, holder_fin=FIN)
-        add_invoice(db, household, "2026-10", "water", "12.000")
+        add_invoice(db, household, str(_billed()), "water", "12.000")
     with httpx.Client(base_url=live_server.url, timeout=10) as client:
         back = sign_in(client, FIN)
         client.get(back.headers["location"], follow_redirects=True)
@@ -75,7 +97,8 @@ def test_the_csv_is_utf8_with_a_bom_and_semicolons_in_azerbaijani(citizen: httpx
     assert response.content.startswith(b"\xef\xbb\xbf")
     text = response.content.decode("utf-8-sig")
     assert f"Abonent kodu;{CODE}" in text
-    assert "2026-10;oktyabr 2026;12,000;" in text
+    month = _billed()
+    assert f"{month};{AZ_MONTHS[month.month - 1]} {month.year};12,000;" in text
 
 
 def test_anyone_with_the_code_can_verify_without_signing_in(

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_subscriber
+from tests.factories import add_invoice, add_subscriber, months_ago
 from tests.functional.conftest import LiveServer, _free_port, serve
 from tests.functional.signin import form_fields, sign_in
 from waterbill.db.engine import make_engine
@@ -31,7 +31,7 @@ CODE = "0104410203"
 def _household(engine: Engine) -> None:
     with engine.begin() as db:
         subscriber_id = add_subscriber(db, code=CODE, holder_fin=FIN)
-        add_invoice(db, subscriber_id, "2026-10", "water", "10.000")
+        add_invoice(db, subscriber_id, months_ago(2), "water", "10.000")
 
 
 @pytest.fixture

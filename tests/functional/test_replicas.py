@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, delete, text
 
-from tests.factories import add_invoice, add_payment, add_subscriber
+from tests.factories import add_invoice, add_payment, add_subscriber, months_ago
 from tests.functional.conftest import LiveServer, serve
 from tests.streaming_replica import StreamingReplica
 from waterbill.auth.devidp.service import access_token, citizen_claims
@@ -77,7 +77,7 @@ def server(
     primary_url, replica_url = replicated_database
     with primary_engine.begin() as connection:
         subscriber_id = add_subscriber(connection, code=CODE, holder_fin=FIN)
-        add_invoice(connection, subscriber_id, "2026-10", "water", "10.000")  # 7.00
+        add_invoice(connection, subscriber_id, months_ago(2), "water", "10.000")  # 7.00
     with serve(
         primary_url,
         primary_engine,
