@@ -24,6 +24,8 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # The bytes as they came over SMTP, for what a parser would hide (encoded words).
+        self.raw: list[bytes] = []
         self.refuse = 0
         self.on_data: Callable[[], None] | None = None
         self.lock = threading.Lock()
@@ -36,6 +38,7 @@ class Inbox:
             message = message_from_bytes(envelope.content, policy=policy.default)
             assert isinstance(message, EmailMessage)
             self.messages.append(message)
+            self.raw.append(envelope.content)
         if self.on_data is not None:
             # The server has the mail; the sender never hears back (kill -9 between send and mark).
             self.on_data()

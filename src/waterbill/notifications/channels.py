@@ -36,6 +36,12 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# SMTP's line endings, with RFC 5322's line limit (998) rather than the 78 it recommends: a
+# List-Unsubscribe URL longer than 78 characters would otherwise be written as an RFC 2047 encoded
+# word, which mail programs do not read as a link (RFC 2369 and 8058 want a plain <URL>).
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 class NotDelivered(Exception):
     """Certainly not delivered: refused, or never handed over. ``permanent``: do not retry."""
 
@@ -141,7 +147,7 @@ class SmtpSender:
         return mail
 
     def send(self, message: Outgoing, before_handover: Callable[[], bool]) -> None:
-        content = self.build(message).as_bytes(policy=email.policy.SMTP)
+        content = self.build(message).as_bytes(policy=MAIL_POLICY)
         try:
             smtp = self._session()
             code, _ = smtp.mail(self.envelope_from)

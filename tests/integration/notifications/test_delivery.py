@@ -43,6 +43,8 @@ def test_a_new_address_gets_one_confirmation_mail_and_nothing_else_until_confirm
     assert mail["Subject"] == "Azərsu bildirişləri üçün ünvanınızı təsdiq edin"
     assert mail["List-Unsubscribe"].startswith("<https://e-xidmet.azersu.az/notifications/")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # Mail programs read the link as it stands on the wire: a plain <URL>, never an encoded word.
+    assert b"\r\nList-Unsubscribe: <https://e-xidmet.azersu.az/notifications/" in inbox.raw[0]
     assert "Ünvanı təsdiq edin" in part_text(mail, "html")
     link = CONFIRM_LINK.search(part_text(mail, "plain"))
     assert link is not None
