@@ -91,17 +91,20 @@ def test_serve_with_two_workers_runs_two_processes_that_carry_sign_ins_over_fres
         "WATERBILL_SECRET_KEY": "functional-test-secret-0123456789",
         "WATERBILL_PUBLIC_URL": url,
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "waterbill.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "waterbill.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            # A file, not a pipe: nothing drains a pipe during the test; a failure shows the log.
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while len(_workers(server.pid)) < 2 or not _answers(url):
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert server.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "two workers did not start"
             time.sleep(0.2)
         assert len(_workers(server.pid)) == 2
@@ -112,7 +115,8 @@ def test_serve_with_two_workers_runs_two_processes_that_carry_sign_ins_over_fres
         for _ in range(2):
             with httpx.Client(base_url=url, limits=no_reuse, timeout=10) as client:
                 back = sign_in(client, FIN)
-                assert client.get(back.headers["location"]).status_code == 303
+                finished = client.get(back.headers["location"])
+                assert finished.status_code == 303, log.read_text(errors="replace")[-4000:]
                 for _ in range(3):
                     assert client.get(f"/statements/{CODE}").status_code == 200
     finally:
@@ -122,8 +126,6 @@ def test_serve_with_two_workers_runs_two_processes_that_carry_sign_ins_over_fres
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        if server.stdout:
-            server.stdout.close()
 
 
 def _answers(url: str) -> bool:
