@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import datetime
@@ -16,6 +15,7 @@ from waterbill.errors import ServiceError
 from waterbill.i18n.messages import error_message
 from waterbill.readings import service
 from waterbill.readings.schemas import EXPORT_COLUMNS, ExportedReading
+from waterbill.spreadsheet import csv_writer
 
 
 @click.group("export")
@@ -52,12 +52,11 @@ def export_readings(since: str, file: Path) -> None:
         database.dispose()
     if file.suffix.lower() == ".csv":
         with file.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-            writer.writeheader()
+            writer = csv_writer(out, delimiter=",", lineterminator="\r\n")
+            writer.writerow(EXPORT_COLUMNS)
             for reading in readings:
-                writer.writerow(
-                    {name: _cell(value) for name, value in reading.model_dump(mode="json").items()}
-                )
+                fields = reading.model_dump(mode="json")
+                writer.writerow([_cell(fields.get(name)) for name in EXPORT_COLUMNS])
     else:
         body = {
             "readings": [reading.model_dump(mode="json") for reading in readings],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from waterbill.performance.service import (
     submit_feedback,
 )
 from waterbill.presentation.performance import performance_view
+from waterbill.spreadsheet import csv_writer
 from waterbill.web.api import ErrorOut
 from waterbill.web.deps import DatabaseDep, DbRead, Locale, SessionDep, SettingsDep
 from waterbill.web.dispute_api import CurrentStaff
@@ -32,7 +32,6 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["performance"])
 
 # Cells a spreadsheet would run as a formula; none of ours starts so, but a cell never may.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FEEDBACK_WINDOW = 3600
 
 
@@ -58,17 +57,13 @@ def performance_page(
     return _templates(request).response(request, "performance.html", view=view)
 
 
-def _safe(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
-
-
 @router.get("/performance.csv")
 def performance_csv(db: DbRead, settings: SettingsDep) -> Response:
     """The daily rows as open data: UTF-8, comma-separated, one row a day."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, delimiter=",", lineterminator="\r\n")
     for row in csv_rows(_report(db, settings)):
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow(row)
     return Response(
         buffer.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
