@@ -25,10 +25,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, text
 from sqlalchemy.sql.elements import TextClause
 
+from waterbill.calendar import Window, baku_date
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.db.types import UTCDateTime, fixed_point, money, volume
-from waterbill.statement.domain import Window, baku_date
 
 # Each branch finds the subscriber by its unique code (an index lookup): a join would let
 # SQLite's planner scan a whole table.

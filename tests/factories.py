@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert, select
 
 from waterbill import clock
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
-from waterbill.statement.domain import YearMonth
+from waterbill.calendar import YearMonth
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 

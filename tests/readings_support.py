@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from tests.factories import add_invoice, add_subscriber
 from waterbill import clock
-from waterbill.statement.domain import YearMonth
+from waterbill.calendar import YearMonth
 
 # The last billed reading of the household below, and its usual use (30 m³ a month, ~1 m³ a day).
 LAST_BILLED = Decimal("1000.000")

@@ -8,9 +8,8 @@ window, the reporting period and every expiry, is never an accident of the day a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-BAKU = ZoneInfo("Asia/Baku")
+from waterbill.calendar import BAKU
 
 
 def now() -> datetime:

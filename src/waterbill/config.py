@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from waterbill.identifiers import parse_fin
+from waterbill.identifiers import DEFAULT_CODE_LENGTH, parse_fin
 
 Environment = Literal["development", "test", "production"]
 AccessPolicy = Literal["holder-only", "masked-for-others"]
@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     replica_check_interval: float = Field(default=0.5, gt=0)
 
     # Subscriber codes: digits only, spaces and hyphens stripped; no official length exists.
-    code_min_length: int = Field(default=6, ge=1, le=32)
-    code_max_length: int = Field(default=13, ge=1, le=32)
+    code_min_length: int = Field(default=DEFAULT_CODE_LENGTH[0], ge=1, le=32)
+    code_max_length: int = Field(default=DEFAULT_CODE_LENGTH[1], ge=1, le=32)
 
     # Billing without a meter: m³ per person per month (sources disagree: 3 or 5).
     norm_m3_per_person: Decimal = Decimal("3")

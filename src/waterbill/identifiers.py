@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from waterbill.errors import MalformedCode
+
 # Latin capitals without I and O, and digits.
 FIN_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 FIN_PATTERN = re.compile(rf"^[{FIN_CHARACTERS}]{{7}}$")
@@ -11,29 +13,39 @@ _CODE_SEPARATORS = re.compile(r"[\s\-]+")
 _ASCII_DIGITS = re.compile(r"^[0-9]+$")
 
 
-class MalformedCodeError(ValueError):
-    """The text is not a subscriber code; ``reason`` says why, for a precise message."""
-
-    def __init__(self, reason: str, *, min_length: int, max_length: int) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "empty" | "not_digits" | "length"
-        self.min_length = min_length
-        self.max_length = max_length
+CodeLength = tuple[int, int]
+# Azərsu publishes no format; a bank front end accepts 1-13 characters. Deployments configure the
+# range (WATERBILL_CODE_MIN_LENGTH / _MAX_LENGTH); this is its default.
+DEFAULT_CODE_LENGTH: CodeLength = (6, 13)
 
 
-def parse_subscriber_code(raw: str, *, min_length: int = 6, max_length: int = 13) -> str:
+def strip_separators(raw: str | None) -> str:
+    """A code as typed or exported, without the spaces and hyphens people put in it."""
+    return _CODE_SEPARATORS.sub("", raw or "")
+
+
+def parse_code(raw: str | None, length: CodeLength = DEFAULT_CODE_LENGTH) -> str:
     """Digits only once spaces and hyphens are stripped, with leading zeros kept.
 
-    Azərsu publishes no format; a bank front end accepts 1-13 characters: the range is configured.
+    Raises MalformedCode whose ``reason`` ("empty", "not_digits" or "length") picks the message.
     """
-    code = _CODE_SEPARATORS.sub("", raw or "")
+    low, high = length
+    code = strip_separators(raw)
     if not code:
-        raise MalformedCodeError("empty", min_length=min_length, max_length=max_length)
+        raise MalformedCode(reason="empty", min_length=low, max_length=high)
     if not _ASCII_DIGITS.match(code):
-        raise MalformedCodeError("not_digits", min_length=min_length, max_length=max_length)
-    if not min_length <= len(code) <= max_length:
-        raise MalformedCodeError("length", min_length=min_length, max_length=max_length)
+        raise MalformedCode(reason="not_digits", min_length=low, max_length=high)
+    if not low <= len(code) <= high:
+        raise MalformedCode(reason="length", min_length=low, max_length=high)
     return code
+
+
+def well_formed_code(raw: str | None, length: CodeLength = DEFAULT_CODE_LENGTH) -> str | None:
+    """The code if ``raw`` is one, else None: only a well-formed code is ever logged."""
+    try:
+        return parse_code(raw, length)
+    except MalformedCode:
+        return None
 
 
 def parse_fin(raw: str) -> str:

@@ -23,7 +23,7 @@ from tests.browser.conftest import (
 from tests.factories import add_invoice, add_payment, add_subscriber
 from tests.functional.conftest import LiveServer
 from waterbill import clock
-from waterbill.statement.domain import YearMonth
+from waterbill.calendar import YearMonth
 
 FIN = "6KDNWQ3"
 SETTLED, DEBTOR = "0209990101", "0209990102"

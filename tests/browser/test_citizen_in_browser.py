@@ -31,7 +31,7 @@ from tests.browser.conftest import (
 from tests.factories import add_invoice, add_payment, add_subscriber, recalculate
 from tests.functional.conftest import LiveServer
 from waterbill import clock
-from waterbill.statement.domain import Window
+from waterbill.calendar import Window
 
 FIN = "7BRWSR2"
 CODE = "0104410203"

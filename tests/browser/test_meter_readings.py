@@ -17,10 +17,10 @@ from tests.functional.conftest import LiveServer, serve
 from tests.readings_support import metered_household
 from waterbill import clock
 from waterbill.billing.tables import invoices
+from waterbill.calendar import YearMonth
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
-from waterbill.statement.domain import YearMonth
 
 FIN = "8RDNGS3"
 CODE = "0104410299"

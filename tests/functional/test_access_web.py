@@ -23,8 +23,8 @@ from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.auth.identity import Citizen
+from waterbill.calendar import YearMonth
 from waterbill.db.database import Database
-from waterbill.statement.domain import YearMonth
 
 CODE = "0104410203"
 HOLDER, AUTHORISED, OTHER, ADMIN = "5ZK3LRT", "7ABCD12", "94FMDDD", "2XY4K7M"

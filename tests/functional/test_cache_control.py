@@ -14,8 +14,8 @@ from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer
 from tests.functional.signin import bearer
 from waterbill import clock
+from waterbill.calendar import YearMonth
 from waterbill.ops.responses import api_routes
-from waterbill.statement.domain import YearMonth
 
 FIN = "5ZK3LRT"
 CODE = "0104410203"

@@ -22,10 +22,10 @@ from waterbill import clock
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.billing.tables import subscribers
+from waterbill.calendar import YearMonth
 from waterbill.cli import main
 from waterbill.config import get_settings
 from waterbill.documents.tables import issued_documents
-from waterbill.statement.domain import YearMonth
 
 CODE, DEBTOR, BUSINESS = "0104410203", "0104410204", "0104410300"
 HOLDER, OTHER = "5ZK3LRT", "94FMDDD"

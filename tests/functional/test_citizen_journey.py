@@ -19,7 +19,7 @@ from tests.functional.conftest import LiveServer
 from tests.functional.signin import form_fields, open_sign_in_page, sign_in
 from waterbill import clock
 from waterbill.auth.tables import web_sessions
-from waterbill.statement.domain import YearMonth
+from waterbill.calendar import YearMonth
 
 FIN = "5ZK3LRT"
 

@@ -25,11 +25,11 @@ from tests.functional.test_pages import assert_well_formed
 from waterbill import clock
 from waterbill.access.repository import add_grant
 from waterbill.audit.tables import audit_events
+from waterbill.calendar import YearMonth
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
 from waterbill.disputes.photos import clean_photo
-from waterbill.statement.domain import YearMonth
 
 HOLDER_FIN = "5ZK3LRT"
 STAFF_FIN = "2QWE3RT"

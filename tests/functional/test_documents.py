@@ -15,7 +15,7 @@ from tests.factories import add_invoice, add_subscriber
 from tests.functional.conftest import LiveServer
 from tests.functional.signin import sign_in
 from waterbill import clock
-from waterbill.statement.domain import YearMonth
+from waterbill.calendar import YearMonth
 
 FIN = "3DQCMNT"
 CODE = "0700000001"

@@ -30,10 +30,10 @@ from tests.readings_support import metered_household
 from waterbill import clock
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims
+from waterbill.calendar import YearMonth
 from waterbill.cli import main
 from waterbill.config import get_settings
 from waterbill.ingest.service import add_channel, import_file
-from waterbill.statement.domain import YearMonth
 
 HOLDER_FIN = "5ZK3LRT"
 STAFF_FIN = "2QWE3RT"

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from tests.factories import add_invoice, add_subscriber
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
+from waterbill.calendar import end_of_baku_day
 from waterbill.cli import main
 from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
@@ -23,7 +24,6 @@ from waterbill.db.migrate import upgrade
 from waterbill.db.schema import metadata
 from waterbill.demo.generator import DemoGenerator, DemoPlan, as_dicts
 from waterbill.demo.service import DatabaseNotEmpty, DemoResult, load_demo_data
-from waterbill.statement.domain import end_of_baku_day
 from waterbill.statement.service import get_statement
 
 AS_OF = date(2026, 11, 26)

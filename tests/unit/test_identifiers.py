@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscriber_code
+from waterbill.errors import MalformedCode
+from waterbill.identifiers import parse_code, parse_fin
 
 
 @pytest.mark.parametrize(
@@ -12,7 +13,7 @@ from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscribe
     [("0104410203", "0104410203"), (" 010-441 0203 ", "0104410203"), ("123456", "123456")],
 )
 def test_spaces_and_hyphens_are_stripped_and_leading_zeros_kept(raw: str, code: str) -> None:
-    assert parse_subscriber_code(raw) == code
+    assert parse_code(raw) == code
 
 
 @pytest.mark.parametrize(
@@ -28,15 +29,15 @@ def test_spaces_and_hyphens_are_stripped_and_leading_zeros_kept(raw: str, code: 
     ],
 )
 def test_anything_else_is_a_malformed_code_with_its_reason(raw: str, reason: str) -> None:
-    with pytest.raises(MalformedCodeError) as caught:
-        parse_subscriber_code(raw)
-    assert caught.value.reason == reason
+    with pytest.raises(MalformedCode) as caught:
+        parse_code(raw)
+    assert caught.value.params["reason"] == reason
 
 
 def test_the_code_length_range_is_configurable() -> None:
-    assert parse_subscriber_code("123", min_length=1, max_length=13) == "123"
-    with pytest.raises(MalformedCodeError):
-        parse_subscriber_code("1234567", min_length=6, max_length=6)
+    assert parse_code("123", (1, 13)) == "123"
+    with pytest.raises(MalformedCode):
+        parse_code("1234567", (6, 6))
 
 
 @pytest.mark.parametrize("raw", ["5ZK3LRT", "5zk3lrt", " 94FMDDD "])

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from waterbill.errors import MalformedCode
 from waterbill.identifiers import (
     FIN_PATTERN,
-    MalformedCodeError,
     is_fin,
+    parse_code,
     parse_fin,
-    parse_subscriber_code,
 )
 
 FIN_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -30,7 +30,7 @@ def test_a_code_of_digits_with_spaces_and_hyphens_parses_to_its_digits(
     pieces = [
         digit + (data.draw(SEPARATORS) if data.draw(st.booleans()) else "") for digit in digits
     ]
-    assert parse_subscriber_code("".join(pieces)) == digits
+    assert parse_code("".join(pieces)) == digits
 
 
 @given(raw=st.text(max_size=60))
@@ -39,9 +39,9 @@ def test_any_text_either_parses_to_ascii_digits_in_range_or_is_refused_with_a_re
     raw: str,
 ) -> None:
     try:
-        code = parse_subscriber_code(raw)
-    except MalformedCodeError as error:
-        reason = error.reason
+        code = parse_code(raw)
+    except MalformedCode as error:
+        reason = error.params["reason"]
     else:
         assert set(code) <= set(string.digits)
         assert 6 <= len(code) <= 13
@@ -53,9 +53,9 @@ def test_any_text_either_parses_to_ascii_digits_in_range_or_is_refused_with_a_re
 def test_sql_and_markup_metacharacters_and_non_ascii_digits_never_pass_as_a_code(
     digits: str, hostile: str
 ) -> None:
-    with pytest.raises(MalformedCodeError) as caught:
-        parse_subscriber_code(digits[:3] + hostile + digits[3:])
-    assert caught.value.reason == "not_digits"
+    with pytest.raises(MalformedCode) as caught:
+        parse_code(digits[:3] + hostile + digits[3:])
+    assert caught.value.params["reason"] == "not_digits"
 
 
 @given(
@@ -66,10 +66,10 @@ def test_sql_and_markup_metacharacters_and_non_ascii_digits_never_pass_as_a_code
 def test_the_configured_length_range_is_honoured_exactly(length: int, low: int, high: int) -> None:
     code = "7" * length
     if low <= length <= high:
-        assert parse_subscriber_code(code, min_length=low, max_length=high) == code
+        assert parse_code(code, (low, high)) == code
     else:
-        with pytest.raises(MalformedCodeError):
-            parse_subscriber_code(code, min_length=low, max_length=high)
+        with pytest.raises(MalformedCode):
+            parse_code(code, (low, high))
 
 
 @given(fin=st.text(alphabet=FIN_ALPHABET, min_size=7, max_size=7), pad=st.sampled_from(["", " "]))

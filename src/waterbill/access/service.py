@@ -31,11 +31,10 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import (
     AuditUnavailable,
-    MalformedCode,
     MalformedFin,
     ServiceError,
 )
-from waterbill.identifiers import MalformedCodeError, parse_fin, parse_subscriber_code
+from waterbill.identifiers import parse_code, parse_fin, well_formed_code
 from waterbill.statement import repository as statements
 from waterbill.statement.domain import Statement, Subscriber, mask_statement
 from waterbill.statement.service import get_statement
@@ -91,16 +90,6 @@ def record_sign_in_failure(*, db: Connection, reason: str) -> None:
         result="refused",
         reason=reason[:40] or None,
     )
-
-
-def _parse_code(code: str, settings: Settings) -> str:
-    low, high = settings.code_length_range
-    try:
-        return parse_subscriber_code(code, min_length=low, max_length=high)
-    except MalformedCodeError as error:
-        raise MalformedCode(
-            reason=error.reason, min_length=error.min_length, max_length=error.max_length
-        ) from None
 
 
 def _loggable_code(refusal: ServiceError) -> str | None:
@@ -183,7 +172,7 @@ def view_statement_and(
     with database.write_each() as db:
         try:
             if viewer is None:
-                raise Unauthenticated(code=_well_formed(code, settings))
+                raise Unauthenticated(code=well_formed_code(code, settings.code_length_range))
             if refusal is not None:
                 raise refusal
             return _view(
@@ -211,13 +200,6 @@ def view_statement_and(
             )
             refusal = error
     raise refusal
-
-
-def _well_formed(code: str, settings: Settings) -> str | None:
-    try:
-        return _parse_code(code, settings)
-    except MalformedCode:
-        return None
 
 
 def operator_statement(
@@ -342,7 +324,7 @@ class AccountView:
 def _holders_subscriber(
     db: Connection, *, holder: Citizen, code: str, settings: Settings
 ) -> Subscriber:
-    code = _parse_code(code, settings)
+    code = parse_code(code, settings.code_length_range)
     found = statements.find_subscriber(db, code)
     # No such code is refused as a code of someone else: what the holder alone may do tells
     # nobody else whether a code exists (issue 22).
@@ -582,7 +564,7 @@ def oversight_query(
             actor = pseudonym_of(parse_fin(citizen_fin), settings)
         except ValueError:
             raise MalformedFin(reason="shape") from None
-    parsed = _parse_code(code, settings) if code is not None else None
+    parsed = parse_code(code, settings.code_length_range) if code is not None else None
     return audit.oversight_report(db=db, since=since, code=parsed, actor=actor)
 
 

@@ -11,10 +11,10 @@ from waterbill import clock
 from waterbill.access.service import oversight_query
 from waterbill.audit import service
 from waterbill.audit.tags import EventTag
+from waterbill.calendar import BAKU
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
-from waterbill.statement.domain import BAKU
 
 
 @click.group()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     text,
 )
 
+from waterbill.billing.domain import SERVICES
 from waterbill.db.metadata import metadata
 from waterbill.db.types import UTCDateTime, fixed_point, money, volume
 
@@ -28,7 +29,6 @@ METER_TYPES = ("none", "mechanical", "smart_card")
 TARIFF_ZONES = ("baku_absheron", "regions")
 CATEGORIES = ("population", "non_population")
 STATUSES = ("active", "closed")
-SERVICES = ("water", "wastewater")
 BASES = ("meter", "norm", "estimate")
 
 

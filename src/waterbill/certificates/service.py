@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from waterbill import clock
-from waterbill.access.service import _loggable_code, _parse_code, decision_for, record_citizen_event
+from waterbill.access.service import _loggable_code, decision_for, record_citizen_event
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.errors import Forbidden
 from waterbill.auth.identity import Citizen
+from waterbill.calendar import end_of_baku_day
 from waterbill.certificates import repository
 from waterbill.certificates.domain import Standing, certificate_content, is_certificate, standing
 from waterbill.db.database import Database
@@ -33,7 +34,7 @@ from waterbill.errors import (
     ServiceError,
     UnknownDocument,
 )
-from waterbill.statement.domain import end_of_baku_day
+from waterbill.identifiers import parse_code
 from waterbill.statement.service import get_statement
 
 # Who may have a certificate issued, or download it again: the household's side, not the staff.
@@ -72,7 +73,7 @@ def issue_certificate(
     settings = database.settings
     with database.write() as db:
         try:
-            parsed = _parse_code(code, settings)
+            parsed = parse_code(code, settings.code_length_range)
             repository.lock_subscriber(db, parsed)
             # Read after the lock, so every writer of this account committed before it counts.
             now = clock.now()

@@ -34,6 +34,7 @@ from waterbill.billing.tariffs import (
     tariff_for_period,
     tariff_zone_of,
 )
+from waterbill.calendar import BAKU, YearMonth
 from waterbill.demo.names import (
     FEMALE_NAMES,
     GENDERED_SURNAMES,
@@ -43,7 +44,6 @@ from waterbill.demo.names import (
     surname_for,
 )
 from waterbill.demo.places import PLACES, REGION_PREFIX, Place
-from waterbill.statement.domain import BAKU, YearMonth
 
 Row = dict[str, Any]
 # (id, code, holder_fin, surname, name, patronymic, region, city, district, street, building,

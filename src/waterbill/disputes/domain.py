@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from waterbill.billing.domain import SERVICES
+from waterbill.calendar import Window, YearMonth
 from waterbill.disputes.errors import (
     DisputeStatusConflict,
     MalformedPeriod,
@@ -23,7 +25,6 @@ from waterbill.disputes.errors import (
     UnknownReason,
     UnknownService,
 )
-from waterbill.statement.domain import Window, YearMonth
 
 Status = Literal["received", "under_review", "answered", "closed"]
 STATUSES: tuple[Status, ...] = ("received", "under_review", "answered", "closed")
@@ -52,7 +53,6 @@ REASONS: tuple[Reason, ...] = (
     "recalculation_unclear",
     "other",
 )
-SERVICES: tuple[str, ...] = ("water", "wastewater")
 ActorKind = Literal["citizen", "staff"]
 ACTOR_KINDS: tuple[ActorKind, ...] = ("citizen", "staff")
 

@@ -5,11 +5,7 @@ The refusals' messages are with every other error code in ``waterbill.i18n.messa
 
 from __future__ import annotations
 
-
-def _(message: str) -> str:
-    """Marks a message for extraction; translation happens when it is shown."""
-    return message
-
+from waterbill.i18n.marker import _
 
 STATUS_LABELS: dict[str, str] = {
     "received": _("received"),

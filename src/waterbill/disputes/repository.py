@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, exists, func, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 
 from waterbill.billing.tables import subscribers
+from waterbill.calendar import YearMonth
 from waterbill.disputes.domain import (
     OPEN_STATUSES,
     ActorKind,
@@ -25,7 +26,6 @@ from waterbill.disputes.tables import (
     dispute_reference_counters,
     dispute_requests,
 )
-from waterbill.statement.domain import YearMonth
 
 _COLUMNS = (
     dispute_requests.c.id,

@@ -17,6 +17,7 @@ from waterbill import clock
 from waterbill.access.service import record_citizen_event as record
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
+from waterbill.calendar import BAKU, Window, YearMonth, baku_date
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import photos, repository
@@ -46,11 +47,11 @@ from waterbill.disputes.errors import (
     NotAllowedToDispute,
     UnknownStatus,
 )
-from waterbill.errors import MalformedCode, NotHousehold
-from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.errors import NotHousehold
+from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, parse_code
 from waterbill.notifications import outbox
 from waterbill.statement import repository as statement_repository
-from waterbill.statement.domain import BAKU, Subscriber, Window, YearMonth, baku_date
+from waterbill.statement.domain import Subscriber
 
 _AUDIT_TAGS: dict[Status, EventTag] = {
     "under_review": EventTag.DISPUTE_UNDER_REVIEW,
@@ -67,7 +68,7 @@ class FilingRules:
     """What the configuration decides about filing."""
 
     daily_limit: int
-    code_length: tuple[int, int] = (6, 13)
+    code_length: CodeLength = DEFAULT_CODE_LENGTH
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FilingRules:
@@ -93,14 +94,9 @@ def aware_now(now: datetime | None) -> datetime:
 
 
 def household_account(
-    db: Connection, *, code: str, code_length: tuple[int, int]
+    db: Connection, *, code: str, code_length: CodeLength
 ) -> tuple[int, Subscriber]:
-    try:
-        code = parse_subscriber_code(code, min_length=code_length[0], max_length=code_length[1])
-    except MalformedCodeError as error:
-        raise MalformedCode(
-            reason=error.reason, min_length=error.min_length, max_length=error.max_length
-        ) from None
+    code = parse_code(code, code_length)
     found = statement_repository.find_subscriber(db, code)
     # No such code is refused exactly as a code of someone else (and a code that is not a
     # household's only once the citizen may file on it): a citizen who may not file on a code
@@ -295,7 +291,7 @@ def disputes_on_statement(
 
 
 def filing_choices(
-    *, db: Connection, citizen: Citizen, code: str, code_length: tuple[int, int], today: date
+    *, db: Connection, citizen: Citizen, code: str, code_length: CodeLength, today: date
 ) -> tuple[Subscriber, Window]:
     """The account and the months a new request may name, once the citizen may file on it."""
     _, subscriber = household_account(db, code=code, code_length=code_length)
@@ -332,7 +328,7 @@ def staff_filter(
     period: str | None = None,
     limit: int = 50,
     offset: int = 0,
-    code_length: tuple[int, int] = (6, 13),
+    code_length: CodeLength = DEFAULT_CODE_LENGTH,
 ) -> StaffFilter:
     """The filter of the staff list from what was typed; empty fields filter nothing."""
     chosen_status = None
@@ -342,14 +338,7 @@ def staff_filter(
             raise UnknownStatus(value=status)
     chosen_code = None
     if code and code.strip():
-        try:
-            chosen_code = parse_subscriber_code(
-                code, min_length=code_length[0], max_length=code_length[1]
-            )
-        except MalformedCodeError as error:
-            raise MalformedCode(
-                reason=error.reason, min_length=error.min_length, max_length=error.max_length
-            ) from None
+        chosen_code = parse_code(code, code_length)
     chosen_period = None
     if period and period.strip():
         try:

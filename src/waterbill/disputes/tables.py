@@ -16,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 
+from waterbill.billing.domain import SERVICES
 from waterbill.billing.tables import Id
 from waterbill.db.metadata import metadata
 from waterbill.db.types import UTCDateTime
@@ -25,7 +26,6 @@ from waterbill.disputes.domain import (
     OPEN_STATUSES,
     PHOTO_MEDIA_TYPES,
     REASONS,
-    SERVICES,
     STATUSES,
     TEXT_MAX_LENGTH,
 )

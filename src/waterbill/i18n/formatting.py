@@ -9,7 +9,7 @@ from functools import lru_cache
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
-from waterbill.statement.domain import BAKU, YearMonth
+from waterbill.calendar import BAKU, YearMonth
 
 
 # Babel takes ~15 µs a number and a statement page shows ~150 of them, many the same (a month's

@@ -6,15 +6,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from waterbill.calendar import YearMonth
 from waterbill.i18n.catalogs import gettext_for
 from waterbill.i18n.formatting import format_money, format_month, format_volume
-from waterbill.statement.domain import YearMonth
-
-
-def _(message: str) -> str:
-    """Marks a message for extraction; translation happens when it is shown."""
-    return message
-
+from waterbill.i18n.marker import _
 
 ERROR_MESSAGES: dict[str, str] = {
     "malformed_code": _("The subscriber code is not valid."),

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import gettext_for, negotiate
-from waterbill.ingest.rules import Rejected, _
+from waterbill.i18n.marker import _
+from waterbill.ingest.rules import Rejected
 from waterbill.ingest.service import (
     InvalidApiKey,
     RecordedPayment,

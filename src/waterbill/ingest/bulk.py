@@ -21,14 +21,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from waterbill.billing.domain import SERVICES
 from waterbill.billing.tables import (
     BASES,
     CATEGORIES,
     METER_TYPES,
-    SERVICES,
     STATUSES,
     TARIFF_ZONES,
 )
+from waterbill.calendar import BAKU, YearMonth, baku_date
 from waterbill.identifiers import FIN_CHARACTERS
 from waterbill.ingest.formats import Chunk
 from waterbill.ingest.repository import stage_invoices, stage_payments, stage_subscribers
@@ -51,9 +52,7 @@ from waterbill.ingest.rules import (
     SUBSCRIBER_TEXTS,
     TRUE_TEXTS,
     Kind,
-    today_in_baku,
 )
-from waterbill.statement.domain import BAKU, YearMonth
 
 # Since 2016 Baku keeps UTC+4 all year: a local time before that may fall in a DST change,
 # where PostgreSQL and Python need not pick the same instant, so it is left to the rules.
@@ -167,7 +166,7 @@ class Limits:
     now: datetime
 
     def params(self) -> dict[str, Any]:
-        today = today_in_baku(self.now)
+        today = baku_date(self.now)
         return {
             "now": self.now,
             "history": HISTORY_MONTHS,

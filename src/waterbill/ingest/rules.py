@@ -15,17 +15,19 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from waterbill.billing.domain import SERVICES
 from waterbill.billing.tables import (
     BASES,
     CATEGORIES,
     METER_TYPES,
-    SERVICES,
     STATUSES,
     TARIFF_ZONES,
 )
+from waterbill.calendar import BAKU, YearMonth, baku_date
+from waterbill.errors import MalformedCode
 from waterbill.i18n.formatting import format_money
-from waterbill.identifiers import FIN_PATTERN, MalformedCodeError, parse_subscriber_code
-from waterbill.statement.domain import BAKU, YearMonth
+from waterbill.i18n.marker import _
+from waterbill.identifiers import FIN_PATTERN, CodeLength, parse_code
 
 Kind = Literal["subscribers", "invoices", "payments"]
 KINDS: tuple[Kind, ...] = ("subscribers", "invoices", "payments")
@@ -92,11 +94,6 @@ FALSE_TEXTS = ("0", "false")
 PERSONS_SERVED = (0, 999)
 PAYMENT_ID_LENGTH = 64
 CHANNEL_LENGTH = 40
-
-
-def _(message: str) -> str:
-    """Marks an English message as a gettext msgid (``make messages``); the API translates it."""
-    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,15 +404,13 @@ class _Fields:
             return None
         return str(month)
 
-    def code(self, column: str, code_length: tuple[int, int]) -> str | None:
+    def code(self, column: str, code_length: CodeLength) -> str | None:
         value = self.raw(column)
         if value is None:
             return None
         try:
-            return parse_subscriber_code(
-                value, min_length=code_length[0], max_length=code_length[1]
-            )
-        except MalformedCodeError:
+            return parse_code(value, code_length)
+        except MalformedCode:
             low, high = code_length
             self.fail(
                 column,
@@ -473,15 +468,11 @@ def parse_decimal(text: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def today_in_baku(now: datetime) -> date:
-    return now.astimezone(BAKU).date()
-
-
 def parse_subscriber(
-    values: Mapping[str, str | None], *, code_length: tuple[int, int], now: datetime
+    values: Mapping[str, str | None], *, code_length: CodeLength, now: datetime
 ) -> SubscriberRecord:
     fields = _Fields(values)
-    today = today_in_baku(now)
+    today = baku_date(now)
     record = dict(
         code=fields.code("subscriber_code", code_length),
         holder_fin=fields.fin("holder_fin"),
@@ -509,10 +500,10 @@ def parse_subscriber(
 
 
 def parse_invoice(
-    values: Mapping[str, str | None], *, code_length: tuple[int, int], now: datetime
+    values: Mapping[str, str | None], *, code_length: CodeLength, now: datetime
 ) -> InvoiceRecord:
     fields = _Fields(values)
-    today = today_in_baku(now)
+    today = baku_date(now)
     record = dict(
         invoice_no=fields.text("invoice_no", INVOICE_NO_LENGTH),
         subscriber_code=fields.code("subscriber_code", code_length),
@@ -554,7 +545,7 @@ def parse_invoice(
 
 
 def parse_payment(
-    values: Mapping[str, str | None], *, code_length: tuple[int, int], now: datetime
+    values: Mapping[str, str | None], *, code_length: CodeLength, now: datetime
 ) -> PaymentRecord:
     """A payment row of a file: text to types, then the same checks as the real-time intake."""
     fields = _Fields(values)
@@ -594,7 +585,7 @@ def check_payment(
     paid_at: datetime,
     amount: Decimal,
     reverses: str | None,
-    code_length: tuple[int, int],
+    code_length: CodeLength,
     now: datetime,
 ) -> PaymentRecord:
     """The rules of a payment on its own, for a file row and for a channel's request alike."""
@@ -611,10 +602,8 @@ def check_payment(
     elif _unprintable(payment_id):
         fail("payment_id", *_UNPRINTABLE)
     try:
-        code = parse_subscriber_code(
-            subscriber_code, min_length=code_length[0], max_length=code_length[1]
-        )
-    except MalformedCodeError:
+        code = parse_code(subscriber_code, code_length)
+    except MalformedCode:
         code = ""
         fail(
             "subscriber_code",

@@ -15,7 +15,6 @@ end in the same set-based merges of ``repository.py``.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,8 +29,10 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from waterbill import clock
+from waterbill.calendar import YearMonth
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
+from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, strip_separators
 from waterbill.ingest import bulk, repository
 from waterbill.ingest.formats import Chunk, Feed, FeedError, Record, RejectWriter
 from waterbill.ingest.rules import (
@@ -57,11 +58,9 @@ from waterbill.ingest.rules import (
     parse_subscriber,
 )
 from waterbill.notifications import outbox
-from waterbill.statement.domain import YearMonth
 
 BATCH_SIZE = 20_000
 WARNING_EXAMPLES = 20
-_CODE_SEPARATORS = re.compile(r"[\s\-]+")
 
 Progress = Callable[[int, int], None]
 
@@ -108,7 +107,7 @@ def _batch_key(kind: Kind, values: dict[str, str | None]) -> tuple[str, ...]:
     def clean(column: str) -> str:
         return (values.get(column) or "").strip()
 
-    code = _CODE_SEPARATORS.sub("", values.get("subscriber_code") or "")
+    code = strip_separators(values.get("subscriber_code"))
     if kind == "subscribers":
         return (code,)
     if kind == "invoices":
@@ -145,7 +144,7 @@ def import_file(
     kind: Kind,
     path: Path,
     rejects_path: Path,
-    code_length: tuple[int, int] = (6, 13),
+    code_length: CodeLength = DEFAULT_CODE_LENGTH,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     now: datetime | None = None,
@@ -196,7 +195,7 @@ class _BatchImporter:
         done: dict[int, repository.BatchRecord],
         writer: RejectWriter,
         summary: FileSummary,
-        code_length: tuple[int, int],
+        code_length: CodeLength,
         now: datetime | None,
     ) -> None:
         self.db = db
@@ -638,7 +637,7 @@ def record_payment(
     paid_at: datetime,
     amount: Decimal,
     reverses: str | None,
-    code_length: tuple[int, int] = (6, 13),
+    code_length: CodeLength = DEFAULT_CODE_LENGTH,
     max_amount: Decimal | None = None,
     now: datetime | None = None,
 ) -> RecordedPayment:

@@ -12,18 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 from email.utils import parseaddr
 
+from waterbill.calendar import YearMonth
 from waterbill.i18n.catalogs import gettext_for
 from waterbill.i18n.formatting import format_instant, format_money, format_month, format_volume
+from waterbill.i18n.marker import _
 from waterbill.notifications.channels import Outgoing
 from waterbill.notifications.domain import CONFIRM, message_id
-from waterbill.statement.domain import YearMonth
 from waterbill.web.templating import Templates
-
-
-def _(message: str) -> str:
-    """Marks a message for extraction; translation happens when it is shown."""
-    return message
-
 
 SUBJECTS = {
     CONFIRM: _("Confirm your address for Azərsu notifications"),

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from waterbill.billing.tables import payments, subscribers
+from waterbill.calendar import YearMonth
 from waterbill.db.types import UTCDateTime
 from waterbill.errors import ServiceError
 from waterbill.notifications.domain import Event
@@ -33,7 +34,6 @@ from waterbill.notifications.tables import (
     notification_subscriptions,
 )
 from waterbill.presentation.explain import explain
-from waterbill.statement.domain import YearMonth
 from waterbill.statement.service import get_statement
 
 _COLUMNS = [

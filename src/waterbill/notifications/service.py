@@ -19,7 +19,7 @@ from waterbill.auth.identity import Citizen
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.i18n import LOCALES
-from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.identifiers import well_formed_code
 from waterbill.notifications import repository
 from waterbill.notifications.domain import (
     ALL,
@@ -115,10 +115,7 @@ def _phone(text: str | None) -> str | None:
 
 def _code(text: str) -> str:
     """A code as stored (spaces and hyphens dropped); one that is no code matches no account."""
-    try:
-        return parse_subscriber_code(text, min_length=1, max_length=32)
-    except MalformedCodeError:
-        return text.strip()
+    return well_formed_code(text, (1, 32)) or text.strip()
 
 
 def _read(db: Connection, citizen: Citizen) -> NotificationSettings:

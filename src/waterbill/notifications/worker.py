@@ -25,6 +25,7 @@ from typing import Any
 
 from waterbill import clock
 from waterbill.auth.identity import pseudonymous_id
+from waterbill.calendar import YearMonth
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.notifications import repository
@@ -39,7 +40,6 @@ from waterbill.notifications.channels import (
 )
 from waterbill.notifications.domain import ALL, CONFIRM, backoff, confirm_token, unsubscribe_token
 from waterbill.notifications.messages import Facts, Links, compose
-from waterbill.statement.domain import YearMonth
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,10 @@ import sys
 import click
 
 from waterbill import clock
+from waterbill.calendar import BAKU
 from waterbill.config import get_settings
 from waterbill.db.database import Database
-from waterbill.ops.maintenance import BAKU, announce_maintenance, end_maintenance, parse_until
+from waterbill.ops.maintenance import announce_maintenance, end_maintenance, parse_until
 
 
 @click.group("maintenance")

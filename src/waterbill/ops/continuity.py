@@ -15,8 +15,9 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from waterbill import clock
+from waterbill.calendar import BAKU
 from waterbill.ops.dberrors import is_database_error
-from waterbill.ops.maintenance import BAKU, MaintenanceMonitor
+from waterbill.ops.maintenance import MaintenanceMonitor
 from waterbill.ops.responses import send_refusal
 
 log = logging.getLogger("waterbill.ops.continuity")

@@ -12,13 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import anyio
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill import clock
+from waterbill.calendar import BAKU
 from waterbill.db.database import Database
 from waterbill.ops import repository
 from waterbill.ops.dberrors import is_database_error
@@ -26,7 +26,6 @@ from waterbill.ops.threads import run_ops_check
 
 log = logging.getLogger("waterbill.ops.maintenance")
 
-BAKU = ZoneInfo("Asia/Baku")
 MESSAGE_MAX_LENGTH = 500
 
 

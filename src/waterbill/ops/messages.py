@@ -10,13 +10,9 @@ from collections.abc import Mapping
 
 from waterbill.i18n import DEFAULT_LOCALE, LOCALES
 from waterbill.i18n.catalogs import gettext_for
+from waterbill.i18n.marker import _
 
 HOTLINE = "955"
-
-
-def _(message: str) -> str:
-    """Marks a message for extraction; translation happens when it is shown."""
-    return message
 
 
 TITLES: Mapping[str, str] = {

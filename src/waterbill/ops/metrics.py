@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import anyio
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -16,11 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 from waterbill import clock
+from waterbill.calendar import BAKU
 from waterbill.notifications.repository import outbox_counts
 from waterbill.ops import repository
 from waterbill.ops.threads import run_ops_check
 
-BAKU = ZoneInfo("Asia/Baku")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 STATEMENT_RESULTS = (
     "shown",

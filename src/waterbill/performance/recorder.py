@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill import clock
+from waterbill.calendar import baku_date
 from waterbill.ops.maintenance import current_maintenance
 from waterbill.performance import repository
 from waterbill.performance.domain import STATEMENT_MS, STATEMENT_VIEW, latency_bucket
@@ -130,9 +131,7 @@ class Recorder:
             if self._last_minute == (minute, state):
                 return True
             with self.engine.begin() as db:
-                repository.mark_minute(
-                    db, minute=minute, day=minute.astimezone(clock.BAKU).date(), state=state
-                )
+                repository.mark_minute(db, minute=minute, day=baku_date(minute), state=state)
         except SQLAlchemyError:
             return False
         self._last_minute = (minute, state)

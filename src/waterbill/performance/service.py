@@ -16,6 +16,7 @@ from waterbill import clock
 from waterbill.access.service import record_citizen_event
 from waterbill.audit.tags import EventTag
 from waterbill.auth.identity import Citizen
+from waterbill.calendar import BAKU, baku_date
 from waterbill.db.database import Database
 from waterbill.performance import repository
 from waterbill.performance.domain import (
@@ -122,7 +123,7 @@ class Report:
 
 
 def _baku_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=clock.BAKU).astimezone(UTC)
+    return datetime.combine(day, time(0), tzinfo=BAKU).astimezone(UTC)
 
 
 def _observed_minutes(day: date, *, since: datetime | None, until: datetime) -> int:
@@ -144,7 +145,7 @@ def performance_report(
 ) -> Report:
     """The figures of the last ``days`` Baku days, ending today, from every instance's counts."""
     now = now or clock.now()
-    last = now.astimezone(clock.BAKU).date()
+    last = baku_date(now)
     first = last - timedelta(days=days - 1)
     by_day = {first + timedelta(days=n): DayFigures(first + timedelta(days=n)) for n in range(days)}
 
@@ -186,9 +187,9 @@ def performance_report(
     answer_hours: list[float] = []
     for filed_at, answered_at in repository.disputes_since(db, start):
         if filed_at >= start:
-            by_day[filed_at.astimezone(clock.BAKU).date()].disputes_filed += 1
+            by_day[baku_date(filed_at)].disputes_filed += 1
         if answered_at is not None and answered_at >= start:
-            by_day[answered_at.astimezone(clock.BAKU).date()].disputes_answered += 1
+            by_day[baku_date(answered_at)].disputes_answered += 1
             answer_hours.append((answered_at - filed_at).total_seconds() / 3600)
 
     total = _sum(list(by_day.values()), first)
@@ -258,9 +259,7 @@ def submit_feedback(*, db: Connection, rating: object, comment: str | None) -> N
     checked = parse_rating(rating)
     text = clean_comment(comment)
     now = clock.now()
-    repository.add_feedback(
-        db, day=now.astimezone(clock.BAKU).date(), rating=checked, comment=text, at=now
-    )
+    repository.add_feedback(db, day=baku_date(now), rating=checked, comment=text, at=now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from fpdf.enums import XPos, YPos
 from waterbill.documents.domain import display_code
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_instant, format_money
+from waterbill.i18n.marker import _
 from waterbill.presentation.pdf import (
     FAMILY,
     INK,
@@ -26,11 +27,6 @@ from waterbill.presentation.pdf import (
     verification_block,
 )
 from waterbill.presentation.view import BALANCE_NAMES, holder_name
-
-
-def _(message: str) -> str:
-    return message
-
 
 LABELS: dict[str, str] = {
     "title": _("No-debt certificate"),

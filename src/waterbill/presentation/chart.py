@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_month_abbreviated, format_number
+from waterbill.i18n.marker import _
 from waterbill.presentation.view import StatementView, month_end_balances
 
 WIDTH = 640
@@ -32,10 +33,6 @@ INVOICED = "#0a5c7a"
 PAID = "#9a6200"
 BALANCE = "#1d2a33"
 GRID = "#c9d3d9"
-
-
-def _(message: str) -> str:
-    return message
 
 
 TEXTS = {

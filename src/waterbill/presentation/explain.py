@@ -13,14 +13,9 @@ from decimal import Decimal
 from statistics import median
 from typing import Literal
 
-from waterbill.statement.domain import (
-    SERVICES,
-    InvoiceLine,
-    MonthLine,
-    Service,
-    Statement,
-    YearMonth,
-)
+from waterbill.billing.domain import SERVICES, Service
+from waterbill.calendar import YearMonth
+from waterbill.statement.domain import InvoiceLine, MonthLine, Statement
 
 NoteKind = Literal[
     "not_billed",

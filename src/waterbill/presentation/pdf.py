@@ -18,13 +18,14 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
+from waterbill.calendar import BAKU
 from waterbill.documents.domain import display_code
 from waterbill.i18n.catalogs import translations
+from waterbill.i18n.marker import _
 from waterbill.presentation.chart import HEIGHT as CHART_HEIGHT
 from waterbill.presentation.chart import WIDTH as CHART_WIDTH
 from waterbill.presentation.chart import chart_list
 from waterbill.presentation.view import StatementView
-from waterbill.statement.domain import BAKU
 
 FONTS = Path(__file__).parent / "fonts"
 # Noto Sans cut to Latin, Greek, Cyrillic, punctuation and the currency signs (₼), without hinting
@@ -39,10 +40,6 @@ MUTED = (61, 75, 85)
 PRIMARY = (10, 92, 122)
 TINT = (234, 242, 246)
 WARNING = (138, 74, 0)
-
-
-def _(message: str) -> str:
-    return message
 
 
 TEXTS = {

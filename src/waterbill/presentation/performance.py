@@ -11,15 +11,12 @@ from markupsafe import Markup
 
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_number
+from waterbill.i18n.marker import _
 from waterbill.performance.domain import CHANNELS, small
 from waterbill.performance.service import DayFigures, Report
 from waterbill.presentation.chart import INVOICED, PAID, WATER, Series, _bars
 
 HIDDEN = "< 10"
-
-
-def _(message: str) -> str:
-    return message
 
 
 TEXTS = {

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from waterbill.calendar import BAKU, YearMonth
 from waterbill.documents.domain import IssuedDocument, Verdict, display_code
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_money, format_month
 from waterbill.presentation.view import BALANCE_NAMES, holder_name
-from waterbill.statement.domain import BAKU, YearMonth
 
 
 @dataclass(frozen=True, slots=True)

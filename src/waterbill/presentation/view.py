@@ -11,17 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from waterbill.billing.domain import Service
+from waterbill.calendar import Window, YearMonth
 from waterbill.i18n.catalogs import negotiate, translations
 from waterbill.i18n.formatting import format_money, format_month, format_number, format_volume
+from waterbill.i18n.marker import _
 from waterbill.presentation.explain import Note, explain
-from waterbill.statement.domain import Service, Statement, Window, YearMonth
+from waterbill.statement.domain import Statement
 
 Gettext = Callable[[str], str]
-
-
-def _(message: str) -> str:
-    """Marks a message for extraction; it is translated where it is shown."""
-    return message
 
 
 SERVICE_NAMES: dict[str, str] = {

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from waterbill.calendar import YearMonth
 from waterbill.readings.errors import (
     MalformedReading,
     MalformedReadOn,
@@ -23,7 +24,6 @@ from waterbill.readings.errors import (
     ReadingDecreased,
     ReadingImplausible,
 )
-from waterbill.statement.domain import YearMonth
 
 REFERENCE_PREFIX = "SAY"
 # A household meter has at most 5 digits before the point (99999 m³) and shows litres.

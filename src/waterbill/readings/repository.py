@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from waterbill.billing.tables import invoices, subscribers
+from waterbill.calendar import YearMonth
 from waterbill.disputes.domain import Photo
 from waterbill.disputes.repository import photo_row
 from waterbill.readings.domain import BillOfMonth, FollowedReading, Reading, status_of
@@ -20,7 +21,6 @@ from waterbill.readings.tables import (
     meter_readings,
     meter_replacements,
 )
-from waterbill.statement.domain import YearMonth
 
 _later = meter_readings.alias("later")
 _COLUMNS = (

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from waterbill.access.service import record_citizen_event as record
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
+from waterbill.calendar import YearMonth, baku_date
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import photos
@@ -27,7 +28,7 @@ from waterbill.errors import (
     AuditUnavailable,
     ServiceError,
 )
-from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, well_formed_code
 from waterbill.readings import repository
 from waterbill.readings.domain import (
     FollowedReading,
@@ -52,7 +53,7 @@ from waterbill.readings.errors import (
     ReadingRateLimited,
 )
 from waterbill.statement import repository as statement_repository
-from waterbill.statement.domain import Subscriber, YearMonth, baku_date
+from waterbill.statement.domain import Subscriber
 
 # Logs carry the subscriber code, the reference and pseudonymous ids: never a FIN.
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def submit_reading(
     citizen: Citizen,
     submission: Submission,
     rules: ReadingRules,
-    code_length: tuple[int, int] = (6, 13),
+    code_length: CodeLength = DEFAULT_CODE_LENGTH,
     channel: Channel = "web",
     now: datetime | None = None,
 ) -> Reading:
@@ -162,19 +163,12 @@ def submit_reading(
                 tag=EventTag.READING_REFUSED,
                 viewer=citizen,
                 channel=channel,
-                code=_code_for_log(code, code_length),
+                code=well_formed_code(code, code_length),
                 result="refused",
                 reason=refusal.code,
             )
         log.info("reading refused: %s by citizen %s", refusal.code, citizen.pseudonym)
         raise
-
-
-def _code_for_log(code: str, code_length: tuple[int, int]) -> str | None:
-    try:
-        return parse_subscriber_code(code, min_length=code_length[0], max_length=code_length[1])
-    except MalformedCodeError:
-        return None
 
 
 def _submit(
@@ -183,7 +177,7 @@ def _submit(
     citizen: Citizen,
     submission: Submission,
     rules: ReadingRules,
-    code_length: tuple[int, int],
+    code_length: CodeLength,
     channel: Channel,
     submitted_at: datetime,
 ) -> Reading:
@@ -289,7 +283,7 @@ def readings_on_statement(
 
 
 def submission_account(
-    *, db: Connection, citizen: Citizen, code: str, code_length: tuple[int, int]
+    *, db: Connection, citizen: Citizen, code: str, code_length: CodeLength
 ) -> Subscriber:
     """The account a reading form is for, once the citizen may submit on it (any meter type:
     the form page says why a smart-card meter or no meter has nothing to submit)."""
@@ -403,7 +397,7 @@ def record_meter_replacement(
     code: str,
     replaced_on: date,
     initial_reading: str | Decimal,
-    code_length: tuple[int, int] = (6, 13),
+    code_length: CodeLength = DEFAULT_CODE_LENGTH,
     now: datetime | None = None,
 ) -> None:
     """Records that the account's meter was replaced: readings from then on start afresh."""

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
+from waterbill.calendar import Window, YearMonth
 from waterbill.db.types import UTCDateTime
 from waterbill.statement.domain import (
     ZERO,
@@ -26,8 +27,6 @@ from waterbill.statement.domain import (
     InvoiceLine,
     Payment,
     Subscriber,
-    Window,
-    YearMonth,
 )
 
 _INVOICE, _PAYMENT, _SUBSCRIBER = "i", "p", "s"

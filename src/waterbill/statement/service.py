@@ -7,10 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from waterbill import clock
-from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
-from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.calendar import Window, baku_date
+from waterbill.errors import NotHousehold, UnknownCode
+from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, parse_code
 from waterbill.statement import repository
-from waterbill.statement.domain import Statement, Window, baku_date, build_statement
+from waterbill.statement.domain import Statement, build_statement
 
 
 def as_of_date(as_of: date | datetime | None) -> date:
@@ -27,18 +28,13 @@ def get_statement(
     db: Connection,
     code: str,
     as_of: date | datetime | None = None,
-    code_length: tuple[int, int] = (6, 13),
+    code_length: CodeLength = DEFAULT_CODE_LENGTH,
 ) -> Statement:
     """The statement of ``code`` for the 12 Baku months ending with ``as_of`` (default: now).
 
     Raises MalformedCode, UnknownCode or NotHousehold; each carries a stable error code.
     """
-    try:
-        code = parse_subscriber_code(code, min_length=code_length[0], max_length=code_length[1])
-    except MalformedCodeError as error:
-        raise MalformedCode(
-            reason=error.reason, min_length=error.min_length, max_length=error.max_length
-        ) from None
+    code = parse_code(code, code_length)
     history = repository.load_history(db, code=code, window=Window.ending(as_of_date(as_of)))
     if history is None:
         raise UnknownCode(code=code)

@@ -15,7 +15,7 @@ from waterbill.access.service import (
     oversight,
     revoke_authorisation,
 )
-from waterbill.statement.domain import BAKU
+from waterbill.calendar import BAKU
 from waterbill.web.deps import (
     CsrfChecked,
     CurrentCitizen,

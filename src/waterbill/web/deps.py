@@ -17,7 +17,7 @@ from waterbill.auth.sessions import WebSession, csrf_matches, load_session
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import negotiate
-from waterbill.identifiers import MalformedCodeError, parse_subscriber_code
+from waterbill.identifiers import well_formed_code
 from waterbill.ops.ratelimit import enforce_code_lookup
 from waterbill.web.headers import LANGUAGE_COOKIE
 
@@ -117,11 +117,8 @@ async def enforce_code_limit(request: Request, citizen: Citizen, code: str | Non
     if code is None:
         return
     settings = get_settings(request)
-    try:
-        normalised = parse_subscriber_code(
-            code, min_length=settings.code_min_length, max_length=settings.code_max_length
-        )
-    except MalformedCodeError:
+    normalised = well_formed_code(code, settings.code_length_range)
+    if normalised is None:
         return  # refused as malformed by the route; it reveals nothing
     await enforce_code_lookup(
         limiter=request.app.state.ops.limiter, citizen_id=citizen.pseudonym, code=normalised

@@ -10,10 +10,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from waterbill.calendar import YearMonth
 from waterbill.i18n import LOCALES
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.formatting import format_instant, format_money, format_month, format_volume
-from waterbill.statement.domain import YearMonth
 
 
 class Templates:

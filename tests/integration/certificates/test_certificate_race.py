@@ -22,6 +22,7 @@ from waterbill import clock
 from waterbill.access.service import pseudonym_of
 from waterbill.auth.identity import Citizen
 from waterbill.billing.tables import subscribers
+from waterbill.calendar import YearMonth
 from waterbill.certificates.service import (
     IssuedCertificate,
     certificate_standing,
@@ -34,7 +35,6 @@ from waterbill.errors import DebtOutstanding
 from waterbill.ingest.repository import merge_invoices
 from waterbill.ingest.rules import InvoiceRecord
 from waterbill.ingest.service import record_payment
-from waterbill.statement.domain import YearMonth
 
 CODE = "0104410203"
 HOLDER = "5ZK3LRT"

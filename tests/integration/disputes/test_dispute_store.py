@@ -18,6 +18,7 @@ from tests.factories import add_subscriber
 from waterbill.access.repository import add_grant, revoke_grants
 from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events
+from waterbill.calendar import YearMonth
 from waterbill.db.database import Database
 from waterbill.disputes.domain import StaffFilter
 from waterbill.disputes.errors import (
@@ -48,7 +49,6 @@ from waterbill.disputes.service import (
 )
 from waterbill.disputes.tables import dispute_photos, dispute_requests
 from waterbill.errors import AuditUnavailable, NotHousehold
-from waterbill.statement.domain import YearMonth
 
 CODE = "0104410203"
 # 14:00 in Baku on 26 November 2026.

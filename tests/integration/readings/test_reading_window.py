@@ -10,11 +10,11 @@ from sqlalchemy import Engine
 from tests.disputes_support import HOLDER
 from tests.readings_support import metered_household
 from waterbill import clock
+from waterbill.calendar import YearMonth
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.readings import service
 from waterbill.readings.domain import ReadingRules
-from waterbill.statement.domain import YearMonth
 
 CODE = "0104410231"
 

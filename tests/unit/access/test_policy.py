@@ -8,14 +8,13 @@ from decimal import Decimal
 import pytest
 
 from waterbill.access.policy import Decision, Policy, Role, decide, mask_fin, role_of
+from waterbill.calendar import Window, YearMonth
 from waterbill.statement.domain import (
     Address,
     BillingHistory,
     InvoiceLine,
     Statement,
     Subscriber,
-    Window,
-    YearMonth,
     build_statement,
     mask_statement,
 )

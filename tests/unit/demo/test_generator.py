@@ -11,6 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from waterbill.billing.tariffs import tariff_for_period
+from waterbill.calendar import BAKU, YearMonth, baku_date
 from waterbill.demo.generator import (
     CHANNELS,
     Chunk,
@@ -23,7 +24,6 @@ from waterbill.demo.generator import (
     plan_shards,
 )
 from waterbill.identifiers import FIN_PATTERN
-from waterbill.statement.domain import BAKU, YearMonth, baku_date
 
 AS_OF = date(2026, 11, 26)
 NORM = Decimal("3")

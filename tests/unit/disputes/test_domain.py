@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from waterbill.calendar import Window, YearMonth
 from waterbill.disputes.domain import (
     OPEN_STATUSES,
     STATUSES,
@@ -29,7 +30,6 @@ from waterbill.disputes.errors import (
     UnknownReason,
     UnknownService,
 )
-from waterbill.statement.domain import Window, YearMonth
 
 WINDOW = Window.ending(date(2026, 11, 26))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from waterbill.calendar import Window, YearMonth
 from waterbill.statement.domain import (
     Address,
     BillingHistory,
@@ -12,8 +13,6 @@ from waterbill.statement.domain import (
     Payment,
     Statement,
     Subscriber,
-    Window,
-    YearMonth,
     build_statement,
 )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.unit.presentation.builders import both, line, monthly, statement
+from waterbill.calendar import YearMonth
 from waterbill.presentation.explain import explain, usual_m3
-from waterbill.statement.domain import YearMonth
 
 STEADY = ["10", "10", "11", "10", "9", "10", "10", "11", "10", "10", "10"]
 

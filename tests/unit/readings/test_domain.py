@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from waterbill.calendar import YearMonth
 from waterbill.readings.domain import (
     BillOfMonth,
     LastBilled,
@@ -28,7 +29,6 @@ from waterbill.readings.errors import (
     ReadingDecreased,
     ReadingImplausible,
 )
-from waterbill.statement.domain import YearMonth
 
 RULES = ReadingRules(window_start_day=15, window_end_day=25, implausible_factor=Decimal(10))
 DECEMBER = YearMonth(2026, 12)

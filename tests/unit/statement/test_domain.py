@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.presentation.builders import subscriber
+from waterbill.calendar import Window, YearMonth, baku_month
 from waterbill.statement.domain import (
     Address,
     BillingHistory,
@@ -15,9 +16,6 @@ from waterbill.statement.domain import (
     Payment,
     Statement,
     Subscriber,
-    Window,
-    YearMonth,
-    baku_month,
     build_statement,
     mask_statement,
 )
