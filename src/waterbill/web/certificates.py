@@ -93,7 +93,7 @@ def certificate_page(
         return templates.response(
             request,
             "certificate_refused.html",
-            status_code=409,
+            status_code=debt.status,
             code=debt.params["code"],
             message=refusal_message(debt, locale),
         )

@@ -175,7 +175,12 @@ async def feedback_post(
     except ServiceError as refusal:
         message = refusal_message(refusal, locale)
         return _feedback_page(
-            request, locale, error=message, status_code=422, rating=rating, comment=comment
+            request,
+            locale,
+            error=message,
+            status_code=refusal.status,
+            rating=rating,
+            comment=comment,
         )
     return RedirectResponse("/feedback/thanks", status_code=303)
 
