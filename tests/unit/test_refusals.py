@@ -64,6 +64,7 @@ def test_every_refusal_has_an_http_status(refusal: type[ServiceError]) -> None:
 def test_every_refusal_has_a_message_in_each_language(
     refusal: type[ServiceError], locale: str
 ) -> None:
+    assert refusal.message_id in ERROR_MESSAGES
     msgid = ERROR_MESSAGES[refusal.message_id]
     assert _catalog(locale).get(msgid)
     params = {name: f"<{name}>" for name in PLACEHOLDER.findall(msgid)}

@@ -75,15 +75,24 @@ class ErrorOut(BaseModel):
 
 
 def errors_of(*refusals: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI ``responses`` of a route that may refuse with ``refusals``: codes by status."""
-    codes_by_status: dict[int, list[str]] = {}
+    """The OpenAPI ``responses`` of a route that may refuse with ``refusals``: by status, each
+    code with the first paragraph of its classes' docstrings."""
+    by_status: dict[int, dict[str, list[str]]] = {}
     for refusal in refusals:
-        codes = codes_by_status.setdefault(refusal.status, [])
-        if refusal.code not in codes:
-            codes.append(refusal.code)
+        summaries = by_status.setdefault(refusal.status, {}).setdefault(refusal.code, [])
+        # Only the class's own docstring: a subclass without one says nothing of its parent's.
+        summary = " ".join((vars(refusal).get("__doc__") or "").split("\n\n")[0].split())
+        if summary and summary not in summaries:
+            summaries.append(summary)
     return {
-        status: {"model": ErrorOut, "description": ", ".join(codes)}
-        for status, codes in sorted(codes_by_status.items())
+        status: {
+            "model": ErrorOut,
+            "description": "\n".join(
+                f"- `{code}`" + (f": {' '.join(summaries)}" if summaries else "")
+                for code, summaries in codes.items()
+            ),
+        }
+        for status, codes in sorted(by_status.items())
     }
 
 
