@@ -82,7 +82,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
     from waterbill.access.service import operator_statement
     from waterbill.db.database import Database
     from waterbill.errors import ServiceError
-    from waterbill.i18n.messages import error_message
+    from waterbill.i18n.messages import refusal_message
     from waterbill.performance.service import record_statement_view
     from waterbill.statement.schemas import StatementOut
     from waterbill.statement.text import render_text
@@ -99,7 +99,7 @@ def statement(code: str, as_of: object, as_json: bool) -> None:
         )
     except ServiceError as error:
         record_statement_view(database=database, channel="cli", outcome=error.code, seconds=None)
-        message = error_message(error.code, error.params, "az")
+        message = refusal_message(error, "az")
         if as_json:
             # Scripts read the same stable codes as the API's callers, on standard output.
             refusal = {"error": {"code": error.code, "message": message}}

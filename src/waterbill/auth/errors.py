@@ -7,6 +7,7 @@ class Unauthenticated(ServiceError):
     """No session and no valid bearer token."""
 
     code = "unauthenticated"
+    status = 401
 
 
 class SignInFailed(ServiceError):
@@ -16,12 +17,14 @@ class SignInFailed(ServiceError):
     """
 
     code = "sign_in_failed"
+    status = 400
 
 
 class Forbidden(ServiceError):
     """Not allowed: a form without the session's CSRF token, or an access the policy refuses."""
 
     code = "forbidden"
+    status = 403
 
 
 class SignInUnavailable(ServiceError):
@@ -31,3 +34,6 @@ class SignInUnavailable(ServiceError):
     """
 
     code = "sign_in_unavailable"
+    status = 503
+    # Seconds the citizen is asked to wait before trying the e-gov sign-in again.
+    retry_after = 30

@@ -1,4 +1,4 @@
-"""The message for every stable error code, in the user's language."""
+"""The message of every refusal, in the user's language, by the refusal's message id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from waterbill.calendar import YearMonth
+from waterbill.errors import ServiceError
 from waterbill.i18n.catalogs import gettext_for
 from waterbill.i18n.formatting import format_money, format_month, format_volume
 from waterbill.i18n.marker import _
@@ -174,6 +175,9 @@ ERROR_MESSAGES: dict[str, str] = {
     "forbidden.notifications_code": _(
         "Notifications can be set only for the accounts you hold; %(code)s is not one of them."
     ),
+    # Payment channels (waterbill.ingest.service)
+    "channel_exists": _("A payment channel named %(name)s already exists."),
+    "unknown_channel": _("No active payment channel is named %(name)s."),
 }
 
 
@@ -189,16 +193,25 @@ def _localised(name: str, value: Any, locale: str) -> Any:
     return value
 
 
-def error_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "az") -> str:
-    """The message for ``code`` (refined by ``params["reason"]`` when there is one)."""
+def error_message(
+    message_id: str, params: Mapping[str, Any] | None = None, locale: str = "az"
+) -> str:
+    """The text of ``message_id`` (refined by ``params["reason"]`` when there is one)."""
     # Money, volumes and months in a refusal read as the page shows them: 12,50 ₼, 1.000,000 and
     # noyabr 2026.
     params = {name: _localised(name, value, locale) for name, value in (params or {}).items()}
-    template = ERROR_MESSAGES.get(f"{code}.{params.get('reason')}") or ERROR_MESSAGES.get(
-        code, ERROR_MESSAGES["internal_error"]
+    # Without its values, a refined text falls back to the code's own general one.
+    general = ERROR_MESSAGES.get(message_id.partition(".")[0], ERROR_MESSAGES["internal_error"])
+    template = ERROR_MESSAGES.get(f"{message_id}.{params.get('reason')}") or ERROR_MESSAGES.get(
+        message_id, general
     )
     text = gettext_for(locale, template)
     try:
         return text % params if "%(" in text else text
     except (KeyError, ValueError, TypeError):
-        return gettext_for(locale, ERROR_MESSAGES.get(code, ERROR_MESSAGES["internal_error"]))
+        return gettext_for(locale, general)
+
+
+def refusal_message(refusal: ServiceError, locale: str = "az") -> str:
+    """The message of a refusal, with its values, in ``locale``."""
+    return error_message(refusal.message_id, refusal.params, locale)

@@ -576,14 +576,18 @@ _UNKNOWN_SUBSCRIBER = Problem(
 
 class InvalidApiKey(ServiceError):
     code = "unauthenticated"
+    status = 401
+    message_id = "unauthenticated.api_key"
 
 
 class ChannelExists(ServiceError):
     code = "channel_exists"
+    status = 409
 
 
 class UnknownChannel(ServiceError):
     code = "unknown_channel"
+    status = 404
 
 
 @dataclass(frozen=True, slots=True)

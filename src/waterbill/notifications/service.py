@@ -38,24 +38,29 @@ log = logging.getLogger(__name__)
 
 class MalformedEmail(ServiceError):
     code = "malformed_email"
+    status = 422
 
 
 class MalformedPhone(ServiceError):
     code = "malformed_phone"
+    status = 422
 
 
 class UnknownEvent(ServiceError):
     code = "unknown_event"
+    status = 422
 
 
 class InvalidLink(ServiceError):
     code = "invalid_link"
+    status = 404
 
 
 class TooManyConfirmations(ServiceError):
     """Each new address gets a mail: a cap keeps the form from mailing strangers in bulk."""
 
     code = "rate_limited"
+    status = 429
 
 
 # Confirmation mails one citizen may cause per day, however often the address changes.

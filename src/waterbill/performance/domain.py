@@ -37,6 +37,7 @@ OVERFLOW = "inf"
 
 class MalformedRating(ServiceError):
     code = "malformed_rating"
+    status = 422
 
 
 def latency_bucket(milliseconds: float) -> str:

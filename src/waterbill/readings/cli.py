@@ -12,7 +12,7 @@ import click
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
-from waterbill.i18n.messages import error_message
+from waterbill.i18n.messages import refusal_message
 from waterbill.readings import service
 from waterbill.readings.schemas import EXPORT_COLUMNS, ExportedReading
 from waterbill.spreadsheet import csv_writer
@@ -46,7 +46,7 @@ def export_readings(since: str, file: Path) -> None:
             if not page.more:
                 break
     except ServiceError as error:
-        click.echo(error_message(error.code, error.params, "az"), err=True)
+        click.echo(refusal_message(error, "az"), err=True)
         sys.exit(2)
     finally:
         database.dispose()
@@ -106,7 +106,7 @@ def meter_replaced(code: str, replaced_on: datetime, initial: str) -> None:
             code_length=settings.code_length_range,
         )
     except ServiceError as error:
-        click.echo(error_message(error.code, error.params, "az"), err=True)
+        click.echo(refusal_message(error, "az"), err=True)
         sys.exit(2)
     finally:
         database.dispose()

@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from waterbill.access.service import my_account_views, my_authorisations
-from waterbill.web.api import ErrorOut
+from waterbill.auth.errors import Unauthenticated
 from waterbill.web.deps import CurrentCitizen, DatabaseDep, Locale
+from waterbill.web.errors import errors_of
 
 router = APIRouter(prefix="/api/v1", tags=["citizen"])
 
@@ -56,9 +57,7 @@ class MyAuthorisationsOut(_Out):
     accounts: list[AccountGrantsOut]
 
 
-_AUTH_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorOut, "description": "No session and no valid bearer token"},
-}
+_AUTH_ERRORS = errors_of(Unauthenticated)
 
 
 @router.get("/me/views", response_model=MyViewsOut, responses=_AUTH_ERRORS)

@@ -7,20 +7,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from waterbill.access.service import view_statement
+from waterbill.auth.errors import Forbidden, Unauthenticated
+from waterbill.errors import AuditUnavailable, MalformedCode, NotHousehold, UnknownCode
 from waterbill.statement.schemas import StatementOut
 from waterbill.web import services
 from waterbill.web.deps import CodeLookupLimited, CurrentCitizen, DatabaseDep, DbRead, Locale
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    """Every refusal of the API: a stable code and a message in the language asked for."""
-
-    error: ErrorBody
+from waterbill.web.errors import errors_of
 
 
 class AccountOut(BaseModel):
@@ -33,20 +25,11 @@ class AccountsOut(BaseModel):
     accounts: list[AccountOut]
 
 
-_AUTH_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorOut, "description": "No session and no valid bearer token"},
-}
-_STATEMENT_ERRORS: dict[int | str, dict[str, object]] = {
-    **_AUTH_ERRORS,
-    403: {
-        "model": ErrorOut,
-        "description": "not_household: not a household subscriber; forbidden: not the holder "
-        "(WATERBILL_ACCESS_POLICY=holder-only)",
-    },
-    503: {"model": ErrorOut, "description": "audit_unavailable: the view could not be logged"},
-    404: {"model": ErrorOut, "description": "unknown_code: no subscriber has this code"},
-    422: {"model": ErrorOut, "description": "malformed_code: not a subscriber code"},
-}
+_AUTH_ERRORS = errors_of(Unauthenticated)
+# Forbidden: not the holder, under WATERBILL_ACCESS_POLICY=holder-only.
+_STATEMENT_ERRORS = errors_of(
+    Unauthenticated, NotHousehold, Forbidden, UnknownCode, MalformedCode, AuditUnavailable
+)
 
 router = APIRouter(prefix="/api/v1", tags=["citizen"])
 

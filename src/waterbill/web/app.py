@@ -6,14 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from waterbill.auth.oidc import Provider
@@ -21,9 +17,6 @@ from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
 from waterbill.disputes.domain import REFERENCE_PATTERN
 from waterbill.disputes.domain import STATUSES as DISPUTE_STATUSES
-from waterbill.errors import ServiceError
-from waterbill.i18n.messages import error_message
-from waterbill.ingest import api as payments_api
 from waterbill.ops.setup import install_ops
 from waterbill.performance.background import flushing
 from waterbill.performance.middleware import PerformanceMiddleware
@@ -36,6 +29,7 @@ from waterbill.web import (
     dispute_api,
     dispute_pages,
     documents,
+    intake_api,
     notification_api,
     notification_pages,
     pages,
@@ -43,39 +37,14 @@ from waterbill.web import (
     reading_api,
     reading_pages,
 )
-from waterbill.web.deps import get_locale
-from waterbill.web.dispute_api import STATUS_BY_CODE as DISPUTE_STATUS_BY_CODE
-from waterbill.web.dispute_forms import MAX_BODY_BYTES
+from waterbill.web.errors import install_refusals
+from waterbill.web.forms import MAX_BODY_BYTES
 from waterbill.web.headers import LanguageAndCaching
-from waterbill.web.notification_api import STATUS_BY_CODE as NOTIFICATION_STATUS_BY_CODE
-from waterbill.web.reading_api import STATUS_BY_CODE as READING_STATUS_BY_CODE
 from waterbill.web.replica_retry import RepeatReadOnReplicaFailure
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_CODE = {
-    "malformed_code": 422,
-    "validation_error": 422,
-    "unknown_code": 404,
-    "unknown_document": 404,
-    "malformed_verification_code": 404,
-    "not_found": 404,
-    "not_household": 403,
-    "forbidden": 403,
-    "unauthenticated": 401,
-    "sign_in_failed": 400,
-    "sign_in_unavailable": 503,
-    "malformed_request": 400,
-    "method_not_allowed": 405,
-    "malformed_fin": 422,
-    "audit_unavailable": 503,
-    "debt_outstanding": 409,
-    "malformed_rating": 422,
-    **DISPUTE_STATUS_BY_CODE,
-    **READING_STATUS_BY_CODE,
-    **NOTIFICATION_STATUS_BY_CODE,
-}
 # Counted as statement views in the metrics (waterbill.ops).
 STATEMENT_ROUTES = ("/statements/{code}", "/api/v1/statements/{code}")
 # The dispute filings and the meter readings carry a meter photo. They refuse anything over their
@@ -84,17 +53,8 @@ UPLOAD_ROUTES = {
     path: 2 * MAX_BODY_BYTES
     for path in ("/disputes", "/api/v1/disputes", "/readings", "/api/v1/readings")
 }
-# Seconds a citizen is asked to wait before trying the e-gov sign-in again.
-SIGN_IN_RETRY_AFTER = 30
 # A month as the API writes it, YYYY-MM, from 1900 on (waterbill.statement.domain.YearMonth).
 PERIOD_PATTERN = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
-_HTTP_CODES = {
-    400: "malformed_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    401: "unauthenticated",
-    403: "forbidden",
-}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -133,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(access_pages.router)
     app.include_router(access_api.router)
-    app.include_router(payments_api.router)
+    app.include_router(intake_api.router)
     app.include_router(dispute_pages.router)
     app.include_router(dispute_api.router)
     app.include_router(dispute_api.staff_router)
@@ -144,32 +104,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notification_pages.router)
     app.include_router(notification_api.router)
     if settings.dev_idp_enabled:
-        from waterbill.auth.devidp.routes import router as devidp_router
+        from waterbill.web import devidp
 
-        app.include_router(devidp_router)
+        app.include_router(devidp.router)
     app.mount("/static", StaticFiles(packages=[("waterbill.web", "static")]), name="static")
     if settings.database_replica_urls:
         # Only a replica can fail a read that the primary would answer.
         app.add_middleware(RepeatReadOnReplicaFailure)
 
     app.add_middleware(LanguageAndCaching)
-
-    @app.exception_handler(ServiceError)
-    def service_error(request: Request, error: ServiceError) -> Response:
-        return _refusal(request, error.code, error.params)
-
-    @app.exception_handler(RequestValidationError)
-    def validation_error(request: Request, error: RequestValidationError) -> Response:
-        return _refusal(request, "validation_error", {})
-
-    @app.exception_handler(StarletteHTTPException)
-    def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        code = _HTTP_CODES.get(error.status_code)
-        if code is None:
-            # A body the framework could not parse (broken multipart, JSON that is not UTF-8) is
-            # the caller's fault: never a 500.
-            code = "malformed_request" if error.status_code < 500 else "internal_error"
-        return _refusal(request, code, {}, status=error.status_code)
+    install_refusals(app)
 
     templates: Templates = app.state.templates
 
@@ -234,31 +178,3 @@ def _type_parameters(app: FastAPI, settings: Settings) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _refusal(
-    request: Request, code: str, params: dict[str, object], *, status: int | None = None
-) -> Response:
-    """The same refusal as JSON under /api and as a page elsewhere, in the user's language."""
-    locale = get_locale(request)
-    status = status or STATUS_BY_CODE.get(code, 500)
-    message = error_message(code, params, locale)
-    headers = {"Retry-After": str(SIGN_IN_RETRY_AFTER)} if code == "sign_in_unavailable" else {}
-    if request.url.path.startswith("/api/"):
-        if status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse(
-            {"error": {"code": code, "message": message}},
-            status_code=status,
-            headers=headers,
-            media_type="application/json",
-        )
-    if code == "unauthenticated" and request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/auth/login?next={quote(target, safe='')}", status_code=303)
-    templates: Templates = request.app.state.templates
-    page = templates.response(
-        request, "error.html", status_code=status, locale=locale, code=code, message=message
-    )
-    page.headers.update(headers)
-    return page

@@ -12,18 +12,26 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.certificates.service import Render, certificate_file, issue_certificate
 from waterbill.config import Settings
 from waterbill.documents.domain import display_code
-from waterbill.errors import DebtOutstanding
-from waterbill.i18n.messages import error_message
+from waterbill.errors import (
+    AuditUnavailable,
+    DebtOutstanding,
+    MalformedCode,
+    NotHousehold,
+    RateLimited,
+    UnknownCode,
+)
+from waterbill.i18n.messages import refusal_message
 from waterbill.presentation.certificate import (
     certificate_view,
     format_day,
     render_certificate_pdf,
 )
-from waterbill.web.api import ErrorOut
 from waterbill.web.deps import (
+    ApiCsrf,
     CodeLookupLimited,
     CsrfChecked,
     CurrentCitizen,
@@ -31,9 +39,9 @@ from waterbill.web.deps import (
     Locale,
     SettingsDep,
     limit_code_lookups,
+    verify_url,
 )
-from waterbill.web.dispute_api import ApiCsrf
-from waterbill.web.documents import verify_url
+from waterbill.web.errors import InvalidRequest, errors_of
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -85,9 +93,9 @@ def certificate_page(
         return templates.response(
             request,
             "certificate_refused.html",
-            status_code=409,
+            status_code=debt.status,
             code=debt.params["code"],
-            message=error_message(debt.code, debt.params, locale),
+            message=refusal_message(debt, locale),
         )
     log.info("certificate: citizen %s code %s", citizen.pseudonym, issued.subscriber_code)
     return templates.response(
@@ -139,19 +147,17 @@ class CertificateOut(BaseModel):
     certificate: CertificateBody
 
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorOut, "description": "unauthenticated: no session and no valid token"},
-    403: {
-        "model": ErrorOut,
-        "description": "forbidden: neither the holder nor a citizen the holder authorised; "
-        "not_household: not a household subscriber",
-    },
-    404: {"model": ErrorOut, "description": "unknown_code: no subscriber has this code"},
-    409: {"model": ErrorOut, "description": "debt_outstanding: the message names the debt"},
-    422: {"model": ErrorOut, "description": "malformed_code, validation_error"},
-    429: {"model": ErrorOut, "description": "rate_limited: too many distinct codes"},
-    503: {"model": ErrorOut, "description": "audit_unavailable: the issue could not be logged"},
-}
+_ERRORS = errors_of(
+    Unauthenticated,
+    Forbidden,
+    NotHousehold,
+    UnknownCode,
+    DebtOutstanding,
+    MalformedCode,
+    InvalidRequest,
+    RateLimited,
+    AuditUnavailable,
+)
 
 
 @api.post(

@@ -1,4 +1,5 @@
-"""``Annotated`` dependencies: the database, the user's language, the session and the citizen."""
+"""``Annotated`` dependencies (the database, the user's language, the session, the citizen and the
+staff, the CSRF checks) and the little else several route modules share."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ from waterbill.auth.oidc import Provider
 from waterbill.auth.sessions import WebSession, csrf_matches, load_session
 from waterbill.config import Settings
 from waterbill.db.database import Database
+from waterbill.disputes.access import is_staff
+from waterbill.disputes.errors import NotStaff
+from waterbill.disputes.messages import REASON_LABELS, SERVICE_LABELS, STATUS_LABELS
+from waterbill.documents.domain import display_code
 from waterbill.i18n.catalogs import negotiate
 from waterbill.identifiers import well_formed_code
 from waterbill.ops.ratelimit import enforce_code_lookup
 from waterbill.web.headers import LANGUAGE_COOKIE
+
+# The dispute's status, reason and service as the templates name them.
+LABELS = {"status": STATUS_LABELS, "reason": REASON_LABELS, "service": SERVICE_LABELS}
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -108,6 +116,29 @@ def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> Non
         raise Forbidden(reason="csrf")
 
 
+def check_api_csrf(request: Request, citizen: CurrentCitizen) -> None:
+    """A bearer token cannot be sent by another site; a session cookie can, so it needs the token.
+
+    Browser scripts send the session's CSRF token in ``X-CSRF-Token``.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return
+    if not csrf_matches(get_web_session(request), request.headers.get("x-csrf-token")):
+        raise Forbidden(reason="csrf")
+
+
+def get_staff(citizen: CurrentCitizen, settings: SettingsDep) -> Citizen:
+    if not is_staff(citizen, settings):
+        raise NotStaff(reason="not_staff")
+    return citizen
+
+
+def verify_url(settings: Settings, code: str) -> str:
+    """Where anyone checks a document by its verification code (printed on it as a QR code)."""
+    return f"{settings.base_url}/verify/{display_code(code)}"
+
+
 async def enforce_code_limit(request: Request, citizen: Citizen, code: str | None) -> None:
     """Refuses (429) a citizen who looks up too many distinct subscriber codes (enumeration).
 
@@ -166,6 +197,8 @@ DbRead = Annotated[Connection, Depends(read_connection)]
 Locale = Annotated[str, Depends(_locale)]
 SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 CurrentCitizen = Annotated[Citizen, Depends(get_citizen)]
+CurrentStaff = Annotated[Citizen, Depends(get_staff)]
 CsrfChecked = Depends(check_csrf)
+ApiCsrf = Depends(check_api_csrf)
 CodeLookupLimited = Depends(limit_code_lookups)
 FormCodeLookupLimited = Depends(limit_form_code_lookups)

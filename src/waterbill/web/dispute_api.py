@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from waterbill.auth.errors import Forbidden
-from waterbill.auth.identity import Citizen
-from waterbill.auth.sessions import csrf_matches
+from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.disputes import service
-from waterbill.disputes.access import is_staff
-from waterbill.disputes.errors import NotStaff
+from waterbill.disputes.errors import (
+    DisputeAlreadyOpen,
+    DisputeNotFound,
+    DisputeRateLimited,
+    DisputeStatusConflict,
+    FormUnreadable,
+    MalformedPeriod,
+    NotAllowedToDispute,
+    NotStaff,
+    PeriodOutsideStatement,
+    PhotoTooLarge,
+    PhotoUndecodable,
+    PhotoWrongType,
+    ServiceNotProvided,
+    TextNotPrintable,
+    TextRequired,
+    TextTooLong,
+    UnknownReason,
+    UnknownService,
+    UnknownStatus,
+)
 from waterbill.disputes.schemas import (
     AnswerIn,
     CloseIn,
@@ -24,86 +41,39 @@ from waterbill.disputes.schemas import (
     StaffDisputeListOut,
     StaffDisputeOut,
 )
-from waterbill.web.api import ErrorOut
+from waterbill.errors import MalformedCode, RateLimited
 from waterbill.web.deps import (
+    ApiCsrf,
     CurrentCitizen,
+    CurrentStaff,
     DatabaseDep,
     DbRead,
     SettingsDep,
     enforce_code_limit,
-    get_web_session,
 )
-from waterbill.web.dispute_forms import read_dispute_form
+from waterbill.web.errors import errors_of
+from waterbill.web.forms import read_dispute_form
 
-# HTTP status of each refusal of the dispute service, merged into the app's table.
-STATUS_BY_CODE = {
-    "malformed_period": 422,
-    "period_outside_statement": 422,
-    "unknown_service": 422,
-    "service_not_provided": 422,
-    "unknown_reason": 422,
-    "unknown_status": 422,
-    "text_required": 422,
-    "text_too_long": 422,
-    "text_not_printable": 422,
-    "photo_too_large": 413,
-    "photo_wrong_type": 415,
-    "photo_undecodable": 422,
-    "dispute_already_open": 409,
-    "dispute_not_found": 404,
-    "dispute_status_conflict": 409,
-    "rate_limited": 429,
-}
-
-
-def check_api_csrf(request: Request, citizen: CurrentCitizen) -> None:
-    """A bearer token cannot be sent by another site; a session cookie can, so it needs the token.
-
-    Browser scripts send the session's CSRF token in ``X-CSRF-Token``.
-    """
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return
-    if not csrf_matches(get_web_session(request), request.headers.get("x-csrf-token")):
-        raise Forbidden(reason="csrf")
-
-
-def get_staff(citizen: CurrentCitizen, settings: SettingsDep) -> Citizen:
-    if not is_staff(citizen, settings):
-        raise NotStaff(reason="not_staff")
-    return citizen
-
-
-CurrentStaff = Annotated[Citizen, Depends(get_staff)]
-ApiCsrf = Depends(check_api_csrf)
-
-
-def errors_of(*codes: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
-    found: dict[int, list[str]] = {401: ["unauthenticated"]}
-    for status, code in codes:
-        found.setdefault(status, []).append(code)
-    return {
-        status: {"model": ErrorOut, "description": ", ".join(names)}
-        for status, names in sorted(found.items())
-    }
-
-
+# No household with the code answers as "not authorised" (forbidden): the same answer.
 _FILE_ERRORS = errors_of(
-    (
-        403,
-        "forbidden: neither the holder nor authorised by the holder, or no household has this "
-        "code (the same answer)",
-    ),
-    (409, "dispute_already_open"),
-    (413, "photo_too_large"),
-    (415, "photo_wrong_type"),
-    (
-        422,
-        "malformed_code, malformed_period, period_outside_statement, unknown_service, "
-        "service_not_provided, unknown_reason, text_required, text_too_long, text_not_printable, "
-        "photo_undecodable, validation_error",
-    ),
-    (429, "rate_limited: too many requests today, or too many distinct subscriber codes"),
+    Unauthenticated,
+    NotAllowedToDispute,
+    DisputeAlreadyOpen,
+    PhotoTooLarge,
+    PhotoWrongType,
+    MalformedCode,
+    MalformedPeriod,
+    PeriodOutsideStatement,
+    UnknownService,
+    ServiceNotProvided,
+    UnknownReason,
+    TextRequired,
+    TextTooLong,
+    TextNotPrintable,
+    PhotoUndecodable,
+    FormUnreadable,
+    DisputeRateLimited,
+    RateLimited,
 )
 _FORM_SCHEMA = {
     "requestBody": {
@@ -147,7 +117,7 @@ async def file_dispute(
     return DisputeOut.from_dispute(dispute)
 
 
-@router.get("/disputes", response_model=DisputeListOut, responses=errors_of())
+@router.get("/disputes", response_model=DisputeListOut, responses=errors_of(Unauthenticated))
 def my_disputes(citizen: CurrentCitizen, db: DbRead) -> DisputeListOut:
     """The requests the signed-in citizen filed, newest first."""
     found = service.list_my_disputes(db=db, citizen=citizen)
@@ -157,7 +127,7 @@ def my_disputes(citizen: CurrentCitizen, db: DbRead) -> DisputeListOut:
 @router.get(
     "/disputes/{reference}",
     response_model=DisputeDetailOut,
-    responses=errors_of((404, "dispute_not_found")),
+    responses=errors_of(Unauthenticated, DisputeNotFound),
 )
 def my_dispute(reference: str, citizen: CurrentCitizen, db: DbRead) -> DisputeDetailOut:
     """One request with its answer and history."""
@@ -168,9 +138,7 @@ def my_dispute(reference: str, citizen: CurrentCitizen, db: DbRead) -> DisputeDe
 @staff_router.get(
     "/disputes",
     response_model=StaffDisputeListOut,
-    responses=errors_of(
-        (403, "forbidden"), (422, "unknown_status, malformed_code, malformed_period")
-    ),
+    responses=errors_of(Unauthenticated, NotStaff, UnknownStatus, MalformedCode, MalformedPeriod),
 )
 def staff_disputes(
     staff: CurrentStaff,
@@ -203,7 +171,7 @@ def staff_disputes(
 @staff_router.get(
     "/disputes/{reference}",
     response_model=StaffDisputeDetailOut,
-    responses=errors_of((403, "forbidden"), (404, "dispute_not_found")),
+    responses=errors_of(Unauthenticated, NotStaff, DisputeNotFound),
 )
 def staff_dispute(reference: str, staff: CurrentStaff, db: DbRead) -> StaffDisputeDetailOut:
     """One request with its full history, actors included."""
@@ -211,10 +179,14 @@ def staff_dispute(reference: str, staff: CurrentStaff, db: DbRead) -> StaffDispu
 
 
 _MOVE_ERRORS = errors_of(
-    (403, "forbidden"),
-    (404, "dispute_not_found"),
-    (409, "dispute_status_conflict"),
-    (422, "text_required, text_too_long, text_not_printable"),
+    Unauthenticated,
+    NotStaff,
+    Forbidden,
+    DisputeNotFound,
+    DisputeStatusConflict,
+    TextRequired,
+    TextTooLong,
+    TextNotPrintable,
 )
 
 

@@ -17,14 +17,15 @@ from waterbill.auth.sessions import csrf_matches
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import service
-from waterbill.disputes.domain import REASONS, STATUSES, Dispute, Photo
-from waterbill.disputes.messages import REASON_LABELS, SERVICE_LABELS, STATUS_LABELS
+from waterbill.disputes.domain import REASONS, STATUSES, Dispute
 from waterbill.errors import ServiceError
-from waterbill.i18n.messages import error_message
+from waterbill.i18n.messages import refusal_message
 from waterbill.web.deps import (
+    LABELS,
     CodeLookupLimited,
     CsrfChecked,
     CurrentCitizen,
+    CurrentStaff,
     DatabaseDep,
     DbRead,
     Locale,
@@ -32,13 +33,11 @@ from waterbill.web.deps import (
     enforce_code_limit,
     get_web_session,
 )
-from waterbill.web.dispute_api import STATUS_BY_CODE, CurrentStaff
-from waterbill.web.dispute_forms import FORM_ERRORS, DisputeForm, read_dispute_form
+from waterbill.web.forms import FORM_ERRORS, DisputeForm, photo_response, read_dispute_form
 from waterbill.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
 
-LABELS = {"status": STATUS_LABELS, "reason": REASON_LABELS, "service": SERVICE_LABELS}
 _PAGE_SIZE = 50
 # Refusals of a staff action shown on the request's page, beside the form that caused them.
 _ANSWER_ERRORS = frozenset(
@@ -50,21 +49,6 @@ def _render(request: Request, name: str, *, status_code: int = 200, **context: A
     templates: Templates = request.app.state.templates
     return templates.response(
         request, name, status_code=status_code, labels=LABELS, reasons=REASONS, **context
-    )
-
-
-def photo_response(photo: Photo) -> Response:
-    return Response(
-        photo.data,
-        media_type=photo.media_type,
-        headers={
-            # The photo shows a meter in someone's home: no shared or browser cache keeps it.
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            # A fixed name: neither the reference nor anything of the citizen's own file name.
-            "Content-Disposition": f'inline; filename="saygac-foto.{photo.extension}"',
-        },
     )
 
 
@@ -159,8 +143,8 @@ async def file_dispute(
     except ServiceError as refusal:
         if refusal.code not in FORM_ERRORS:
             raise
-        message = error_message(refusal.code, refusal.params, locale)
-        status_code = STATUS_BY_CODE.get(refusal.code, 422)
+        message = refusal_message(refusal, locale)
+        status_code = refusal.status
 
         def again() -> Response:
             with database.read() as db:
@@ -282,8 +266,8 @@ def _after_move(
                 request,
                 db=db,
                 reference=reference,
-                error=error_message(refusal.code, refusal.params, locale),
-                status_code=STATUS_BY_CODE.get(refusal.code, 422),
+                error=refusal_message(refusal, locale),
+                status_code=refusal.status,
             )
     return RedirectResponse(f"/admin/disputes/{moved.reference}", status_code=303)
 

@@ -30,6 +30,7 @@ from waterbill.web.deps import (
     DatabaseDep,
     Locale,
     SettingsDep,
+    verify_url,
 )
 from waterbill.web.templating import Templates
 
@@ -39,10 +40,6 @@ router = APIRouter(include_in_schema=False)
 # A statement PDF is about 30 KB and its CSV 3 KB; anything far larger is not one of ours.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MEDIA_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
-
-
-def verify_url(settings: Settings, code: str) -> str:
-    return f"{settings.base_url}/verify/{display_code(code)}"
 
 
 def _download(

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.notifications.domain import Event
 from waterbill.notifications.service import (
+    MalformedEmail,
+    MalformedPhone,
     NotificationSettings,
+    TooManyConfirmations,
+    UnknownEvent,
     get_notification_settings,
     update_notification_settings,
 )
-from waterbill.web.api import ErrorOut
-from waterbill.web.deps import CurrentCitizen, DatabaseDep, Locale, SettingsDep
-from waterbill.web.dispute_api import ApiCsrf
+from waterbill.web.deps import ApiCsrf, CurrentCitizen, DatabaseDep, Locale, SettingsDep
+from waterbill.web.errors import InvalidRequest, errors_of
 
 router = APIRouter(prefix="/api/v1", tags=["citizen"])
-
-STATUS_BY_CODE = {
-    "malformed_email": 422,
-    "malformed_phone": 422,
-    "unknown_event": 422,
-    "invalid_link": 404,
-    "rate_limited": 429,
-}
 
 
 class AccountEventsIO(BaseModel):
@@ -75,11 +69,9 @@ class NotificationsOut(BaseModel):
         )
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorOut} for code in (401, *codes)}
-
-
-@router.get("/me/notifications", response_model=NotificationsOut, responses=_errors())
+@router.get(
+    "/me/notifications", response_model=NotificationsOut, responses=errors_of(Unauthenticated)
+)
 def my_notifications(citizen: CurrentCitizen, database: DatabaseDep) -> NotificationsOut:
     """The signed-in citizen's notification address and events."""
     return NotificationsOut.of(get_notification_settings(database=database, citizen=citizen))
@@ -88,7 +80,15 @@ def my_notifications(citizen: CurrentCitizen, database: DatabaseDep) -> Notifica
 @router.put(
     "/me/notifications",
     response_model=NotificationsOut,
-    responses=_errors(403, 422, 429),
+    responses=errors_of(
+        Unauthenticated,
+        Forbidden,
+        MalformedEmail,
+        MalformedPhone,
+        UnknownEvent,
+        InvalidRequest,
+        TooManyConfirmations,
+    ),
     dependencies=[ApiCsrf],
 )
 def save_notifications(

@@ -25,6 +25,7 @@ from waterbill.presentation.view import statement_view
 from waterbill.readings.service import NO_READINGS, readings_on_statement
 from waterbill.web import services
 from waterbill.web.deps import (
+    LABELS,
     CodeLookupLimited,
     CsrfChecked,
     CurrentCitizen,
@@ -35,7 +36,6 @@ from waterbill.web.deps import (
     SettingsDep,
     session_cookie_name,
 )
-from waterbill.web.dispute_pages import LABELS
 from waterbill.web.templating import Templates
 
 log = logging.getLogger(__name__)

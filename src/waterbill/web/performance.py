@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict
 
 from waterbill.auth.errors import Forbidden
 from waterbill.auth.sessions import csrf_matches
+from waterbill.disputes.errors import TextNotPrintable, TextTooLong
 from waterbill.errors import RateLimited, ServiceError
-from waterbill.i18n.messages import error_message
+from waterbill.i18n.messages import refusal_message
+from waterbill.performance.domain import MalformedRating
 from waterbill.performance.schemas import PerformanceOut, csv_rows, performance_json
 from waterbill.performance.service import (
     Report,
@@ -23,9 +25,8 @@ from waterbill.performance.service import (
 )
 from waterbill.presentation.performance import performance_view
 from waterbill.spreadsheet import csv_writer
-from waterbill.web.api import ErrorOut
-from waterbill.web.deps import DatabaseDep, DbRead, Locale, SessionDep, SettingsDep
-from waterbill.web.dispute_api import CurrentStaff
+from waterbill.web.deps import CurrentStaff, DatabaseDep, DbRead, Locale, SessionDep, SettingsDep
+from waterbill.web.errors import errors_of
 from waterbill.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
@@ -99,15 +100,8 @@ def _session_key(session: SessionDep) -> str | None:
     return session.citizen.pseudonym
 
 
-_FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorOut, "description": "forbidden: a session cookie without its CSRF token"},
-    422: {
-        "model": ErrorOut,
-        "description": "malformed_rating: not 1 to 5; text_too_long, text_not_printable: the "
-        "comment",
-    },
-    429: {"model": ErrorOut, "description": "rate_limited: too many answers this hour"},
-}
+# Forbidden: a session cookie without its CSRF token; the text refusals concern the comment.
+_FEEDBACK_ERRORS = errors_of(Forbidden, MalformedRating, TextTooLong, TextNotPrintable, RateLimited)
 
 
 @api_router.post("/feedback", status_code=201, responses=_FEEDBACK_ERRORS)
@@ -179,9 +173,14 @@ async def feedback_post(
     try:
         await _store(database, rating, comment)
     except ServiceError as refusal:
-        message = error_message(refusal.code, refusal.params, locale)
+        message = refusal_message(refusal, locale)
         return _feedback_page(
-            request, locale, error=message, status_code=422, rating=rating, comment=comment
+            request,
+            locale,
+            error=message,
+            status_code=refusal.status,
+            rating=rating,
+            comment=comment,
         )
     return RedirectResponse("/feedback/thanks", status_code=303)
 

@@ -3,20 +3,34 @@ collects them with a channel's ``X-Api-Key``."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from waterbill.audit.tags import Channel
-from waterbill.auth.identity import Citizen
-from waterbill.config import Settings
+from waterbill.auth.errors import Unauthenticated
 from waterbill.db.database import Database
-from waterbill.disputes.errors import FormUnreadable
+from waterbill.disputes.errors import (
+    FormUnreadable,
+    PhotoTooLarge,
+    PhotoUndecodable,
+    PhotoWrongType,
+)
+from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
 from waterbill.ingest.service import InvalidApiKey, authenticate_channel
 from waterbill.readings import service
-from waterbill.readings.domain import Reading
+from waterbill.readings.errors import (
+    MalformedCursor,
+    MalformedReading,
+    MalformedReadOn,
+    NoMeter,
+    NotAllowedToSubmit,
+    OutsideWindow,
+    ReadingDecreased,
+    ReadingImplausible,
+    ReadingNotFound,
+    ReadingRateLimited,
+)
 from waterbill.readings.schemas import (
     ExportedReading,
     ExportOut,
@@ -24,93 +38,30 @@ from waterbill.readings.schemas import (
     ReadingIn,
     ReadingOut,
 )
-from waterbill.web.deps import CurrentCitizen, DatabaseDep, DbRead, SettingsDep
-from waterbill.web.dispute_api import ApiCsrf, errors_of
-from waterbill.web.dispute_forms import read_upload_form
-
-# HTTP status of each refusal of the reading service, merged into the app's table.
-STATUS_BY_CODE = {
-    "no_meter": 409,
-    "malformed_reading": 422,
-    "malformed_date": 422,
-    "outside_window": 422,
-    "reading_decreased": 422,
-    "reading_implausible": 422,
-    "reading_not_found": 404,
-    "malformed_cursor": 422,
-}
-FIELDS = ("subscriber_code", "reading", "read_on", "confirm_implausible", "csrf_token")
-_YES = frozenset({"1", "true", "on", "yes"})
+from waterbill.web.deps import ApiCsrf, CurrentCitizen, DatabaseDep, DbRead, SettingsDep
+from waterbill.web.errors import errors_of
+from waterbill.web.forms import read_submission, submit
 
 router = APIRouter(prefix="/api/v1", tags=["meter readings"])
 
 
-async def read_submission(request: Request) -> tuple[service.Submission, str]:
-    """The submission and the form's CSRF token, from a JSON body or a multipart form."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        values, photo = await read_upload_form(request, FIELDS)
-    else:
-        try:
-            body = json.loads(await request.body() or b"null")
-        except ValueError:
-            raise FormUnreadable(reason="malformed") from None
-        if not isinstance(body, dict):
-            raise FormUnreadable(reason="malformed")
-        values = {name: _text(body.get(name)) for name in FIELDS}
-        photo = None
-    submission = service.Submission(
-        code=values["subscriber_code"],
-        reading=values["reading"],
-        read_on=values["read_on"],
-        photo=photo,
-        confirm_implausible=values["confirm_implausible"].strip().lower() in _YES,
-    )
-    return submission, values["csrf_token"]
-
-
-async def submit(
-    database: Database,
-    citizen: Citizen,
-    settings: Settings,
-    submission: service.Submission,
-    *,
-    channel: Channel,
-) -> Reading:
-    """The reading service with the configured rules, off the event loop."""
-    return await run_in_threadpool(
-        lambda: service.submit_reading(
-            database=database,
-            citizen=citizen,
-            submission=submission,
-            rules=service.rules_from(settings),
-            code_length=settings.code_length_range,
-            channel=channel,
-        )
-    )
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else ""
-    # A JSON number is taken as written: 1234.5 stays 1234.5, never a binary approximation.
-    return str(value)
-
-
 _SUBMIT_ERRORS = errors_of(
-    (403, "forbidden: neither the holder nor authorised by the holder; not_household"),
-    (404, "unknown_code"),
-    (409, "no_meter: a smart-card meter or no meter has no reading to submit"),
-    (413, "photo_too_large"),
-    (415, "photo_wrong_type"),
-    (
-        422,
-        "malformed_code, malformed_reading, malformed_date, outside_window (a future date or "
-        "older than WATERBILL_READING_MAX_AGE_DAYS), reading_decreased, reading_implausible, "
-        "photo_undecodable, validation_error",
-    ),
-    (429, "rate_limited: too many readings on this account today"),
+    Unauthenticated,
+    NotAllowedToSubmit,
+    NotHousehold,
+    UnknownCode,
+    NoMeter,
+    PhotoTooLarge,
+    PhotoWrongType,
+    MalformedCode,
+    MalformedReading,
+    MalformedReadOn,
+    OutsideWindow,
+    ReadingDecreased,
+    ReadingImplausible,
+    PhotoUndecodable,
+    FormUnreadable,
+    ReadingRateLimited,
 )
 _BODY = {
     "requestBody": {
@@ -157,7 +108,7 @@ async def submit_reading(
 @router.get(
     "/readings/{reference}",
     response_model=ReadingOut,
-    responses=errors_of((404, "reading_not_found")),
+    responses=errors_of(Unauthenticated, ReadingNotFound),
 )
 def my_reading(reference: str, citizen: CurrentCitizen, db: DbRead) -> ReadingOut:
     """One reading of an account the citizen may submit on, with its status."""
@@ -169,16 +120,13 @@ def my_reading(reference: str, citizen: CurrentCitizen, db: DbRead) -> ReadingOu
 def _channel(database: Database, key: str | None) -> str:
     # On the primary: a revoked key must stop working at once.
     with database.read(primary=True) as db:
-        try:
-            return authenticate_channel(db=db, key=key)
-        except InvalidApiKey:
-            raise InvalidApiKey(reason="api_key") from None
+        return authenticate_channel(db=db, key=key)
 
 
 @router.get(
     "/readings",
     response_model=ExportOut,
-    responses=errors_of((422, "malformed_cursor")),
+    responses=errors_of(InvalidApiKey, MalformedCursor),
 )
 def collect_readings(
     request: Request,

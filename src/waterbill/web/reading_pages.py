@@ -16,20 +16,19 @@ from waterbill.auth.sessions import csrf_matches
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
-from waterbill.i18n.messages import error_message
+from waterbill.i18n.messages import refusal_message
 from waterbill.readings import service
 from waterbill.readings.domain import target_of
 from waterbill.web.deps import (
     CurrentCitizen,
+    CurrentStaff,
     DatabaseDep,
     DbRead,
     Locale,
     SettingsDep,
     get_web_session,
 )
-from waterbill.web.dispute_api import CurrentStaff
-from waterbill.web.dispute_pages import photo_response
-from waterbill.web.reading_api import STATUS_BY_CODE, read_submission, submit
+from waterbill.web.forms import photo_response, read_submission, submit
 from waterbill.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
@@ -124,8 +123,8 @@ async def submit_reading(
             "read_on": submission.read_on,
             "confirm_implausible": "1" if refusal.code == "reading_implausible" else "",
         }
-        message = error_message(refusal.code, refusal.params, locale)
-        code = refusal.code
+        message = refusal_message(refusal, locale)
+        code, status = refusal.code, refusal.status
         return await run_in_threadpool(
             lambda: _form_page(
                 request,
@@ -135,7 +134,7 @@ async def submit_reading(
                 values=values,
                 error=message,
                 error_code=code,
-                status_code=STATUS_BY_CODE.get(code, 429),
+                status_code=status,
             )
         )
     return RedirectResponse(f"/readings/{reading.reference}", status_code=303)

@@ -3,7 +3,8 @@
 The app includes ``router`` and keeps its ``Database`` in ``app.state.database``. Refusals use the
 API's one error shape, ``{"error": {"code", "message"}}``, with the message in the language asked
 for (``Accept-Language``: az, en or ru; Azerbaijani by default), from the web app's gettext
-catalogs, and the field named.
+catalogs, and the field named: the feed's rules (``waterbill.ingest.rules``) refuse a payment
+with every problem of its fields, not with one refusal class, so this route answers them itself.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from waterbill.ingest.service import (
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
-_STATUS = {"payment_conflict": 409, "reversal_exceeds_payment": 409, "unauthenticated": 401}
+# The feed's problems that conflict with a payment already stored (409); any other is a 422.
+_CONFLICTS = frozenset({"payment_conflict", "reversal_exceeds_payment"})
 _UNAUTHENTICATED = _("the API key is wrong or revoked")
 _NOT_JSON = _("the body must be JSON, sent with Content-Type: application/json")
 _DUPLICATE_KEY = _("the field appears more than once in the body")
@@ -207,7 +209,8 @@ async def post_payment(
     try:
         channel = await run_in_threadpool(authenticate)
     except InvalidApiKey:
-        return _error(401, "unauthenticated", _translated(language, _UNAUTHENTICATED))
+        text = _translated(language, _UNAUTHENTICATED)
+        return _error(InvalidApiKey.status, InvalidApiKey.code, text)
     if not _is_json(request.headers.get("content-type")):
         return _error(415, "unsupported_media_type", _translated(language, _NOT_JSON))
     body = await request.body()
@@ -241,7 +244,7 @@ async def post_payment(
         problem = refusal.first
         text = _translated(language, problem.msgid, problem.params_in(language))
         return _error(
-            _STATUS.get(problem.code, 422),
+            409 if problem.code in _CONFLICTS else 422,
             problem.code,
             f"{problem.column}: {text}",
             problem.column,

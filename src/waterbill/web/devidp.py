@@ -1,4 +1,8 @@
-"""The development provider's endpoints: discovery, JWKS, authorize (the sign-in page), token."""
+"""The development provider's endpoints: discovery, JWKS, authorize (the sign-in page), token.
+
+Its refusals are OAuth's own (``{"error": "invalid_grant", …}``, RFC 6749), not the app's: the
+relying party reads them as it would the real provider's.
+"""
 
 from __future__ import annotations
 
