@@ -20,7 +20,7 @@ import pytest
 import time_machine
 from sqlalchemy import Engine, delete
 
-from tests.streaming_replica import ReplicaUnavailable, StreamingReplica, streaming_replica
+from tests.support.replica import ReplicaUnavailable, StreamingReplica, streaming_replica
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
@@ -104,7 +104,7 @@ def make_postgres_database(postgres_admin_url: str) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def replica(postgres_admin_url: str) -> Iterator[StreamingReplica]:
-    """A streaming replica of the test server (see tests/streaming_replica.py), for the session.
+    """A streaming replica of the test server (see tests/support/replica.py), for the session.
 
     Like the server itself: skipped loudly when it cannot run here, a failure when CI requires it.
     """

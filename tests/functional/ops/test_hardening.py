@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_subscriber
 from tests.functional.ops.conftest import ServeOps
 from tests.integration.ops.test_redis_rate_limits import REDIS_URL, redis_url  # noqa: F401
+from tests.support.factories.billing import add_subscriber
 from waterbill.billing.tables import subscribers
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -11,6 +10,7 @@ import anyio
 import pytest
 import redis
 
+from tests.support.network import free_port
 from waterbill.ops.ratelimit import RateLimiter, RedisBackend
 
 REDIS_URL = os.environ.get("WATERBILL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -69,10 +69,7 @@ def test_two_instances_share_one_ip_budget(redis_url: str) -> None:
 def test_an_unreachable_redis_fails_open_to_local_counters_and_logs_it_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    limiter = _limiter(f"redis://127.0.0.1:{closed_port}/0", "waterbill:test:")
+    limiter = _limiter(f"redis://127.0.0.1:{free_port()}/0", "waterbill:test:")
 
     async def scenario() -> list[bool]:
         return [(await limiter.check_ip("192.0.2.8")).allowed for _ in range(6)]
