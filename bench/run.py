@@ -723,6 +723,11 @@ def machine(config: Config) -> dict[str, Any]:
 
 
 def main() -> None:
+    # Configured by the environment only; an argument is most likely someone asking how, and a
+    # mistaken start would spend many minutes building the full dataset.
+    if sys.argv[1:]:
+        print(__doc__)
+        raise SystemExit(0 if sys.argv[1:] in (["-h"], ["--help"]) else 2)
     config = Config.from_env()
     config.workdir.mkdir(parents=True, exist_ok=True)
     results_path = config.workdir / "results.json"
