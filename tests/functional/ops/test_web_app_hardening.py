@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.functional.signin import sign_in
-from tests.integration.ops.test_redis_rate_limits import REDIS_URL, redis_url  # noqa: F401
 from tests.support.factories.billing import add_invoice, add_subscriber
 from tests.support.live_server import serve_asgi
 from tests.support.network import free_port
@@ -191,12 +190,12 @@ def test_maintenance_closes_both_real_instances_with_the_message_and_health_stay
         assert ready.json()["maintenance_until"] is not None
 
 
-@pytest.mark.usefixtures("household", "redis_url")
+@pytest.mark.usefixtures("household")
 def test_the_distinct_code_limit_is_shared_by_two_real_instances_through_redis(
-    serve_web: ServeWeb,
+    serve_web: ServeWeb, redis_url: str
 ) -> None:
     options = {
-        "redis_url": REDIS_URL,
+        "redis_url": redis_url,
         "rate_limit_codes_per_citizen": 2,
         # A fresh key makes a fresh pseudonymous id: runs sharing the Redis never collide.
         "secret_key": f"functional-test-secret-{uuid.uuid4().hex}",
