@@ -58,15 +58,16 @@ bench: install ## Measure at national scale and rewrite docs/benchmarks.md (BENC
 	$(BIN)/python -m bench.run
 
 .PHONY: lint
-lint: install ## ruff check, ruff format --check, mypy on src/
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+lint: install ## ruff check and format --check (src, tests, bench), mypy (src, bench), the layer contracts (lint-imports)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 .PHONY: format
 format: install ## Format the code in place
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 .PHONY: messages
 messages: install ## Extract translatable texts and update the az/en/ru catalogs
@@ -76,4 +77,4 @@ messages: install ## Extract translatable texts and update the az/en/ru catalogs
 
 .PHONY: clean
 clean: ## Remove the virtual environment and local data
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

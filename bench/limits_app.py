@@ -22,8 +22,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Connection, text
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy import Connection, TextualSelect, text
 
 from waterbill.calendar import Window, baku_date
 from waterbill.config import get_settings
@@ -64,7 +63,7 @@ FROM subscribers s WHERE s.code = :code
 """
 
 
-def statement_query() -> TextClause:
+def statement_query() -> TextualSelect:
     # The columns typed like the tables, so SQLite's scaled integers come back as Decimals too.
     return text(STATEMENT_SQL).columns(
         amount=money(),
@@ -83,7 +82,7 @@ def _plain(value: Any) -> Any:
 
 
 def load(
-    db: Connection, query: TextClause, code: str, as_of: date | None = None
+    db: Connection, query: TextualSelect, code: str, as_of: date | None = None
 ) -> dict[str, Any] | None:
     window = Window.ending(as_of or baku_date(_now()))
     rows = db.execute(
@@ -99,6 +98,9 @@ def load(
     subscriber = next((row for row in rows if row.kind == "s"), None)
     if subscriber is None:
         return None
+    # Twelve columns do not fit one line; the annotations let the tuples grow by ``+=``.
+    keys: tuple[str, ...]
+    values: tuple[Any, ...]
     keys = ("code", "surname", "name", "patronymic", "region", "city", "district", "street")
     keys += ("building", "apartment", "meter_type", "status")
     values = (subscriber.a, subscriber.b, subscriber.c, subscriber.d, subscriber.e, subscriber.f)

@@ -30,7 +30,6 @@ import platform
 import random
 import resource
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from tests.support.network import free_port
 
 from bench import feeds, report
 
@@ -162,33 +162,33 @@ class Store:
             with psycopg.connect(self.url) as connection:
                 row = connection.execute(sql).fetchone()
         else:
-            connection = sqlite3.connect(self.path)
+            sqlite_db = sqlite3.connect(self.path)
             try:
-                row = connection.execute(sql).fetchone()
+                row = sqlite_db.execute(sql).fetchone()
             finally:
-                connection.close()
+                sqlite_db.close()
         return row[0] if row else None
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         if self.engine == "postgresql":
             with psycopg.connect(self.url) as connection:
                 return list(connection.execute(sql).fetchall())
-        connection = sqlite3.connect(self.path)
+        sqlite_db = sqlite3.connect(self.path)
         try:
-            return list(connection.execute(sql).fetchall())
+            return list(sqlite_db.execute(sql).fetchall())
         finally:
-            connection.close()
+            sqlite_db.close()
 
     def analyze(self) -> None:
         if self.engine == "postgresql":
             with psycopg.connect(self.url, autocommit=True) as connection:
                 connection.execute("VACUUM ANALYZE")
         else:
-            connection = sqlite3.connect(self.path)
+            sqlite_db = sqlite3.connect(self.path)
             try:
-                connection.execute("ANALYZE")
+                sqlite_db.execute("ANALYZE")
             finally:
-                connection.close()
+                sqlite_db.close()
 
 
 def app_env(store: Store, **extra: str) -> dict[str, str]:
@@ -471,12 +471,6 @@ def raw_executemany(config: Config, directory: Path, counts: dict[str, int]) -> 
 # Phase 3: lookups ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def worker_pids(parent: int) -> list[int]:
     """uvicorn's worker processes: the children of the supervisor started by multiprocessing."""
     pids: list[int] = []
@@ -571,7 +565,7 @@ def wrk(config: Config, url: str, pairs: Path, path: str, seconds: int) -> dict[
     ]  # fmt: skip
     env = {**os.environ, "BENCH_PAIRS": str(pairs), "BENCH_PATH": path}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     seconds_run = figures["duration_us"] / 1e6
     figures["rps"] = figures["requests"] / seconds_run
     figures["command"] = " ".join([*command[:-3], "bench/statements.lua", url])
@@ -729,6 +723,11 @@ def machine(config: Config) -> dict[str, Any]:
 
 
 def main() -> None:
+    # Configured by the environment only; an argument is most likely someone asking how, and a
+    # mistaken start would spend many minutes building the full dataset.
+    if sys.argv[1:]:
+        print(__doc__)
+        raise SystemExit(0 if sys.argv[1:] in (["-h"], ["--help"]) else 2)
     config = Config.from_env()
     config.workdir.mkdir(parents=True, exist_ok=True)
     results_path = config.workdir / "results.json"

@@ -1,4 +1,4 @@
-"""Shared fixtures: real databases (SQLite and PostgreSQL), each migrated by Alembic.
+"""Shared fixtures: real databases (SQLite and PostgreSQL, each migrated by Alembic) and Redis.
 
 Every test session gets its own PostgreSQL database, so parallel runs on one server never collide.
 Without a reachable server the PostgreSQL tier is skipped loudly; CI sets
@@ -17,10 +17,11 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 import time_machine
 from sqlalchemy import Engine, delete
 
-from tests.streaming_replica import ReplicaUnavailable, StreamingReplica, streaming_replica
+from tests.support.replica import ReplicaUnavailable, StreamingReplica, streaming_replica
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
@@ -29,6 +30,7 @@ from waterbill.db.schema import metadata
 ADMIN_URL = os.environ.get(
     "WATERBILL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_URL = os.environ.get("WATERBILL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_POSTGRES = os.environ.get("WATERBILL_REQUIRE_POSTGRES") == "1"
 _postgres_skipped: list[str] = []
 _replica_skipped: list[str] = []
@@ -104,7 +106,7 @@ def make_postgres_database(postgres_admin_url: str) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def replica(postgres_admin_url: str) -> Iterator[StreamingReplica]:
-    """A streaming replica of the test server (see tests/streaming_replica.py), for the session.
+    """A streaming replica of the test server (see tests/support/replica.py), for the session.
 
     Like the server itself: skipped loudly when it cannot run here, a failure when CI requires it.
     """
@@ -126,6 +128,20 @@ def replicated_database(make_postgres_database: Any, replica: StreamingReplica) 
     name = primary_url.rsplit("/", 1)[1]
     replica.wait_for_database(name)
     return primary_url, replica.url(name)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The test Redis (shared rate limits); skipped without it, a failure when CI requires it."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"Redis is required here but unreachable at {REDIS_URL}: {error}")
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    yield REDIS_URL
+    client.close()
 
 
 @pytest.fixture(

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Connection
 
-from tests.functional.conftest import LiveServer, serve
+from tests.support.live_server import LiveServer, serve
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade

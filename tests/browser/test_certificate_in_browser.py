@@ -20,8 +20,8 @@ from tests.browser.conftest import (
     sqlite_server,
     visiting,
 )
-from tests.factories import add_invoice, add_payment, add_subscriber
-from tests.functional.conftest import LiveServer
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.calendar import YearMonth
 

@@ -28,8 +28,8 @@ from tests.browser.conftest import (
     sqlite_server,
     visiting,
 )
-from tests.factories import add_invoice, add_payment, add_subscriber, recalculate
-from tests.functional.conftest import LiveServer
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber, recalculate
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.calendar import Window
 

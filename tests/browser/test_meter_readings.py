@@ -12,9 +12,9 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, update
 
 from tests.browser.conftest import DESKTOP, assert_accessible, save_screenshots
-from tests.disputes_support import jpeg_with_exif
-from tests.functional.conftest import LiveServer, serve
-from tests.readings_support import metered_household
+from tests.support.factories.photos import jpeg_with_exif
+from tests.support.factories.readings import metered_household
+from tests.support.live_server import LiveServer, serve
 from waterbill import clock
 from waterbill.billing.tables import invoices
 from waterbill.calendar import YearMonth

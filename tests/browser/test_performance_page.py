@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 from sqlalchemy import Engine
 
 from tests.browser.conftest import PHONE, assert_accessible, horizontal_overflow, save_screenshots
-from tests.functional.conftest import LiveServer, serve
+from tests.support.live_server import LiveServer, serve
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade

@@ -13,10 +13,10 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine, select
 
-from tests.audit_support import make_every_append_collide
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
+from tests.support.audit import make_every_append_collide
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import LiveServer, serve
 from waterbill import clock
 from waterbill.access.service import grant_authorisation, pseudonym_of
 from waterbill.audit.service import verify_chain

@@ -10,9 +10,9 @@ import re
 
 import httpx
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer
 from tests.functional.signin import bearer
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.calendar import YearMonth
 from waterbill.ops.responses import api_routes

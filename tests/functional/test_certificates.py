@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
 
-from tests.factories import add_invoice, add_payment, add_subscriber
-from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
+from tests.support.live_server import LiveServer, serve
 from waterbill import clock
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims

@@ -14,9 +14,9 @@ import httpx
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from tests.factories import add_invoice, add_payment, add_subscriber
-from tests.functional.conftest import LiveServer
 from tests.functional.signin import form_fields, open_sign_in_page, sign_in
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.auth.tables import web_sessions
 from waterbill.calendar import YearMonth

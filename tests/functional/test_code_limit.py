@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import LiveServer, serve
 from waterbill.documents.tables import issued_documents
 
 HOLDER_FIN = "5ZK3LRT"

@@ -17,11 +17,11 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import Engine, select
 
-from tests.disputes_support import gif, jpeg_with_exif
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import form_fields, sign_in
 from tests.functional.test_pages import assert_well_formed
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.factories.photos import gif, jpeg_with_exif
+from tests.support.live_server import LiveServer, serve
 from waterbill import clock
 from waterbill.access.repository import add_grant
 from waterbill.audit.tables import audit_events

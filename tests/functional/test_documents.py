@@ -11,9 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer
 from tests.functional.signin import sign_in
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.calendar import YearMonth
 

@@ -18,9 +18,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_subscriber, months_ago
-from tests.functional.conftest import LiveServer, _free_port, serve
 from tests.functional.signin import form_fields, sign_in
+from tests.support.factories.billing import add_invoice, add_subscriber, months_ago
+from tests.support.live_server import LiveServer, serve
+from tests.support.network import free_port
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
 
@@ -82,7 +83,7 @@ def test_serve_with_two_workers_runs_two_processes_that_carry_sign_ins_over_fres
     engine = make_engine(database_url)
     _household(engine)
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.functional.conftest import STAFF_FIN, LiveServer
+from tests.functional.conftest import STAFF_FIN
 from tests.functional.signin import bearer
+from tests.support.live_server import LiveServer
 from waterbill.ingest.service import add_channel
 
 BROKEN_MULTIPART = {

@@ -8,12 +8,12 @@ from decimal import Decimal
 import httpx
 from pydantic import SecretStr
 
-from tests.factories import add_subscriber
-from tests.functional.conftest import LiveServer
 from tests.functional.signin import form_fields
 from tests.functional.test_access_web import bearer, client, signed_in
 from tests.functional.test_pages import assert_well_formed
-from tests.notifications_support import CONFIRM_LINK, part_text, smtp_server
+from tests.support.factories.billing import add_subscriber
+from tests.support.live_server import LiveServer
+from tests.support.mail import CONFIRM_LINK, part_text, smtp_server
 from waterbill import clock
 from waterbill.db.database import Database
 from waterbill.ingest.service import record_payment

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer
 from tests.functional.signin import form_fields, open_sign_in_page, sign_in
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import LiveServer
 
 FIN = "2PGT3ST"
 LOCALES = ("az", "en", "ru")

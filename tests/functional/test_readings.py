@@ -21,12 +21,12 @@ from click.testing import CliRunner
 from PIL import Image
 from sqlalchemy import Engine, select
 
-from tests.disputes_support import jpeg_with_exif
-from tests.factories import add_subscriber
-from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import sign_in
 from tests.functional.test_pages import assert_well_formed
-from tests.readings_support import metered_household
+from tests.support.factories.billing import add_subscriber
+from tests.support.factories.photos import jpeg_with_exif
+from tests.support.factories.readings import metered_household
+from tests.support.live_server import LiveServer, serve
 from waterbill import clock
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims

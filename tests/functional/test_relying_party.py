@@ -14,8 +14,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from tests.factories import add_subscriber
-from tests.functional.conftest import LiveServer
+from tests.support.factories.billing import add_subscriber
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.auth.devidp.keys import signing_key
 from waterbill.auth.errors import SignInFailed, Unauthenticated

@@ -19,9 +19,9 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, delete, text
 
-from tests.factories import add_invoice, add_payment, add_subscriber, months_ago
-from tests.functional.conftest import LiveServer, serve
-from tests.streaming_replica import StreamingReplica
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber, months_ago
+from tests.support.live_server import LiveServer, serve
+from tests.support.replica import StreamingReplica
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
 from waterbill.db.database import Database

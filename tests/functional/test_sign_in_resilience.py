@@ -18,10 +18,10 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.functional.conftest import LiveServer, serve
 from tests.functional.signin import bearer
-from tests.live_server import free_port, live_server
-from tests.tcp_proxy import TcpProxy
+from tests.support.live_server import LiveServer, serve, serve_asgi
+from tests.support.network import free_port
+from tests.support.tcp_proxy import TcpProxy
 from waterbill.cli import main
 from waterbill.config import Settings, get_settings
 from waterbill.web.app import create_app
@@ -60,7 +60,7 @@ def provider_on(port: int, database_url: str) -> Iterator[str]:
     )
     app = create_app(settings)
     try:
-        with live_server(app, port=port) as url:
+        with serve_asgi(app, port=port) as url:
             yield url
     finally:
         app.state.database.dispose()

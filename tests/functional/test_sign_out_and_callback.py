@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from bs4 import BeautifulSoup
 
-from tests.functional.conftest import LiveServer
 from tests.functional.signin import form_fields, open_sign_in_page, sign_in
+from tests.support.live_server import LiveServer
 
 FIN = "5ZK3LRT"
 CONTINUE = "/dev-idp/authorize/continue"

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import serve
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import serve
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine

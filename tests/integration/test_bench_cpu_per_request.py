@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import _free_port
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.network import free_port
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_endpoint_is_measured_with_real_requests(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith("WATERBILL_")},
         "WATERBILL_ENV": "development",

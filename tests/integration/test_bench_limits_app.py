@@ -8,7 +8,7 @@ from decimal import Decimal
 from bench.limits_app import load, statement_query
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_payment, add_subscriber
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
 from waterbill.statement.service import get_statement
 
 AS_OF = date(2026, 11, 26)

@@ -12,7 +12,7 @@ import pytest
 from bench.reference_app import statement_json
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_payment, add_subscriber, recalculate
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber, recalculate
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import get_statement
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_payment, add_subscriber
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
 from waterbill.cli import main
 
 

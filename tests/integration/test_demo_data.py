@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Connection, Engine, func, select, text
 
-from tests.factories import add_invoice, add_subscriber
+from tests.support.factories.billing import add_invoice, add_subscriber
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.calendar import end_of_baku_day
 from waterbill.cli import main

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_payment, add_subscriber, recalculate
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber, recalculate
 from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
 from waterbill.statement.repository import codes_held_by
 from waterbill.statement.service import get_statement

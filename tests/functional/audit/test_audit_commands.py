@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select, text
 
-from tests.factories import add_subscriber
+from tests.support.factories.billing import add_subscriber
 from waterbill import clock
 from waterbill.access.service import pseudonym_of
 from waterbill.audit.service import record_event

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import LiveServer
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import LiveServer
 from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.billing.tables import payments

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from tests.live_server import live_server
-from tests.ops_app import make_app
+from tests.support.live_server import serve_asgi
+from tests.support.ops_app import make_app
 from waterbill.config import Settings
 
 ServeOps = Callable[..., AbstractContextManager[str]]
@@ -24,7 +24,7 @@ def serve_ops(engine: Engine, settings: Settings) -> ServeOps:
     def serve(**overrides: Any) -> Iterator[str]:
         app = make_app(settings.model_copy(update=overrides))
         try:
-            with live_server(app) as url:
+            with serve_asgi(app) as url:
                 yield url
         finally:
             app.state.ops.database.dispose()

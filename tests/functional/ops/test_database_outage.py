@@ -16,11 +16,12 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.factories import add_invoice, add_subscriber
 from tests.functional.signin import sign_in
-from tests.live_server import free_port, live_server
-from tests.ops_app import make_app
-from tests.tcp_proxy import Mode, TcpProxy
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import serve_asgi
+from tests.support.network import free_port
+from tests.support.ops_app import make_app
+from tests.support.tcp_proxy import Mode, TcpProxy
 from waterbill.config import Settings
 from waterbill.db.engine import make_engine
 from waterbill.db.migrate import upgrade
@@ -111,7 +112,7 @@ def test_an_outage_mid_traffic_gives_clear_503s_and_the_service_recovers_by_itse
         app = make_app(settings)
         answers: list[Answer] = []
         stop = threading.Event()
-        with caplog.at_level(logging.WARNING), live_server(app) as base:
+        with caplog.at_level(logging.WARNING), serve_asgi(app) as base:
             cut_at, restored_at = _outage(proxy, mode, _traffic(base, stop, answers), stop, answers)
         app.state.ops.database.dispose()
     _check(answers, cut_at, restored_at, caplog, escaped="&lt;script&gt;")
@@ -136,7 +137,7 @@ def test_the_real_app_keeps_a_signed_in_citizen_informed_through_an_outage(
         app = create_app(settings)
         answers: list[Answer] = []
         stop = threading.Event()
-        with live_server(app, port=port) as base:
+        with serve_asgi(app, port=port) as base:
             with httpx.Client(base_url=base, timeout=10) as client:
                 client.get(sign_in(client, "5ZK3LRT").headers["location"])
                 cookies = client.cookies

@@ -10,9 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_subscriber
 from tests.functional.ops.conftest import ServeOps
-from tests.integration.ops.test_redis_rate_limits import REDIS_URL, redis_url  # noqa: F401
+from tests.support.factories.billing import add_subscriber
 from waterbill.billing.tables import subscribers
 
 
@@ -85,15 +84,14 @@ def test_the_ip_budget_answers_429_with_retry_after_in_the_citizens_language(
     assert health.status_code == 200
 
 
-@pytest.mark.usefixtures("redis_url")
 def test_the_distinct_code_limit_is_shared_through_redis_by_two_app_instances(
-    serve_ops: ServeOps, engine: Engine
+    serve_ops: ServeOps, engine: Engine, redis_url: str
 ) -> None:
     with engine.begin() as db:
         for n in range(3):
             add_subscriber(db, code=f"10000000{n}")
     citizen = {"X-Test-Citizen": f"c_{uuid.uuid4().hex}"}
-    options = {"redis_url": REDIS_URL, "rate_limit_codes_per_citizen": 2}
+    options = {"redis_url": redis_url, "rate_limit_codes_per_citizen": 2}
     with serve_ops(**options) as first, serve_ops(**options) as second:
         one = httpx.get(f"{first}/api/v1/statements/100000000", headers=citizen)
         two = httpx.get(f"{second}/api/v1/statements/100000001", headers=citizen)

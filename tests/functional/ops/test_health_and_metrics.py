@@ -13,8 +13,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_payment, add_subscriber
 from tests.functional.ops.conftest import ServeOps
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
 from waterbill.db.migrate import head_revision, upgrade
 from waterbill.ops.logs import JsonFormatter
 

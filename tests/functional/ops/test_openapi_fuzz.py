@@ -5,9 +5,9 @@ from __future__ import annotations
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_subscriber
 from tests.functional.ops.conftest import ServeOps
-from tests.openapi_fuzz import fuzz_every_operation
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.openapi_fuzz import fuzz_every_operation
 
 EXAMPLES_PER_OPERATION = 30
 

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from tests.factories import add_invoice, add_subscriber
 from tests.functional.signin import sign_in
-from tests.integration.ops.test_redis_rate_limits import REDIS_URL, redis_url  # noqa: F401
-from tests.live_server import free_port, live_server
-from tests.openapi_fuzz import REAL_APP_CONFIG, fuzz_every_operation
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import serve_asgi
+from tests.support.network import free_port
+from tests.support.openapi_fuzz import REAL_APP_CONFIG, fuzz_every_operation
 from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
@@ -52,7 +52,7 @@ def serve_web(engine: Engine, database_url: str) -> ServeWeb:
         settings = Settings(**values)
         app = create_app(settings)
         try:
-            with live_server(app, port=port) as url:
+            with serve_asgi(app, port=port) as url:
                 yield url, settings
         finally:
             app.state.database.dispose()
@@ -190,12 +190,12 @@ def test_maintenance_closes_both_real_instances_with_the_message_and_health_stay
         assert ready.json()["maintenance_until"] is not None
 
 
-@pytest.mark.usefixtures("household", "redis_url")
+@pytest.mark.usefixtures("household")
 def test_the_distinct_code_limit_is_shared_by_two_real_instances_through_redis(
-    serve_web: ServeWeb,
+    serve_web: ServeWeb, redis_url: str
 ) -> None:
     options = {
-        "redis_url": REDIS_URL,
+        "redis_url": redis_url,
         "rate_limit_codes_per_citizen": 2,
         # A fresh key makes a fresh pseudonymous id: runs sharing the Redis never collide.
         "secret_key": f"functional-test-secret-{uuid.uuid4().hex}",

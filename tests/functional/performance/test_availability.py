@@ -17,8 +17,8 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from tests.functional.conftest import serve
-from tests.tcp_proxy import TcpProxy
+from tests.support.live_server import serve
+from tests.support.tcp_proxy import TcpProxy
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.db.engine import make_engine

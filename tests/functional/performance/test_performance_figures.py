@@ -18,9 +18,9 @@ import time_machine
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine, select
 
-from tests.factories import add_invoice, add_subscriber
-from tests.functional.conftest import serve
 from tests.functional.signin import form_fields, sign_in
+from tests.support.factories.billing import add_invoice, add_subscriber
+from tests.support.live_server import serve
 from waterbill import clock
 from waterbill.performance.tables import performance_journeys
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from tests.audit_support import make_every_append_collide
-from tests.factories import add_invoice, add_subscriber
+from tests.support.audit import make_every_append_collide
+from tests.support.factories.billing import add_invoice, add_subscriber
 from waterbill.access.policy import Policy
 from waterbill.access.service import (
     account_views,

@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from sqlalchemy import Connection, Engine, select
 
-from tests.factories import add_invoice, add_payment, add_subscriber
+from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
 from waterbill import clock
 from waterbill.access.service import pseudonym_of
 from waterbill.auth.identity import Citizen

@@ -1,6 +1,6 @@
 """Reads on a real streaming replica, writes on the primary, and what happens when it fails.
 
-Every test here runs against the session's streaming replica (tests/streaming_replica.py). A test
+Every test here runs against the session's streaming replica (tests/support/replica.py). A test
 that stops or pauses it puts it back before it ends, so the order of tests does not matter.
 """
 
@@ -19,8 +19,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Connection, delete, text
 from sqlalchemy.exc import OperationalError
 
-from tests.factories import add_payment, add_subscriber
-from tests.streaming_replica import StreamingReplica
+from tests.support.factories.billing import add_payment, add_subscriber
+from tests.support.replica import StreamingReplica
 from waterbill.config import Settings
 from waterbill.db.database import Database, ReplicaFailed
 from waterbill.db.replicas import ReplicaCollector

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select, text
 
-from tests.factories import add_subscriber
+from tests.support.factories.billing import add_subscriber
 from waterbill.billing.tables import subscribers
 from waterbill.config import Settings
 from waterbill.db.database import Database

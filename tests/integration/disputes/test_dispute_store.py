@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tests.audit_support import make_every_append_collide
-from tests.disputes_support import HOLDER, STAFF, STRANGER, gif, jpeg_with_exif, png_with_text
-from tests.factories import add_subscriber
+from tests.support.audit import make_every_append_collide
+from tests.support.factories.billing import add_subscriber
+from tests.support.factories.citizens import HOLDER, STAFF, STRANGER
+from tests.support.factories.photos import gif, jpeg_with_exif, png_with_text
 from waterbill.access.repository import add_grant, revoke_grants
 from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events

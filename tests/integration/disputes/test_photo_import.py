@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, update
 
-from tests.disputes_support import HOLDER, jpeg_with_exif, png_with_text
-from tests.factories import add_subscriber
+from tests.support.factories.billing import add_subscriber
+from tests.support.factories.citizens import HOLDER
+from tests.support.factories.photos import jpeg_with_exif, png_with_text
 from waterbill.cli import main
 from waterbill.db.database import Database
 from waterbill.disputes.photo_import import import_file_photos, photo_path

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.feeds import invoice_row, payment_row, subscriber_row, write_csv, write_jsonl
 from tests.integration.ingest.conftest import ImportFn, snapshot
+from tests.support.factories.feeds import (
+    invoice_row,
+    payment_row,
+    subscriber_row,
+    write_csv,
+    write_jsonl,
+)
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.ingest.formats import FeedError
 from waterbill.statement.service import get_statement

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
-from tests.feeds import invoice_row, subscriber_row, write_csv
 from tests.integration.ingest.conftest import ImportFn, snapshot
+from tests.support.factories.feeds import invoice_row, subscriber_row, write_csv
 from waterbill.billing.tables import invoice_revisions, invoices
 from waterbill.config import Settings
 from waterbill.ingest.tables import import_batches

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_subscriber
-from tests.feeds import payment_row, write_csv
 from tests.integration.ingest.conftest import NOW, ImportFn
+from tests.support.factories.billing import add_subscriber
+from tests.support.factories.feeds import payment_row, write_csv
 from waterbill.billing.tables import payments
 from waterbill.config import Settings
 from waterbill.ingest.rules import Rejected

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.feeds import invoice_row, subscriber_row, write_csv
 from tests.integration.ingest.conftest import NOW, ImportFn
+from tests.support.factories.feeds import invoice_row, subscriber_row, write_csv
 from waterbill.billing.tables import invoices
 from waterbill.ingest.rules import INVOICE_COLUMNS, Rejected, invoice_warnings, parse_invoice
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.factories import add_subscriber
-from tests.feeds import payment_row, write_csv, write_jsonl
 from tests.integration.ingest.conftest import NOW, ImportFn
+from tests.support.factories.billing import add_subscriber
+from tests.support.factories.feeds import payment_row, write_csv, write_jsonl
 from waterbill.billing.tables import payments
 from waterbill.ingest.rules import Rejected
 from waterbill.ingest.service import record_payment

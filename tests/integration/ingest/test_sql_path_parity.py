@@ -16,8 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete
 
-from tests.feeds import invoice_row, payment_row, subscriber_row, write_csv, write_jsonl
 from tests.integration.ingest.conftest import ImportFn, snapshot
+from tests.support.factories.feeds import (
+    invoice_row,
+    payment_row,
+    subscriber_row,
+    write_csv,
+    write_jsonl,
+)
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.ingest.formats import Feed
 from waterbill.ingest.rules import COLUMNS

@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from tests.disputes_support import HOLDER
-from tests.factories import add_subscriber
-from tests.notifications_support import CONFIRM_LINK, Inbox, part_text, smtp_server
+from tests.support.factories.billing import add_subscriber
+from tests.support.factories.citizens import HOLDER
+from tests.support.mail import CONFIRM_LINK, Inbox, part_text, smtp_server
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.ingest.service import record_payment

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.disputes_support import HOLDER, STAFF
-from tests.factories import add_invoice
-from tests.feeds import invoice_row, payment_row, write_csv
 from tests.integration.notifications.conftest import CODE, EMAIL, NOW, WorkerFactory, pay
-from tests.notifications_support import CONFIRM_LINK, Inbox, outbox_rows, part_text
+from tests.support.factories.billing import add_invoice
+from tests.support.factories.citizens import HOLDER, STAFF
+from tests.support.factories.feeds import invoice_row, payment_row, write_csv
+from tests.support.mail import CONFIRM_LINK, Inbox, outbox_rows, part_text
 from waterbill.db.database import Database
 from waterbill.disputes.service import FilingRules, answer_dispute, file_dispute
 from waterbill.ingest.service import import_file, record_payment

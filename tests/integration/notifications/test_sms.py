@@ -15,9 +15,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from tests.disputes_support import HOLDER
 from tests.integration.notifications.conftest import CODE, NOW, WorkerFactory
-from tests.notifications_support import outbox_rows
+from tests.support.factories.citizens import HOLDER
+from tests.support.mail import outbox_rows
 from waterbill.db.database import Database
 from waterbill.ingest.service import record_payment
 from waterbill.notifications.channels import HttpSmsSender, NotDelivered, Outgoing

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.integration.notifications.conftest import NOW, WorkerFactory, pay
-from tests.notifications_support import Inbox, outbox_rows
+from tests.support.mail import Inbox, outbox_rows
 from waterbill import clock
 from waterbill.db.database import Database
 from waterbill.notifications import repository

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
-from collections.abc import Iterator
 
 import anyio
 import pytest
-import redis
 
+from tests.support.network import free_port
 from waterbill.ops.ratelimit import RateLimiter, RedisBackend
-
-REDIS_URL = os.environ.get("WATERBILL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if os.environ.get("WATERBILL_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"Redis is required here but unreachable at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}")
-    yield REDIS_URL
-    client.close()
 
 
 def _limiter(url: str, prefix: str, **overrides: int) -> RateLimiter:
@@ -69,10 +51,7 @@ def test_two_instances_share_one_ip_budget(redis_url: str) -> None:
 def test_an_unreachable_redis_fails_open_to_local_counters_and_logs_it_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    limiter = _limiter(f"redis://127.0.0.1:{closed_port}/0", "waterbill:test:")
+    limiter = _limiter(f"redis://127.0.0.1:{free_port()}/0", "waterbill:test:")
 
     async def scenario() -> list[bool]:
         return [(await limiter.check_ip("192.0.2.8")).allowed for _ in range(6)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import Engine, insert
 
-from tests.factories import add_subscriber
+from tests.support.factories.billing import add_subscriber
 from waterbill import clock
 from waterbill.cli import main
 from waterbill.config import Settings

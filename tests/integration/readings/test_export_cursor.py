@@ -16,8 +16,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from tests.disputes_support import HOLDER
-from tests.readings_support import metered_household
+from tests.support.factories.citizens import HOLDER
+from tests.support.factories.readings import metered_household
 from waterbill import clock
 from waterbill.config import Settings
 from waterbill.db.database import Database

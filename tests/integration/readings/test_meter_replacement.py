@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from tests.disputes_support import HOLDER
-from tests.readings_support import metered_household
+from tests.support.factories.citizens import HOLDER
+from tests.support.factories.readings import metered_household
 from waterbill import clock
 from waterbill.cli import main
 from waterbill.config import Settings, get_settings

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from tests.disputes_support import HOLDER
-from tests.readings_support import metered_household
+from tests.support.factories.citizens import HOLDER
+from tests.support.factories.readings import metered_household
 from waterbill import clock
 from waterbill.calendar import YearMonth
 from waterbill.config import Settings

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.disputes_support import gif, jpeg_with_exif, png_with_text
+from tests.support.factories.photos import gif, jpeg_with_exif, png_with_text
 from waterbill.disputes.errors import PhotoTooLarge, PhotoUndecodable, PhotoWrongType
 from waterbill.disputes.photos import MAX_PHOTO_BYTES, MAX_SIDE, clean_photo
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.feeds import invoice_row
+from tests.support.factories.feeds import invoice_row
 from waterbill.i18n.catalogs import gettext_for
 from waterbill.identifiers import FIN_CHARACTERS, FIN_PATTERN
 from waterbill.ingest.rules import (

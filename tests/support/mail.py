@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
+from tests.support.network import free_port
 from waterbill.notifications.tables import notification_outbox
 
 CONFIRM_LINK = re.compile(r"/notifications/confirm/(\S+)")
@@ -52,13 +52,6 @@ def part_text(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
     assert part is not None, f"no text/{subtype} part"
     return str(part.get_content())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Import throughput and peak memory against a raw COPY of the same file (PostgreSQL).
 
-    .venv/bin/python benchmarks/import_throughput.py --rows 1000000
+    .venv/bin/python -m bench.import_throughput --rows 1000000
 
 Creates a scratch database, imports ROWS/4 subscribers, then times (1) a raw ``COPY`` of the
 invoices file into a plain table with the file's columns and (2) ``waterbill import invoices`` of
@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg
 
 from waterbill.db.migrate import upgrade
+from waterbill.ingest.rules import INVOICE_COLUMNS, SUBSCRIBER_COLUMNS
 
 ADMIN_URL = os.environ.get(
     "WATERBILL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -37,39 +38,61 @@ CREATE TABLE raw_invoices (
 """
 
 
+# A subscriber row but its code: one household, repeated.
+HOUSEHOLD = {
+    "holder_fin": "5ZK3LRT",
+    "surname": "Hüseynov",
+    "name": "Qorxmaz",
+    "patronymic": "Əli oğlu",
+    "region": "Bakı",
+    "city": "Bakı",
+    "district": "Nəsimi",
+    "street": "Füzuli küç.",
+    "building": "12",
+    "apartment": "34",
+    "persons_served": "4",
+    "water_service": "1",
+    "wastewater_service": "1",
+    "meter_type": "mechanical",
+    "meter_serial": "MX-1",
+    "tariff_zone": "baku_absheron",
+    "category": "population",
+    "status": "active",
+    "opened_on": "2015-03-01",
+}
+
+
 def write_feeds(folder: Path, rows: int) -> tuple[Path, Path]:
     subscribers = rows // 4
     codes = [f"01{n:08d}" for n in range(subscribers)]
     subscriber_file = folder / "subscribers.csv"
     with subscriber_file.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            "subscriber_code,holder_fin,surname,name,patronymic,region,city,district,street,"
-            "building,apartment,persons_served,water_service,wastewater_service,meter_type,"
-            "meter_serial,tariff_zone,category,status,opened_on".split(",")
-        )
+        writer = csv.DictWriter(handle, SUBSCRIBER_COLUMNS)
+        writer.writeheader()
         for code in codes:
-            writer.writerow(
-                [code, "5ZK3LRT", "Hüseynov", "Qorxmaz", "Əli oğlu", "Bakı", "Bakı", "Nəsimi",
-                 "Füzuli küç.", "12", "34", "4", "1", "1", "mechanical", "MX-1",
-                 "baku_absheron", "population", "active", "2015-03-01"]
-            )
+            writer.writerow({"subscriber_code": code, **HOUSEHOLD})
     invoice_file = folder / "invoices.csv"
     with invoice_file.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            "invoice_no,subscriber_code,period,service,previous_reading,current_reading,"
-            "consumption_m3,tariff,amount,basis,issued_on".split(",")
-        )
+        writer = csv.DictWriter(handle, INVOICE_COLUMNS)
+        writer.writeheader()
         for period in ("2026-09", "2026-10"):
             for number, code in enumerate(codes):
                 consumption = 3 + number % 11
                 for service, tariff in (("water", "0.70"), ("wastewater", "0.30")):
-                    amount = f"{consumption * float(tariff):.2f}"
                     writer.writerow(
-                        [f"{period.replace('-', '')}-{code}", code, period, service, "100.000",
-                         f"{100 + consumption}.000", f"{consumption}.000", tariff, amount,
-                         "meter", f"{period}-28"]
+                        {
+                            "invoice_no": f"{period.replace('-', '')}-{code}",
+                            "subscriber_code": code,
+                            "period": period,
+                            "service": service,
+                            "previous_reading": "100.000",
+                            "current_reading": f"{100 + consumption}.000",
+                            "consumption_m3": f"{consumption}.000",
+                            "tariff": tariff,
+                            "amount": f"{consumption * float(tariff):.2f}",
+                            "basis": "meter",
+                            "issued_on": f"{period}-28",
+                        }
                     )
     return subscriber_file, invoice_file
 
@@ -78,9 +101,11 @@ def raw_copy(url: str, path: Path) -> float:
     with psycopg.connect(url) as connection:
         connection.execute(RAW_TABLE)
         started = time.perf_counter()
-        with connection.cursor() as cursor, cursor.copy(
-            "COPY raw_invoices FROM STDIN WITH (FORMAT csv, HEADER true)"
-        ) as copy, path.open("rb") as handle:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy("COPY raw_invoices FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as handle,
+        ):
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
         connection.commit()

@@ -1,6 +1,6 @@
 """Audit appends per second on PostgreSQL with one hash chain against several (issue 9).
 
-    .venv/bin/python benchmarks/audit_chains.py --processes 4 --threads 4 --seconds 5 --chains 1 16
+    .venv/bin/python -m bench.audit_chains --processes 4 --threads 4 --seconds 5 --chains 1 16
 
 Creates a scratch database; for each chain count, PROCESSES processes of THREADS threads each
 append one statement-view event per transaction (what a statement view does) for SECONDS, with the

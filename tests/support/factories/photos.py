@@ -1,30 +1,10 @@
-"""Citizens and photos for the dispute tests."""
+"""Photos as phones send them (metadata included), for the dispute and meter-reading tests."""
 
 from __future__ import annotations
 
 import io
 
 from PIL import Image
-
-from waterbill.auth.identity import Citizen, pseudonymous_id
-
-KEY = b"test-secret-key-0123456789"
-
-
-def citizen(fin: str = "5ZK3LRT", name: str = "Qorxmaz", surname: str = "Hüseynov") -> Citizen:
-    return Citizen(
-        fin=fin,
-        surname=surname,
-        name=name,
-        patronymic="",
-        auth_method="asan_imza",
-        pseudonym=pseudonymous_id(fin, key=KEY),
-    )
-
-
-HOLDER = citizen()
-STRANGER = citizen("7ABCD12", name="Leyla", surname="Məmmədova")
-STAFF = citizen("2QWE3RT", name="Aygün", surname="Əliyeva")
 
 
 def jpeg_with_exif(size: tuple[int, int] = (640, 480), orientation: int | None = None) -> bytes:

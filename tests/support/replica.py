@@ -20,7 +20,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -32,9 +31,9 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-HBA_MARKER = (
-    "# waterbill test suite: streaming replicas from 127.0.0.1 (tests/streaming_replica.py)"
-)
+from tests.support.network import free_port
+
+HBA_MARKER = "# waterbill test suite: streaming replicas from 127.0.0.1 (tests/support/replica.py)"
 HBA_RULE = "host replication postgres 127.0.0.1/32 trust"
 SLOT_PREFIX = "waterbill_test_"
 # Hot standby refuses to start unless these are at least the primary's values.
@@ -102,12 +101,6 @@ def allow_local_replication(admin_url: str) -> None:
         time.sleep(0.1)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _drop_abandoned_slots(admin_url: str) -> None:
     """Slots left by test runs that were killed outright would keep WAL on the primary forever."""
     with psycopg.connect(admin_url, autocommit=True) as connection:
@@ -155,7 +148,7 @@ class StreamingReplica:
         self._as_root = os.geteuid() == 0
         self.owner = "postgres" if self._as_root else pwd.getpwuid(os.geteuid()).pw_name
         self.slot = f"{SLOT_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self.port = _free_port()
+        self.port = free_port()
         self.workdir = Path(tempfile.mkdtemp(prefix="waterbill-replica-"))
         self.datadir = self.workdir / "data"
         self._slot_created = False

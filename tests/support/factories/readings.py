@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from tests.factories import add_invoice, add_subscriber
+from tests.support.factories.billing import add_invoice, add_subscriber
 from waterbill import clock
 from waterbill.calendar import YearMonth
 

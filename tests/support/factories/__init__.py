@@ -1,0 +1,1 @@
+"""Realistic data per area: billing rows, feed files, citizens, photos, metered households."""
