@@ -18,7 +18,7 @@ from waterbill.i18n.formatting import format_instant, format_money, format_month
 from waterbill.i18n.marker import _
 from waterbill.notifications.channels import Outgoing
 from waterbill.notifications.domain import CONFIRM, message_id
-from waterbill.web.templating import Templates
+from waterbill.presentation.templates import LocalisedTemplates
 
 SUBJECTS = {
     CONFIRM: _("Confirm your address for Azərsu notifications"),
@@ -50,7 +50,7 @@ class Links:
 
 def compose(
     *,
-    templates: Templates,
+    templates: LocalisedTemplates,
     event: str,
     event_key: str,
     recipient_id: int,

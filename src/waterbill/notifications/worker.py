@@ -40,7 +40,7 @@ from waterbill.notifications.channels import (
 )
 from waterbill.notifications.domain import ALL, CONFIRM, backoff, confirm_token, unsubscribe_token
 from waterbill.notifications.messages import Facts, Links, compose
-from waterbill.web.templating import Templates
+from waterbill.presentation.templates import LocalisedTemplates
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Worker:
         self.settings = settings
         self.senders = senders
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.templates = Templates()
+        self.templates = LocalisedTemplates("waterbill.notifications")
         self.key = settings.secret_bytes
         self._pruned_on: date | None = None
 

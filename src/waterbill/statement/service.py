@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from waterbill import clock
+from waterbill.auth.identity import Citizen
 from waterbill.calendar import Window, baku_date
 from waterbill.errors import NotHousehold, UnknownCode
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, parse_code
@@ -41,3 +42,8 @@ def get_statement(
     if not history.subscriber.is_household:
         raise NotHousehold(code=code)
     return build_statement(history)
+
+
+def accounts_of(*, db: Connection, citizen: Citizen) -> list[str]:
+    """The subscriber codes the citizen holds."""
+    return repository.codes_held_by(db, citizen.fin)

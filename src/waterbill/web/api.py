@@ -10,7 +10,7 @@ from waterbill.access.service import view_statement
 from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.errors import AuditUnavailable, MalformedCode, NotHousehold, UnknownCode
 from waterbill.statement.schemas import StatementOut
-from waterbill.web import services
+from waterbill.statement.service import accounts_of
 from waterbill.web.deps import CodeLookupLimited, CurrentCitizen, DatabaseDep, DbRead, Locale
 from waterbill.web.errors import errors_of
 
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["citizen"])
 @router.get("/me/accounts", response_model=AccountsOut, responses=_AUTH_ERRORS)
 def my_accounts(citizen: CurrentCitizen, db: DbRead, locale: Locale) -> AccountsOut:
     """The subscriber codes the signed-in citizen holds."""
-    codes = services.accounts_of(db=db, citizen=citizen)
+    codes = accounts_of(db=db, citizen=citizen)
     return AccountsOut(accounts=[AccountOut(code=code) for code in codes])
 
 

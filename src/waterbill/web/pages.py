@@ -23,7 +23,7 @@ from waterbill.performance.service import start_journey
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
 from waterbill.readings.service import NO_READINGS, readings_on_statement
-from waterbill.web import services
+from waterbill.statement.service import accounts_of
 from waterbill.web.deps import (
     LABELS,
     CodeLookupLimited,
@@ -197,7 +197,7 @@ def lookup(
         # The statement opens its own transaction: no connection is held for the form meanwhile.
         return statement_page(request, code, locale, citizen, database)
     with database.read() as db:
-        accounts = services.accounts_of(db=db, citizen=citizen)
+        accounts = accounts_of(db=db, citizen=citizen)
     return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
 
 
