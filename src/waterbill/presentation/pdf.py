@@ -191,14 +191,18 @@ def _font_bytes(style: str) -> bytes:
 def _add_fonts(pdf: FPDF) -> None:
     """``add_font`` for both styles, from the fonts read once.
 
-    The tables read (widths, cmap, glyph ids, descriptor) are shared; what a document writes is
-    its own: the record of the characters used and the fontTools object, which embedding cuts
-    down to those characters in place. fpdf2's own copy (``TTFFont.__deepcopy__``) copied the
-    widths and glyph ids on every document, a tenth of the PDF's CPU (issue 21).
+    The tables read (widths, cmap, glyph ids) are shared; what a document writes is its own: the
+    record of the characters used, the font descriptor (the PDF's output numbers it and links the
+    embedded file to it, so documents rendered in parallel threads must not share it) and the
+    fontTools object, which embedding cuts down to those characters in place. fpdf2's own copy
+    (``TTFFont.__deepcopy__``) copied the widths and glyph ids on every document, a tenth of the
+    PDF's CPU (issue 21).
     """
     for style in FONT_FILES:
-        font = copy.copy(_parsed_font(style))
+        parsed = _parsed_font(style)
+        font = copy.copy(parsed)
         font.i = len(pdf.fonts) + 1
+        font.desc = copy.copy(parsed.desc)
         font.subset = SubsetMap(font)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
