@@ -24,6 +24,7 @@ from waterbill.presentation.pdf import (
     detail_rows,
     muted_note,
     new_document,
+    text_block,
     verification_block,
 )
 from waterbill.presentation.view import BALANCE_NAMES, holder_name
@@ -143,7 +144,7 @@ def render_certificate_pdf(
     pdf.ln(4)
     pdf.set_font(FAMILY, size=10)
     pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 5.5, view.validity, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_block(pdf, 0, 5.5, view.validity)
     pdf.ln(2)
     muted_note(pdf, f"{view.labels['verify_hint']} {verify_url}")
     return bytes(pdf.output())

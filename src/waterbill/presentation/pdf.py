@@ -5,9 +5,9 @@ code and a QR code that opens the verification page.
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -15,25 +15,23 @@ from pathlib import Path
 import qrcode
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.enums import StrokeCapStyle, XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
 from waterbill.calendar import BAKU
 from waterbill.documents.domain import display_code
 from waterbill.i18n.catalogs import translations
 from waterbill.i18n.marker import _
+from waterbill.presentation.chart import FONT_SIZE as CHART_FONT_SIZE
 from waterbill.presentation.chart import HEIGHT as CHART_HEIGHT
 from waterbill.presentation.chart import WIDTH as CHART_WIDTH
-from waterbill.presentation.chart import chart_list
+from waterbill.presentation.chart import Box, Chart, Dot, Label, Rule, Trace, chart_list
 from waterbill.presentation.view import StatementView
 
 FONTS = Path(__file__).parent / "fonts"
 # Noto Sans cut to Latin, Greek, Cyrillic, punctuation and the currency signs (₼), without hinting
 # or the layout tables fpdf2 drops from the embedded subset anyway (how: fonts/OFL.txt).
 FONT_FILES = {"": FONTS / "NotoSans-Regular.ttf", "B": FONTS / "NotoSans-Bold.ttf"}
-# fpdf2 draws no SVG <title>/<desc> (they are for screen readers on the page) and would log a
-# warning for each of them on every download.
-logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 FAMILY = "NotoSans"
 INK = (29, 42, 51)
 MUTED = (61, 75, 85)
@@ -81,7 +79,7 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
     if view.masked:
         pdf.set_font(FAMILY, size=9)
         pdf.set_text_color(*WARNING)
-        pdf.multi_cell(0, 5, labels["masked"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text_block(pdf, 0, 5, labels["masked"])
         pdf.set_text_color(*INK)
     pdf.ln(3)
     if view.masked:  # the amount due alone (``mask_statement``)
@@ -94,10 +92,26 @@ def render_pdf(view: StatementView, *, code: str, verify_url: str, issued_at: da
     return bytes(pdf.output())
 
 
+def text_block(pdf: FPDF, width: float, height: float, text: str) -> None:
+    """``multi_cell(width, height, text)``, then on to the next line at the left margin.
+
+    A text that fits on one line goes out as the one-line cell multi_cell would make of it:
+    fpdf2's line breaking measures the whole line again for every character it adds, which made
+    the wrapped texts a seventh of the PDF's CPU (issue 21).
+    """
+    # multi_cell writes a no-break space as a plain space; a one-line cell writes what it is given.
+    line = text.replace("\xa0", " ")
+    room = (width or pdf.w - pdf.r_margin - pdf.get_x()) - 2 * pdf.c_margin
+    if "\n" not in line and pdf.get_string_width(line) <= room:
+        pdf.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    else:
+        pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def muted_note(pdf: FPDF, text: str) -> None:
     pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_block(pdf, 0, 4.5, text)
     pdf.set_text_color(*INK)
 
 
@@ -109,7 +123,7 @@ def detail_rows(pdf: FPDF, items: Iterable[tuple[str, str]]) -> None:
         pdf.cell(48, 5.5, label)
         pdf.set_font(FAMILY, "B", 9)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(90, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text_block(pdf, 90, 5.5, value)
 
 
 def new_document(*, locale: str, title: str, subject: str, code: str, issued_at: datetime) -> FPDF:
@@ -137,9 +151,21 @@ def new_document(*, locale: str, title: str, subject: str, code: str, issued_at:
     pdf.cell(0, 5, gettext(TEXTS["provider"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.set_font(FAMILY, "B", 16)
-    pdf.multi_cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_block(pdf, 0, 8, title)
     pdf.ln(2)
     return pdf
+
+
+class _Widths(dict[int, float]):
+    """Advance widths by code point; a character the font lacks reads as the missing width
+    without being stored, so the widths shared by every document of the process stay as read."""
+
+    def __init__(self, widths: dict[int, float], missing: float) -> None:
+        super().__init__(widths)
+        self.missing = missing
+
+    def __missing__(self, key: int) -> float:
+        return self.missing
 
 
 @cache
@@ -150,6 +176,7 @@ def _parsed_font(style: str) -> TTFFont:
     reader.add_font(FAMILY, style, str(FONT_FILES[style]))
     font = reader.fonts[f"{FAMILY.lower()}{style}"]
     assert isinstance(font, TTFFont)
+    font.cw = _Widths(font.cw, font.desc.missing_width)
     return font
 
 
@@ -161,14 +188,26 @@ def _font_bytes(style: str) -> bytes:
 def _add_fonts(pdf: FPDF) -> None:
     """``add_font`` for both styles, from the fonts read once.
 
-    A copy per document, as fpdf2 copies fonts itself (``TTFFont.__deepcopy__``: its own record of
-    the characters used, the read tables shared); only the fontTools object is the document's own,
-    because embedding cuts it down to the characters used, in place.
+    The tables read (widths, cmap, glyph ids) are shared; what a document writes is its own: the
+    record of the characters used, the font descriptor (the PDF's output numbers it and links the
+    embedded file to it, so documents rendered in parallel threads must not share it) and the
+    fontTools object, which embedding cuts down to those characters in place. fpdf2's own copy
+    (``TTFFont.__deepcopy__``) copied the widths and glyph ids on every document, 2 ms a PDF
+    (issue 21).
     """
     for style in FONT_FILES:
-        font = copy.deepcopy(_parsed_font(style))
+        parsed = _parsed_font(style)
+        font = copy.copy(parsed)
         font.i = len(pdf.fonts) + 1
-        font.ttfont = TTFont(BytesIO(_font_bytes(style)), recalcTimestamp=False, lazy=True)
+        font.desc = copy.copy(parsed.desc)
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        # The glyphs keep their bounding boxes as read: recomputing them made fontTools decode and
+        # re-encode every embedded outline, a sixth of the PDF's CPU (issue 21).
+        font.ttfont = TTFont(
+            BytesIO(_font_bytes(style)), recalcTimestamp=False, recalcBBoxes=False, lazy=True
+        )
         pdf.fonts[font.fontkey] = font
 
 
@@ -249,7 +288,7 @@ def _balances(pdf: FPDF, view: StatementView) -> None:
         pdf.cell(0, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=8)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, 4.5, labels["balance_explained"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_block(pdf, 0, 4.5, labels["balance_explained"])
     pdf.set_text_color(*INK)
 
 
@@ -266,21 +305,67 @@ def _explanations(pdf: FPDF, view: StatementView, heading: str) -> None:
         sentences = [sentence.text for sentence in row.notes]
         if row.possible_leak:
             pdf.set_text_color(*WARNING)
-        pdf.multi_cell(0, 4.8, " ".join(sentences), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text_block(pdf, 0, 4.8, " ".join(sentences))
         pdf.set_text_color(*INK)
         pdf.ln(0.8)
 
 
 def _charts(pdf: FPDF, view: StatementView) -> None:
-    """The page's three charts, drawn as vectors from the same SVG the page shows."""
+    """The page's three charts, drawn as vectors from the same shapes as the page's SVG."""
     pdf.add_page()
     pdf.set_font(FAMILY, "B", 11)
-    pdf.multi_cell(0, 6, view.labels["charts"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_block(pdf, 0, 6, view.labels["charts"])
     width = pdf.w - pdf.l_margin - pdf.r_margin
     height = width * CHART_HEIGHT / CHART_WIDTH
-    for title, svg in chart_list(view, id_prefix="pdf", font_family=FAMILY):
+    for chart in chart_list(view):
         pdf.ln(3)
         pdf.set_font(FAMILY, "B", 9.5)
-        pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.image(BytesIO(str(svg).encode()), x=pdf.l_margin, w=width, h=height, alt_text=title)
-        pdf.set_y(pdf.get_y() + 1)
+        pdf.cell(0, 6, chart.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        top = pdf.get_y()
+        _draw_chart(pdf, chart, left=pdf.l_margin, top=top, scale=width / CHART_WIDTH)
+        pdf.set_y(top + height + 1)
+
+
+def _draw_chart(pdf: FPDF, chart: Chart, *, left: float, top: float, scale: float) -> None:
+    """``chart``'s shapes with the top left corner of its viewBox at (``left``, ``top``), ``scale``
+    millimetres to a unit, as fpdf2 drew the SVG: strokes with butt ends, and a label's baseline
+    on its y (fpdf2 has no ``dominant-baseline``)."""
+
+    def x(value: Decimal) -> float:
+        return left + float(value) * scale
+
+    def y(value: Decimal) -> float:
+        return top + float(value) * scale
+
+    # A figure with the chart's title as its alternative text, as ``FPDF.image`` marks an image:
+    # fpdf2 offers the marking through its images only.
+    with (
+        pdf._marked_sequence(alt_text=chart.title),
+        pdf.local_context(stroke_cap_style=StrokeCapStyle.BUTT),
+    ):
+        pdf.set_font(FAMILY, size=CHART_FONT_SIZE * scale * pdf.k)
+        for shape in chart.shapes:
+            match shape:
+                case Box(left_edge, top_edge, box_width, box_height, colour):
+                    pdf.set_fill_color(colour)
+                    box = (float(box_width) * scale, float(box_height) * scale)
+                    pdf.rect(x(left_edge), y(top_edge), *box, style="F")
+                case Rule(x1, x2, y1, y2, colour, line_width):
+                    pdf.set_draw_color(colour)
+                    pdf.set_line_width(float(line_width) * scale)
+                    pdf.line(x(x1), y(y1), x(x2), y(y2))
+                case Trace(points, colour, line_width):
+                    pdf.set_draw_color(colour)
+                    pdf.set_line_width(float(line_width) * scale)
+                    pdf.polyline([(x(px), y(py)) for px, py in points], style="D")
+                case Dot(cx, cy, radius, colour):
+                    pdf.set_fill_color(colour)
+                    pdf.circle(x(cx), y(cy), float(radius) * scale, style="F")
+                case Label(lx, ly, text, colour, anchor):
+                    # A no-break space as the plain space fpdf2's SVG text wrote for it.
+                    text = text.replace("\xa0", " ")
+                    pdf.set_text_color(colour)
+                    shift = {"start": 0, "middle": 0.5, "end": 1}[anchor]
+                    pdf.text(x(lx) - shift * pdf.get_string_width(text), y(ly), text)

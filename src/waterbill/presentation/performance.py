@@ -14,7 +14,7 @@ from waterbill.i18n.formatting import format_number
 from waterbill.i18n.marker import _
 from waterbill.performance.domain import CHANNELS, small
 from waterbill.performance.service import DayFigures, Report
-from waterbill.presentation.chart import INVOICED, PAID, WATER, Series, _bars
+from waterbill.presentation.chart import INVOICED, PAID, WATER, Series, bar_chart
 
 HIDDEN = "< 10"
 
@@ -170,8 +170,8 @@ def _charts(report: Report, locale: str, first: str, last: str) -> Markup:
             return None
         return Decimal(str(round(value, 1)))
 
-    views = _bars(
-        "performance-views",
+    views = bar_chart(
+        "views",
         translate(TEXTS["views"]),
         summary,
         labels,
@@ -181,23 +181,21 @@ def _charts(report: Report, locale: str, first: str, last: str) -> Markup:
             )
         ],
         integer,
-        None,
-    )
+    ).svg("performance")
     ratios = [
         None if d.availability.ratio is None else Decimal(str(round(d.availability.ratio * 100, 2)))
         for d in report.days
     ]
-    availability = _bars(
-        "performance-availability",
+    availability = bar_chart(
+        "availability",
         translate(TEXTS["availability"]),
         summary,
         labels,
         [Series(translate(TEXTS["availability"]), INVOICED, ratios)],
         decimal,
-        None,
-    )
-    response = _bars(
-        "performance-response",
+    ).svg("performance")
+    response = bar_chart(
+        "response",
         translate(TEXTS["response"]),
         summary,
         labels,
@@ -214,6 +212,5 @@ def _charts(report: Report, locale: str, first: str, last: str) -> Markup:
             ),
         ],
         decimal,
-        None,
-    )
+    ).svg("performance")
     return Markup("\n").join([views, availability, response])

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from tests.unit.presentation.builders import monthly, statement
 from waterbill import clock
-from waterbill.presentation.pdf import render_pdf
+from waterbill.presentation.pdf import FAMILY, new_document, render_pdf, text_block
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.view import statement_view
 from waterbill.statement.domain import mask_statement
@@ -158,6 +158,42 @@ def test_the_pdf_draws_the_pages_charts_on_its_second_page() -> None:
         "Nov",
     ):
         assert title in text
+
+
+def figures(node: object) -> list[str]:
+    """The alternative texts of the figures in a PDF's structure tree, in order."""
+    node = node.get_object()  # type: ignore[attr-defined]
+    if not isinstance(node, dict):
+        return []
+    found = [str(node["/Alt"])] if node.get("/S") == "/Figure" else []
+    kids = node.get("/K", [])
+    for kid in kids if isinstance(kids, list) else [kids]:
+        found += figures(kid)
+    return found
+
+
+def test_each_chart_in_the_pdf_is_a_figure_named_by_its_title() -> None:
+    document = render_pdf(
+        statement_view(RESULT, "en"), code=CODE, verify_url=URL, issued_at=clock.now()
+    )
+    root = PdfReader(io.BytesIO(document)).trailer["/Root"]["/StructTreeRoot"]
+    assert figures(root) == [
+        "Verification code",
+        "Water used per month, m³",
+        "Invoiced and paid per month, AZN",
+        "Balance at the end of each month, AZN",
+    ]
+
+
+def test_a_text_block_takes_one_line_when_the_text_fits_and_wraps_when_it_does_not() -> None:
+    pdf = new_document(locale="az", title="Çıxarış", subject=CODE, code=CODE, issued_at=clock.now())
+    pdf.set_font(FAMILY, size=9)
+    top = pdf.get_y()
+    text_block(pdf, 0, 5, "Əvvəlki ayla (may 2026) eyni məbləğ.")
+    assert pdf.get_y() == pytest.approx(top + 5)
+    text_block(pdf, 90, 5, "Əvvəlki ayla (may 2026) eyni məbləğ. " * 6)
+    assert pdf.get_y() > top + 5 + 5 * 3
+    assert pdf.get_x() == pdf.l_margin
 
 
 def test_a_name_or_address_that_would_run_as_a_formula_is_text_in_the_csv() -> None:
