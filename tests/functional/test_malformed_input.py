@@ -11,7 +11,7 @@ import pytest
 
 from tests.functional.conftest import STAFF_FIN, LiveServer
 from tests.functional.signin import bearer
-from waterbill.ingest.service import add_channel
+from waterbill.ingest.channels import add_channel
 
 BROKEN_MULTIPART = {
     "no boundary": ("multipart/form-data", b"--x\r\n"),

@@ -16,7 +16,7 @@ from tests.functional.test_pages import assert_well_formed
 from tests.notifications_support import CONFIRM_LINK, part_text, smtp_server
 from waterbill import clock
 from waterbill.db.database import Database
-from waterbill.ingest.service import record_payment
+from waterbill.ingest.intake import record_payment
 from waterbill.notifications.worker import Worker, senders_from
 
 HOLDER = "5ZK3LRT"

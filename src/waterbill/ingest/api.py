@@ -23,13 +23,9 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import gettext_for, negotiate
 from waterbill.i18n.marker import _
-from waterbill.ingest.rules import Rejected
-from waterbill.ingest.service import (
-    InvalidApiKey,
-    RecordedPayment,
-    authenticate_channel,
-    record_payment,
-)
+from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
+from waterbill.ingest.intake import RecordedPayment, record_payment
+from waterbill.ingest.problems import Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 

@@ -9,17 +9,10 @@ import click
 
 from waterbill.config import get_settings
 from waterbill.db.database import Database
+from waterbill.ingest.channels import ChannelExists, UnknownChannel, add_channel, revoke_channel
+from waterbill.ingest.columns import KINDS, Kind
 from waterbill.ingest.formats import FeedError
-from waterbill.ingest.rules import KINDS, Kind
-from waterbill.ingest.service import (
-    BATCH_SIZE,
-    ChannelExists,
-    FileSummary,
-    UnknownChannel,
-    add_channel,
-    import_file,
-    revoke_channel,
-)
+from waterbill.ingest.imports import BATCH_SIZE, FileSummary, import_file
 
 EXIT_REJECTED = 1
 EXIT_UNREADABLE = 2

@@ -14,7 +14,7 @@ from waterbill.auth.identity import Citizen
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes.errors import FormUnreadable
-from waterbill.ingest.service import InvalidApiKey, authenticate_channel
+from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
 from waterbill.readings import service
 from waterbill.readings.domain import Reading
 from waterbill.readings.schemas import (

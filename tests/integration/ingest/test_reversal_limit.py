@@ -17,8 +17,8 @@ from tests.factories import add_subscriber
 from tests.feeds import payment_row, write_csv, write_jsonl
 from tests.integration.ingest.conftest import NOW, ImportFn
 from waterbill.billing.tables import payments
-from waterbill.ingest.rules import Rejected
-from waterbill.ingest.service import record_payment
+from waterbill.ingest.intake import record_payment
+from waterbill.ingest.problems import Rejected
 
 PAID_AT = datetime(2026, 11, 26, 9, 15, tzinfo=UTC)
 EXCEEDS = "amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz"
