@@ -137,7 +137,7 @@ def _import_one(
             progress=lambda rows, _done: click.echo(f"{path.name}: {rows} sətir", err=True),
         )
     except FeedError as error:
-        click.echo(f"{path}: {error.az} / {error.en}", err=True)
+        click.echo(f"{path}: {error}", err=True)
         return None
 
 

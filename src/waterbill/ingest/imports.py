@@ -84,8 +84,7 @@ def _reject_message(line: int, problems: Sequence[Problem]) -> str:
 def _unreadable(record: Record) -> str:
     """The message of a line the reader could not make a row of."""
     assert record.problem is not None
-    az, en = record.problem
-    return f"sətir {record.line}: *: {az} / {en}"
+    return _reject_message(record.line, [record.problem])
 
 
 def _warning_message(line: int, warning: RowWarning) -> str:
@@ -149,7 +148,7 @@ def import_file(
             missing = [c for c in COLUMNS[kind] if c not in feed.columns and c not in OPTIONAL]
             if missing:
                 names = ", ".join(missing)
-                raise FeedError(f"başlıqda sütun yoxdur: {names}", f"missing columns: {names}")
+                raise FeedError(_("missing columns: %(columns)s"), columns=names)
         # A reject file left by an earlier run would describe rows this run may have loaded.
         rejects_path.unlink(missing_ok=True)
         writer = RejectWriter(rejects_path, feed)

@@ -14,6 +14,27 @@ from decimal import Decimal
 from waterbill.i18n.catalogs import gettext_for
 from waterbill.i18n.formatting import format_money
 
+Params = tuple[tuple[str, object], ...]
+
+
+def message_in(locale: str, msgid: str, params: Params = ()) -> str:
+    """The catalog's text of ``msgid`` in ``locale`` with its values put in."""
+    text = gettext_for(locale, msgid)
+    return text % _values_in(locale, params) if params else text
+
+
+def bilingual(msgid: str, params: Params = ()) -> str:
+    """Azerbaijani, then English: how the import's report and reject file word a message."""
+    return f"{message_in('az', msgid, params)} / {message_in('en', msgid, params)}"
+
+
+def _values_in(locale: str, params: Params) -> dict[str, object]:
+    """The values as they read in ``locale``: amounts as money there."""
+    return {
+        name: format_money(value, locale) if isinstance(value, Decimal) else value
+        for name, value in params
+    }
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -22,22 +43,16 @@ class Finding:
     code: str
     column: str
     msgid: str
-    params: tuple[tuple[str, object], ...] = ()
+    params: Params = ()
 
     def params_in(self, locale: str) -> dict[str, object]:
-        """The values to put in the message in ``locale``: amounts read as money there."""
-        return {
-            name: format_money(value, locale) if isinstance(value, Decimal) else value
-            for name, value in self.params
-        }
+        return _values_in(locale, self.params)
 
     def message(self, locale: str) -> str:
-        text = gettext_for(locale, self.msgid)
-        return text % self.params_in(locale) if self.params else text
+        return message_in(locale, self.msgid, self.params)
 
     def text(self) -> str:
-        """The column and the message in Azerbaijani and English, as the import reports it."""
-        return f"{self.column}: {self.message('az')} / {self.message('en')}"
+        return f"{self.column}: {bilingual(self.msgid, self.params)}"
 
 
 @dataclass(frozen=True, slots=True)
