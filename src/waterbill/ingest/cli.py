@@ -1,4 +1,4 @@
-"""``waterbill import`` and ``waterbill channels``: thin commands over the ingest service."""
+"""``waterbill import`` and ``waterbill channels``: thin commands over ``imports``, ``channels``."""
 
 from __future__ import annotations
 
