@@ -1,6 +1,7 @@
 """A feed row of each kind, from text to its typed record, or refused with every problem found.
 
-Pure functions over plain values: no framework, no database.
+Pure functions over plain values, with no database access (the choices of a column are the
+billing tables' enumerations).
 """
 
 from __future__ import annotations
