@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import IO, Any, Literal, cast
 
 from waterbill.i18n.marker import _
-from waterbill.ingest.problems import Problem, bilingual
+from waterbill.ingest.problems import Problem
+from waterbill.ingest.texts import bilingual
 from waterbill.spreadsheet import csv_writer
 
 Format = Literal["csv", "jsonl"]

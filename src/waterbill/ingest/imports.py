@@ -46,6 +46,7 @@ from waterbill.ingest.quality import (
 )
 from waterbill.ingest.records import InvoiceRecord, PaymentRecord, StoredPayment, SubscriberRecord
 from waterbill.ingest.rows import PARSERS
+from waterbill.ingest.texts import message_in
 from waterbill.notifications import outbox
 
 BATCH_SIZE = 20_000
@@ -77,8 +78,12 @@ class FileSummary:
         return self.rows == self.loaded + self.unchanged + self.updated + self.rejected
 
 
+def _line(line: int) -> str:
+    return message_in("az", _("line %(line)s"), (("line", line),))
+
+
 def _reject_message(line: int, problems: Sequence[Problem]) -> str:
-    return f"sətir {line}: " + "; ".join(problem.text() for problem in problems)
+    return f"{_line(line)}: " + "; ".join(problem.text() for problem in problems)
 
 
 def _unreadable(record: Record) -> str:
@@ -88,7 +93,7 @@ def _unreadable(record: Record) -> str:
 
 
 def _warning_message(line: int, warning: RowWarning) -> str:
-    return f"sətir {line}, {warning.text()}"
+    return f"{_line(line)}, {warning.text()}"
 
 
 def _batch_key(kind: Kind, values: dict[str, str | None]) -> tuple[str, ...]:

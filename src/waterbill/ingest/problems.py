@@ -1,39 +1,16 @@
 """What the rules find wrong in a row, and how it reads in each language.
 
-A finding holds the English msgid and its values only; the texts are the catalogs'
-(``i18n/locales``), read where the finding is shown: the import report and reject file carry
-Azerbaijani and English, the payment API the language the channel asked for.
+A finding holds the English msgid and its values only; its texts are the catalogs' (``texts.py``),
+read where the finding is shown: the import report and reject file carry Azerbaijani and English,
+the payment API the language the channel asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from waterbill.i18n.catalogs import gettext_for
-from waterbill.i18n.formatting import format_money
-
-Params = tuple[tuple[str, object], ...]
-
-
-def message_in(locale: str, msgid: str, params: Params = ()) -> str:
-    """The catalog's text of ``msgid`` in ``locale`` with its values put in."""
-    text = gettext_for(locale, msgid)
-    return text % _values_in(locale, params) if params else text
-
-
-def bilingual(msgid: str, params: Params = ()) -> str:
-    """Azerbaijani, then English: how the import's report and reject file word a message."""
-    return f"{message_in('az', msgid, params)} / {message_in('en', msgid, params)}"
-
-
-def _values_in(locale: str, params: Params) -> dict[str, object]:
-    """The values as they read in ``locale``: amounts as money there."""
-    return {
-        name: format_money(value, locale) if isinstance(value, Decimal) else value
-        for name, value in params
-    }
+from waterbill.ingest.texts import Params, bilingual, message_in, values_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +23,7 @@ class Finding:
     params: Params = ()
 
     def params_in(self, locale: str) -> dict[str, object]:
-        return _values_in(locale, self.params)
+        return values_in(locale, self.params)
 
     def message(self, locale: str) -> str:
         return message_in(locale, self.msgid, self.params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from waterbill.i18n.catalogs import po_path, translations
 
 SOURCE = Path(__file__).resolve().parents[3] / "src" / "waterbill"
 AZERBAIJANI_LETTERS = set("əğıöüçşİƏĞÖÜÇŞ")
+# From Python 3.12 on, the text of an f-string is a token of its own.
+TEXT_TOKENS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
 
 
 def _extracted(
@@ -53,3 +56,13 @@ def test_the_ingest_messages_read_in_azerbaijani_and_russian_letters() -> None:
     russian = [translations("ru").gettext(message) for message in _ingest_messages()]
     assert AZERBAIJANI_LETTERS & set("".join(azerbaijani))
     assert all(any("а" <= letter <= "я" for letter in text.lower()) for text in russian)
+
+
+def test_no_azerbaijani_text_is_typed_in_the_ingest_code() -> None:
+    typed = []
+    for path in sorted((SOURCE / "ingest").glob("*.py")):
+        with path.open("rb") as source:
+            for token in tokenize.tokenize(source.readline):
+                if token.type in TEXT_TOKENS and AZERBAIJANI_LETTERS & set(token.string):
+                    typed.append(f"{path.name}:{token.start[0]}")
+    assert typed == []
