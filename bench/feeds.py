@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from waterbill.ingest.rules import COLUMNS, KINDS
+from waterbill.ingest.columns import COLUMNS, KINDS
 
 # The contract's columns, from the importer: one definition, so the bench exports what it reads.
 FEEDS = KINDS

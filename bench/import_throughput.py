@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 from waterbill.db.migrate import upgrade
-from waterbill.ingest.rules import INVOICE_COLUMNS, SUBSCRIBER_COLUMNS
+from waterbill.ingest.columns import INVOICE_COLUMNS, SUBSCRIBER_COLUMNS
 
 ADMIN_URL = os.environ.get(
     "WATERBILL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -12,7 +12,7 @@ import pytest
 from tests.functional.conftest import STAFF_FIN
 from tests.functional.signin import bearer
 from tests.support.live_server import LiveServer
-from waterbill.ingest.service import add_channel
+from waterbill.ingest.channels import add_channel
 
 BROKEN_MULTIPART = {
     "no boundary": ("multipart/form-data", b"--x\r\n"),

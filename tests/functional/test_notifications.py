@@ -16,7 +16,7 @@ from tests.support.live_server import LiveServer
 from tests.support.mail import CONFIRM_LINK, part_text, smtp_server
 from waterbill import clock
 from waterbill.db.database import Database
-from waterbill.ingest.service import record_payment
+from waterbill.ingest.intake import record_payment
 from waterbill.notifications.worker import Worker, senders_from
 
 HOLDER = "5ZK3LRT"

@@ -33,7 +33,8 @@ from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.calendar import YearMonth
 from waterbill.cli import main
 from waterbill.config import get_settings
-from waterbill.ingest.service import add_channel, import_file
+from waterbill.ingest.channels import add_channel
+from waterbill.ingest.imports import import_file
 
 HOLDER_FIN = "5ZK3LRT"
 STAFF_FIN = "2QWE3RT"

@@ -27,7 +27,7 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.db.engine import make_engine
 from waterbill.db.schema import metadata
-from waterbill.ingest.service import add_channel
+from waterbill.ingest.channels import add_channel
 
 pytestmark = pytest.mark.postgres
 

@@ -175,7 +175,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "forbidden.notifications_code": _(
         "Notifications can be set only for the accounts you hold; %(code)s is not one of them."
     ),
-    # Payment channels (waterbill.ingest.service)
+    # Payment channels (waterbill.ingest.channels)
     "channel_exists": _("A payment channel named %(name)s already exists."),
     "unknown_channel": _("No active payment channel is named %(name)s."),
 }

@@ -2,7 +2,7 @@
 
 A batch's lines reach ``stage_raw`` (one text column per column of the file) through one COPY.
 One INSERT … SELECT per kind then moves the rows whose every value has a plain shape into the
-kind's typed staging table: a plain value is one the rules of ``rules.py`` accept as it stands,
+kind's typed staging table: a plain value is one the rules of ``rows.py`` accept as it stands,
 with the same result, so this SQL only ever says "as the rules would" and never refuses a row.
 Every other row is doubtful: it is read back and judged by those rules in Python, which alone hold
 the messages. The casts run before the checks, so a value PostgreSQL cannot cast at all stops the
@@ -31,9 +31,7 @@ from waterbill.billing.tables import (
 )
 from waterbill.calendar import BAKU, YearMonth, baku_date
 from waterbill.identifiers import FIN_CHARACTERS
-from waterbill.ingest.formats import Chunk
-from waterbill.ingest.repository import stage_invoices, stage_payments, stage_subscribers
-from waterbill.ingest.rules import (
+from waterbill.ingest.columns import (
     CHANNEL_LENGTH,
     CLOCK_SKEW,
     COLUMNS,
@@ -41,7 +39,6 @@ from waterbill.ingest.rules import (
     EARLIEST_PAYMENT_DAY,
     EARLIEST_PERIOD,
     FALSE_TEXTS,
-    HISTORY_MONTHS,
     INVOICE_NO_LENGTH,
     INVOICE_NUMBERS,
     OPTIONAL,
@@ -53,6 +50,9 @@ from waterbill.ingest.rules import (
     TRUE_TEXTS,
     Kind,
 )
+from waterbill.ingest.formats import Chunk
+from waterbill.ingest.quality import HISTORY_MONTHS
+from waterbill.ingest.repository import stage_invoices, stage_payments, stage_subscribers
 
 # Since 2016 Baku keeps UTC+4 all year: a local time before that may fall in a DST change,
 # where PostgreSQL and Python need not pick the same instant, so it is left to the rules.
@@ -363,7 +363,7 @@ def _invoices_sql(v: Columns, code_length: tuple[int, int]) -> tuple[str, str]:
             invoice_no, period, service, previous_reading, current_reading, consumption_m3,
             tariff, amount, basis, issued_on)
         SELECT t.line_no, t.subscriber_code, t.subscriber_id,
-               -- The first of the months before the period (``service._history_from``).
+               -- The first of the months before the period (``imports._history_from``).
                to_char(t.first_day - make_interval(months => %(history)s), 'YYYY-MM'),
                t.invoice_no, t.period, t.service, t.x_previous_reading, t.x_current_reading,
                t.x_consumption_m3, t.x_tariff, t.x_amount, t.basis, t.issued"""

@@ -1,4 +1,4 @@
-"""``waterbill import`` and ``waterbill channels``: thin commands over the ingest service."""
+"""``waterbill import`` and ``waterbill channels``: thin commands over ``imports``, ``channels``."""
 
 from __future__ import annotations
 
@@ -9,21 +9,25 @@ import click
 
 from waterbill.config import get_settings
 from waterbill.db.database import Database
+from waterbill.i18n.marker import _
+from waterbill.ingest.channels import ChannelExists, UnknownChannel, add_channel, revoke_channel
+from waterbill.ingest.columns import KINDS, Kind
 from waterbill.ingest.formats import FeedError
-from waterbill.ingest.rules import KINDS, Kind
-from waterbill.ingest.service import (
-    BATCH_SIZE,
-    ChannelExists,
-    FileSummary,
-    UnknownChannel,
-    add_channel,
-    import_file,
-    revoke_channel,
-)
+from waterbill.ingest.imports import BATCH_SIZE, FileSummary, import_file
+from waterbill.ingest.texts import bilingual, message_in
 
 EXIT_REJECTED = 1
 EXIT_UNREADABLE = 2
-_UPDATED = {"subscribers": "yenilənib", "invoices": "yenidən hesablanıb", "payments": "yenilənib"}
+_COUNTS = _(
+    "rows %(rows)s: new %(loaded)s, unchanged %(unchanged)s, updated %(updated)s, "
+    "rejected %(rejected)s"
+)
+# An invoice that comes again with other figures is a recalculation of the bill.
+_INVOICE_COUNTS = _(
+    "rows %(rows)s: new %(loaded)s, unchanged %(unchanged)s, recalculated %(updated)s, "
+    "rejected %(rejected)s"
+)
+_ROWS = _("%(rows)s rows")
 
 
 def _rejects_path(source: Path, option: Path | None, several: bool) -> Path:
@@ -37,30 +41,31 @@ def _rejects_path(source: Path, option: Path | None, several: bool) -> Path:
 
 
 def _report(summary: FileSummary) -> None:
-    click.echo(
-        f"{summary.path.name}: {summary.rows} sətir — yeni {summary.loaded}, "
-        f"dəyişməyən {summary.unchanged}, {_UPDATED[summary.kind]} {summary.updated}, "
-        f"rədd edilib {summary.rejected}"
-        + (
-            f" ({summary.batches_already_done} partiya əvvəlki işdə tamamlanmışdı)"
-            if summary.batches_already_done
-            else ""
-        )
+    """The counts in Azerbaijani, then in English; the examples of rejects and warnings."""
+    counts = _INVOICE_COUNTS if summary.kind == "invoices" else _COUNTS
+    figures = (
+        ("rows", summary.rows),
+        ("loaded", summary.loaded),
+        ("unchanged", summary.unchanged),
+        ("updated", summary.updated),
+        ("rejected", summary.rejected),
     )
-    click.echo(
-        f"  rows {summary.rows}: new {summary.loaded}, unchanged {summary.unchanged}, "
-        f"{'recalculated' if summary.kind == 'invoices' else 'updated'} {summary.updated}, "
-        f"rejected {summary.rejected}"
-    )
+    line = f"{summary.path.name}: {message_in('az', counts, figures)}"
+    if summary.batches_already_done:
+        earlier = _("(%(batches)s batches were completed by an earlier run)")
+        line += " " + message_in("az", earlier, (("batches", summary.batches_already_done),))
+    click.echo(line)
+    click.echo(f"  {message_in('en', counts, figures)}")
     for message in summary.reject_examples:
-        click.echo(f"  rədd: {message}", err=True)
+        click.echo(f"  {message_in('az', _('rejected: %(row)s'), (('row', message),))}", err=True)
     if summary.reject_path is not None:
-        click.echo(f"  rədd edilmiş sətirlər / rejected rows: {summary.reject_path}", err=True)
+        click.echo(f"  {bilingual(_('rejected rows'))}: {summary.reject_path}", err=True)
     if summary.warnings:
-        counts = ", ".join(f"{code} {count}" for code, count in sorted(summary.warnings.items()))
-        click.echo(f"  xəbərdarlıq / warnings: {counts}", err=True)
+        found = ", ".join(f"{code} {count}" for code, count in sorted(summary.warnings.items()))
+        click.echo(f"  {bilingual(_('warnings'))}: {found}", err=True)
         for message in summary.warning_examples:
-            click.echo(f"  xəbərdarlıq: {message}", err=True)
+            warning = message_in("az", _("warning: %(row)s"), (("row", message),))
+            click.echo(f"  {warning}", err=True)
 
 
 @click.command("import")
@@ -120,7 +125,7 @@ def _import_one(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
-                TextColumn("{task.fields[rows]} sətir"),
+                TextColumn(message_in("az", _ROWS, (("rows", "{task.fields[rows]}"),))),
                 TimeRemainingColumn(),
                 transient=True,
             ) as bar:
@@ -141,10 +146,12 @@ def _import_one(
             rejects_path=rejects,
             code_length=settings.code_length_range,
             batch_size=batch_size,
-            progress=lambda rows, _done: click.echo(f"{path.name}: {rows} sətir", err=True),
+            progress=lambda rows, _done: click.echo(
+                f"{path.name}: {message_in('az', _ROWS, (('rows', rows),))}", err=True
+            ),
         )
     except FeedError as error:
-        click.echo(f"{path}: {error.az} / {error.en}", err=True)
+        click.echo(f"{path}: {error}", err=True)
         return None
 
 
@@ -162,16 +169,13 @@ def channels_add(name: str) -> None:
         with database.write() as connection:
             key = add_channel(db=connection, name=name)
     except ChannelExists:
-        click.echo(f"«{name}» kanalı artıq var / channel {name!r} already exists", err=True)
+        exists = _("channel %(name)r already exists")
+        click.echo(bilingual(exists, (("name", name),)), err=True)
         sys.exit(EXIT_REJECTED)
     finally:
         database.dispose()
     click.echo(key)
-    click.echo(
-        "Açar yalnız indi göstərilir; onu etibarlı yerdə saxlayın. / "
-        "The key is shown only now; keep it safe.",
-        err=True,
-    )
+    click.echo(bilingual(_("The key is shown only now; keep it safe.")), err=True)
 
 
 @channels.command("revoke")
@@ -183,8 +187,8 @@ def channels_revoke(name: str) -> None:
         with database.write() as connection:
             revoke_channel(db=connection, name=name)
     except UnknownChannel:
-        click.echo(f"«{name}» adlı aktiv kanal yoxdur / no active channel {name!r}", err=True)
+        click.echo(bilingual(_("no active channel %(name)r"), (("name", name),)), err=True)
         sys.exit(EXIT_REJECTED)
     finally:
         database.dispose()
-    click.echo(f"«{name}» kanalının açarı ləğv edildi / the key of {name!r} is revoked")
+    click.echo(bilingual(_("the key of %(name)r is revoked"), (("name", name),)))

@@ -21,6 +21,9 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
+from waterbill.i18n.marker import _
+from waterbill.ingest.problems import Problem
+from waterbill.ingest.texts import bilingual
 from waterbill.spreadsheet import csv_writer
 
 Format = Literal["csv", "jsonl"]
@@ -31,10 +34,11 @@ _DELIMITERS = (",", ";")
 class FeedError(Exception):
     """The file as a whole cannot be read: the message says why, in Azerbaijani and English."""
 
-    def __init__(self, az: str, en: str) -> None:
-        super().__init__(f"{az} / {en}")
-        self.az = az
-        self.en = en
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__(bilingual(msgid, tuple(params.items())))
+
+
+_NOT_UTF8 = _("the file is not UTF-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,12 @@ class Record:
     line: int
     values: dict[str, str | None]
     raw: Sequence[str] | str
-    problem: tuple[str, str] | None = None  # (az, en) when the line itself could not be read
+    problem: Problem | None = None  # when the line itself could not be read
+
+
+def _malformed(msgid: str, **params: object) -> Problem:
+    """A line the reader could not make a row of: the problem names no column."""
+    return Problem("malformed_line", "*", msgid, tuple(params.items()))
 
 
 def _is_gzip(path: Path) -> bool:
@@ -77,7 +86,7 @@ class Feed:
                 self.columns = list(expected)
         except UnicodeDecodeError:
             self.close()
-            raise FeedError("fayl UTF-8 kodlaşmasında deyil", "the file is not UTF-8") from None
+            raise FeedError(_NOT_UTF8) from None
 
     def _text_stream(self) -> IO[str]:
         """The rest of the file as text; the header, when there is one, is already read."""
@@ -90,7 +99,7 @@ class Feed:
     def _open_csv(self, expected: Sequence[str]) -> None:
         header_line = self._stream.readline().decode("utf-8-sig")
         if not header_line.strip():
-            raise FeedError("faylda başlıq sətri yoxdur", "the file has no header row")
+            raise FeedError(_("the file has no header row"))
         # The delimiter is the one that splits the header into the most known column names.
         known = set(expected)
         self.delimiter = max(
@@ -123,11 +132,9 @@ class Feed:
         try:
             yield from rows
         except UnicodeDecodeError:
-            raise FeedError("fayl UTF-8 kodlaşmasında deyil", "the file is not UTF-8") from None
+            raise FeedError(_NOT_UTF8) from None
         except (EOFError, gzip.BadGzipFile, OSError) as error:
-            raise FeedError(
-                f"fayl oxuna bilmir: {error}", f"the file cannot be read: {error}"
-            ) from None
+            raise FeedError(_("the file cannot be read: %(error)s"), error=str(error)) from None
 
     def _csv_records(self, reader: Any = None, last_line: int = 1) -> Iterator[Record]:
         # The header was read separately, so the reader's own count starts one line short.
@@ -145,10 +152,7 @@ class Feed:
                 line = last_line + 1
                 last_line = reader.line_num + offset + 1
                 yield Record(
-                    line,
-                    {},
-                    "",
-                    (f"CSV sətri düzgün deyil: {error}", f"malformed CSV line: {error}"),
+                    line, {}, "", _malformed(_("malformed CSV line: %(error)s"), error=str(error))
                 )
                 continue
             line = last_line + 1
@@ -160,9 +164,10 @@ class Feed:
                     line,
                     {},
                     row,
-                    (
-                        f"{width} sütun gözlənilirdi, {len(row)} var",
-                        f"expected {width} columns, found {len(row)}",
+                    _malformed(
+                        _("expected %(expected)s columns, found %(found)s"),
+                        expected=width,
+                        found=len(row),
                     ),
                 )
                 continue
@@ -183,13 +188,11 @@ class Feed:
                     line_no,
                     {},
                     raw,
-                    (f"JSON sətri düzgün deyil: {error.msg}", f"malformed JSON: {error.msg}"),
+                    _malformed(_("malformed JSON: %(error)s"), error=error.msg),
                 )
                 continue
             if not isinstance(obj, dict):
-                yield Record(
-                    line_no, {}, raw, ("sətir JSON obyekti deyil", "the line is not a JSON object")
-                )
+                yield Record(line_no, {}, raw, _malformed(_("the line is not a JSON object")))
                 continue
             yield Record(line_no, {str(k): _json_text(v) for k, v in obj.items()}, raw)
 
@@ -273,7 +276,7 @@ def _without_empty_quotes(data: bytes, delimiter: bytes) -> bytes:
     d = delimiter
     # Replaced as literals (a regular expression is ten times slower here); twice, since
     # ``,"","",`` holds two that share a delimiter.
-    for _ in range(2):
+    for _pass in range(2):
         data = data.replace(d + b'""' + d, d + d)
     data = data.replace(b'\n""' + d, b"\n" + d).replace(d + b'""\r\n', d + b"\r\n")
     data = data.replace(d + b'""\n', d + b"\n")

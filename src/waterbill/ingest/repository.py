@@ -41,15 +41,9 @@ from waterbill.billing.tables import (
     subscribers,
 )
 from waterbill.db.types import UTCDateTime, money
-from waterbill.ingest.rules import (
-    MEDIAN_FACTOR,
-    MEDIAN_MIN_MONTHS,
-    InvoiceRecord,
-    Kind,
-    PaymentRecord,
-    StoredPayment,
-    SubscriberRecord,
-)
+from waterbill.ingest.columns import Kind
+from waterbill.ingest.quality import MEDIAN_FACTOR, MEDIAN_MIN_MONTHS
+from waterbill.ingest.records import InvoiceRecord, PaymentRecord, StoredPayment, SubscriberRecord
 from waterbill.ingest.tables import channels, import_batches
 from waterbill.notifications import outbox
 

@@ -3,7 +3,7 @@
 The app includes ``router`` and keeps its ``Database`` in ``app.state.database``. Refusals use the
 API's one error shape, ``{"error": {"code", "message"}}``, with the message in the language asked
 for (``Accept-Language``: az, en or ru; Azerbaijani by default), from the web app's gettext
-catalogs, and the field named: the feed's rules (``waterbill.ingest.rules``) refuse a payment
+catalogs, and the field named: the feed's rules (``waterbill.ingest.payments``) refuse a payment
 with every problem of its fields, not with one refusal class, so this route answers them itself.
 """
 
@@ -24,13 +24,9 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import gettext_for, negotiate
 from waterbill.i18n.marker import _
-from waterbill.ingest.rules import Rejected
-from waterbill.ingest.service import (
-    InvalidApiKey,
-    RecordedPayment,
-    authenticate_channel,
-    record_payment,
-)
+from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
+from waterbill.ingest.intake import RecordedPayment, record_payment
+from waterbill.ingest.problems import Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 

@@ -17,7 +17,7 @@ from waterbill.disputes.errors import (
     PhotoWrongType,
 )
 from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
-from waterbill.ingest.service import InvalidApiKey, authenticate_channel
+from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
 from waterbill.readings import service
 from waterbill.readings.errors import (
     MalformedCursor,

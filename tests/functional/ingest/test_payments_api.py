@@ -17,7 +17,7 @@ from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.billing.tables import payments
 from waterbill.calendar import BAKU, baku_month
-from waterbill.ingest.service import add_channel, revoke_channel
+from waterbill.ingest.channels import add_channel, revoke_channel
 
 # An hour ago in Baku, so that the payment is in the statement's window whenever the test runs.
 PAID_AT = (clock.now() - timedelta(hours=1)).replace(microsecond=0)

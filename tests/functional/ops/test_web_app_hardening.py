@@ -26,7 +26,7 @@ from waterbill import clock
 from waterbill.auth.devidp.service import access_token, citizen_claims
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.ingest.service import add_channel
+from waterbill.ingest.channels import add_channel
 from waterbill.ops.maintenance import announce_maintenance, end_maintenance
 from waterbill.web.app import create_app
 

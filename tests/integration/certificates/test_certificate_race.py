@@ -32,9 +32,9 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.documents.service import verify_document
 from waterbill.errors import DebtOutstanding
+from waterbill.ingest.intake import record_payment
+from waterbill.ingest.records import InvoiceRecord
 from waterbill.ingest.repository import merge_invoices
-from waterbill.ingest.rules import InvoiceRecord
-from waterbill.ingest.service import record_payment
 
 CODE = "0104410203"
 HOLDER = "5ZK3LRT"

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.ingest.rules import Kind
-from waterbill.ingest.service import FileSummary, import_file
+from waterbill.ingest.columns import Kind
+from waterbill.ingest.imports import FileSummary, import_file
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 

@@ -14,16 +14,16 @@ from tests.support.factories.billing import add_subscriber
 from tests.support.factories.feeds import payment_row, write_csv
 from waterbill.billing.tables import payments
 from waterbill.config import Settings
-from waterbill.ingest.rules import Rejected
-from waterbill.ingest.service import (
+from waterbill.ingest.channels import (
     ChannelExists,
     InvalidApiKey,
     UnknownChannel,
     add_channel,
     authenticate_channel,
-    record_payment,
     revoke_channel,
 )
+from waterbill.ingest.intake import record_payment
+from waterbill.ingest.problems import Rejected
 from waterbill.ingest.tables import channels
 from waterbill.statement.service import get_statement
 
@@ -163,7 +163,7 @@ def test_the_intake_ceiling_is_a_setting_and_binds_the_intake_only(
     with pytest.raises(Rejected) as refusal:
         _pay(engine, payment_id="T-2", amount=Decimal("50.01"), max_amount=ceiling)
     assert refusal.value.first.code == "amount_above_ceiling"
-    assert refusal.value.first.en == "a payment through the intake is at most AZN50.00"
+    assert refusal.value.first.message("en") == "a payment through the intake is at most AZN50.00"
     # The billing system's files are not the channels' requests: no ceiling there.
     rows = [payment_row("T-3", amount="75.00")]
     assert run_import("payments", write_csv(tmp_path / "p.csv", "payments", rows)).loaded == 1

@@ -14,7 +14,10 @@ from sqlalchemy import Engine, select
 from tests.integration.ingest.conftest import NOW, ImportFn
 from tests.support.factories.feeds import invoice_row, subscriber_row, write_csv
 from waterbill.billing.tables import invoices
-from waterbill.ingest.rules import INVOICE_COLUMNS, Rejected, invoice_warnings, parse_invoice
+from waterbill.ingest.columns import INVOICE_COLUMNS
+from waterbill.ingest.problems import Rejected
+from waterbill.ingest.quality import invoice_warnings
+from waterbill.ingest.rows import parse_invoice
 
 # Each case on its own month, so that no two rows are the same invoice.
 CASES: list[dict[str, str]] = [

@@ -17,8 +17,8 @@ from tests.integration.ingest.conftest import NOW, ImportFn
 from tests.support.factories.billing import add_subscriber
 from tests.support.factories.feeds import payment_row, write_csv, write_jsonl
 from waterbill.billing.tables import payments
-from waterbill.ingest.rules import Rejected
-from waterbill.ingest.service import record_payment
+from waterbill.ingest.intake import record_payment
+from waterbill.ingest.problems import Rejected
 
 PAID_AT = datetime(2026, 11, 26, 9, 15, tzinfo=UTC)
 EXCEEDS = "amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz"

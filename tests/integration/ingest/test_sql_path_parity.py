@@ -25,9 +25,9 @@ from tests.support.factories.feeds import (
     write_jsonl,
 )
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
+from waterbill.ingest.columns import COLUMNS
 from waterbill.ingest.formats import Feed
-from waterbill.ingest.rules import COLUMNS
-from waterbill.ingest.service import FileSummary
+from waterbill.ingest.imports import FileSummary
 from waterbill.ingest.tables import import_batches
 
 NBSP, EM_SPACE, IDEOGRAPHIC_SPACE = "\u00a0", "\u2003", "\u3000"

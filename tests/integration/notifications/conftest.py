@@ -16,7 +16,7 @@ from tests.support.factories.citizens import HOLDER
 from tests.support.mail import CONFIRM_LINK, Inbox, part_text, smtp_server
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.ingest.service import record_payment
+from waterbill.ingest.intake import record_payment
 from waterbill.notifications.service import confirm_address, update_notification_settings
 from waterbill.notifications.worker import Worker, senders_from
 

@@ -17,7 +17,8 @@ from tests.support.factories.feeds import invoice_row, payment_row, write_csv
 from tests.support.mail import CONFIRM_LINK, Inbox, outbox_rows, part_text
 from waterbill.db.database import Database
 from waterbill.disputes.service import FilingRules, answer_dispute, file_dispute
-from waterbill.ingest.service import import_file, record_payment
+from waterbill.ingest.imports import import_file
+from waterbill.ingest.intake import record_payment
 from waterbill.notifications.domain import read_unsubscribe_token
 from waterbill.notifications.service import (
     TooManyConfirmations,

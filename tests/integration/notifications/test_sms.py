@@ -19,7 +19,7 @@ from tests.integration.notifications.conftest import CODE, NOW, WorkerFactory
 from tests.support.factories.citizens import HOLDER
 from tests.support.mail import outbox_rows
 from waterbill.db.database import Database
-from waterbill.ingest.service import record_payment
+from waterbill.ingest.intake import record_payment
 from waterbill.notifications.channels import HttpSmsSender, NotDelivered, Outgoing
 from waterbill.notifications.service import confirm_address, update_notification_settings
 

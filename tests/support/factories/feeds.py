@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from waterbill.ingest.rules import INVOICE_COLUMNS, PAYMENT_COLUMNS, SUBSCRIBER_COLUMNS
+from waterbill.ingest.columns import INVOICE_COLUMNS, PAYMENT_COLUMNS, SUBSCRIBER_COLUMNS
 
 DECIMAL_COLUMNS = frozenset(
     {"previous_reading", "current_reading", "consumption_m3", "tariff", "amount"}

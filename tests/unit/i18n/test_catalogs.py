@@ -15,7 +15,8 @@ from waterbill.i18n.catalogs import negotiate, po_path, translations
 from waterbill.i18n.messages import ERROR_MESSAGES, error_message
 
 SOURCE = Path(__file__).resolve().parents[3] / "src" / "waterbill"
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
+# A named placeholder: ``%(value)r`` in English may read ``«%(value)s»`` in another language.
+PLACEHOLDER = re.compile(r"%\((\w+)\)[rs]")
 AZERBAIJANI_LETTERS = set("əğıöüçşİƏĞÖÜÇŞ")
 
 

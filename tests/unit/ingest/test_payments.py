@@ -1,4 +1,4 @@
-"""The feed rules on their own: numbers, times, payments, judgements and warnings."""
+"""The rules of a payment: on its own, then judged against what the store holds."""
 
 from __future__ import annotations
 
@@ -7,42 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.factories.feeds import invoice_row
-from waterbill.i18n.catalogs import gettext_for
-from waterbill.identifiers import FIN_CHARACTERS, FIN_PATTERN
-from waterbill.ingest.rules import (
-    STRIPPED_BEYOND_ASCII,
-    PaymentRecord,
-    Problem,
-    Rejected,
-    StoredPayment,
-    check_payment,
-    far_above_median,
-    invoice_warnings,
-    judge_payment,
-    parse_decimal,
-    parse_invoice,
-)
+from waterbill.i18n import LOCALES
+from waterbill.ingest.payments import check_payment, judge_payment
+from waterbill.ingest.problems import Problem, Rejected
+from waterbill.ingest.records import PaymentRecord, StoredPayment
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("12.50", Decimal("12.50")),
-        ("12,50", Decimal("12.50")),
-        (" 7 ", Decimal(7)),
-        ("-5,00", Decimal("-5.00")),
-    ],
-)
-def test_a_decimal_may_use_a_point_or_a_comma(text: str, value: Decimal) -> None:
-    assert parse_decimal(text) == value
-
-
-@pytest.mark.parametrize("text", ["1,234.50", "1.234,50", "1,2,3", "NaN", "Infinity", "12a"])
-def test_thousands_separators_and_non_numbers_are_not_guessed(text: str) -> None:
-    assert parse_decimal(text) is None
 
 
 def _payment(**overrides: object) -> PaymentRecord:
@@ -114,21 +84,6 @@ def test_a_reversal_of_a_reversal_is_refused() -> None:
     assert refusal.value.first.code == "unknown_reversed_payment"
 
 
-def test_an_amount_within_a_qepik_of_consumption_times_tariff_is_not_a_warning() -> None:
-    row = parse_invoice(invoice_row(amount="4.91"), code_length=(6, 13), now=NOW)
-    assert invoice_warnings(row) == []
-    row = parse_invoice(invoice_row(amount="4.92"), code_length=(6, 13), now=NOW)
-    assert [w.code for w in invoice_warnings(row)] == ["amount_mismatch"]
-
-
-def test_a_spike_needs_three_earlier_months_and_more_than_three_times_their_median() -> None:
-    history = [Decimal(7), Decimal(6), Decimal(8)]
-    assert far_above_median(Decimal(21), history) is None
-    assert far_above_median(Decimal("21.001"), history) is not None
-    assert far_above_median(Decimal(100), history[:2]) is None
-    assert far_above_median(Decimal(100), [Decimal(0)] * 5) is None
-
-
 def _payment_refusals() -> list[Problem]:
     """Every refusal a channel's payment can meet, from the rules themselves."""
     good = dict(
@@ -174,24 +129,21 @@ def _payment_refusals() -> list[Problem]:
     return problems
 
 
-def test_each_payment_refusal_reads_the_same_in_the_web_catalogs_and_has_a_russian_text() -> None:
+def test_each_payment_refusal_has_its_own_text_in_azerbaijani_english_and_russian() -> None:
     problems = _payment_refusals()
     assert len({problem.msgid for problem in problems}) == 15
     for problem in problems:
-        assert gettext_for("az", problem.msgid) % problem.params_in("az") == problem.az
-        assert gettext_for("en", problem.msgid) % problem.params_in("en") == problem.en
-        russian = gettext_for("ru", problem.msgid) % problem.params_in("ru")
-        assert russian != problem.en
-        assert any("а" <= letter <= "я" for letter in russian)
+        texts = {locale: problem.message(locale) for locale in LOCALES}
+        assert texts["en"] == problem.msgid % problem.params_in("en")
+        assert len(set(texts.values())) == len(LOCALES)
+        assert any("а" <= letter <= "я" for letter in texts["ru"])
 
 
-def test_the_white_space_the_sql_path_looks_for_is_all_that_str_strip_removes() -> None:
-    stripped = {code for code in range(0x110000) if chr(code).isspace()}
-    assert {code for code in stripped if code > 32} == set(STRIPPED_BEYOND_ASCII)
-    # The rest is what PostgreSQL's ascii() puts at 32 or below.
-    assert all(code <= 32 for code in stripped - set(STRIPPED_BEYOND_ASCII))
-
-
-def test_the_fin_characters_the_sql_path_accepts_are_those_of_the_fin_pattern() -> None:
-    accepted = {c for c in map(chr, range(128)) if FIN_PATTERN.match(c * 7)}
-    assert accepted == set(FIN_CHARACTERS)
+def test_an_amount_in_a_refusal_reads_as_money_in_each_language() -> None:
+    problem = _payment_refusals()[-1]
+    assert problem.code == "reversal_exceeds_payment"
+    assert problem.text() == (
+        "amount: ödənişin ləğvləri onun məbləğindən çox ola bilməz: ödənilib 5,00\xa0₼, artıq ləğv"
+        " edilib 0,00\xa0₼ / the reversals of a payment cannot exceed it: paid AZN5.00, already"
+        " reversed AZN0.00"
+    )

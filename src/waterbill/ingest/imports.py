@@ -1,4 +1,5 @@
-"""Import of the billing feeds and real-time payment intake: the functions the CLI and API call.
+"""Import of the billing feeds: a file of subscribers, invoices or payments, the use case the CLI
+calls.
 
 A file is imported in batches (``BATCH_SIZE`` rows, cut early where a row repeats the identity of
 a row already in the batch, so that every batch is a set). Each batch is one transaction that
@@ -7,15 +8,14 @@ re-run of the same file skips the batches already committed, so it ends in the s
 uninterrupted import.
 
 A CSV file on PostgreSQL takes the bulk path (``run_bulk``): each batch is COPYed into staging
-and its plain rows are checked and cast in SQL (``bulk.py``), only the others by the rules here.
-Everything else (SQLite, JSON Lines) reads every row through the rules (``run_records``). Both
-end in the same set-based merges of ``repository.py``.
+and its plain rows are checked and cast in SQL (``bulk.py``), only the others by the rules
+(``rows.py``). Everything else (SQLite, JSON Lines) reads every row through the rules
+(``run_records``). Both end in the same set-based merges of ``repository.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,37 +26,27 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from waterbill import clock
 from waterbill.calendar import YearMonth
 from waterbill.db.database import Database
-from waterbill.errors import ServiceError
+from waterbill.i18n.marker import _
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, strip_separators
 from waterbill.ingest import bulk, repository
+from waterbill.ingest.columns import COLUMNS, OPTIONAL, Kind
 from waterbill.ingest.formats import Chunk, Feed, FeedError, Record, RejectWriter
-from waterbill.ingest.rules import (
-    COLUMNS,
+from waterbill.ingest.payments import judge_payment
+from waterbill.ingest.problems import Problem, Rejected
+from waterbill.ingest.quality import (
     HISTORY_MONTHS,
-    OPTIONAL,
-    InvoiceRecord,
-    Kind,
-    PaymentRecord,
-    Problem,
-    Rejected,
-    StoredPayment,
-    SubscriberRecord,
-    Verdict,
-    Warning,
-    check_amount_ceiling,
-    check_payment,
+    RowWarning,
     far_above_median,
     invoice_warnings,
-    judge_payment,
-    parse_invoice,
-    parse_payment,
-    parse_subscriber,
 )
+from waterbill.ingest.records import InvoiceRecord, PaymentRecord, StoredPayment, SubscriberRecord
+from waterbill.ingest.rows import PARSERS
+from waterbill.ingest.texts import message_in
 from waterbill.notifications import outbox
 
 BATCH_SIZE = 20_000
@@ -88,19 +78,22 @@ class FileSummary:
         return self.rows == self.loaded + self.unchanged + self.updated + self.rejected
 
 
+def _line(line: int) -> str:
+    return message_in("az", _("line %(line)s"), (("line", line),))
+
+
 def _reject_message(line: int, problems: Sequence[Problem]) -> str:
-    return f"sətir {line}: " + "; ".join(problem.text() for problem in problems)
+    return f"{_line(line)}: " + "; ".join(problem.text() for problem in problems)
 
 
 def _unreadable(record: Record) -> str:
     """The message of a line the reader could not make a row of."""
     assert record.problem is not None
-    az, en = record.problem
-    return _reject_message(record.line, [Problem("malformed_line", "*", az, en)])
+    return _reject_message(record.line, [record.problem])
 
 
-def _warning_message(line: int, warning: Warning) -> str:
-    return f"sətir {line}, {warning.column}: {warning.az} / {warning.en}"
+def _warning_message(line: int, warning: RowWarning) -> str:
+    return f"{_line(line)}, {warning.text()}"
 
 
 def _batch_key(kind: Kind, values: dict[str, str | None]) -> tuple[str, ...]:
@@ -160,7 +153,7 @@ def import_file(
             missing = [c for c in COLUMNS[kind] if c not in feed.columns and c not in OPTIONAL]
             if missing:
                 names = ", ".join(missing)
-                raise FeedError(f"başlıqda sütun yoxdur: {names}", f"missing columns: {names}")
+                raise FeedError(_("missing columns: %(columns)s"), columns=names)
         # A reject file left by an earlier run would describe rows this run may have loaded.
         rejects_path.unlink(missing_ok=True)
         writer = RejectWriter(rejects_path, feed)
@@ -307,7 +300,7 @@ class _BatchImporter:
         doubtful = []
         if plain < chunk.rows - len(rejects):
             doubtful = bulk.doubtful_rows(connection, self.kind, header)
-        parse = _PARSERS[self.kind]
+        parse = PARSERS[self.kind]
         parsed: list[tuple[int, Any]] = []
         for line, values in doubtful:
             try:
@@ -346,7 +339,7 @@ class _BatchImporter:
         now = self.fixed_now or clock.now()
         rejects: dict[int, str] = {}
         parsed: list[tuple[int, object]] = []
-        parse = _PARSERS[self.kind]
+        parse = PARSERS[self.kind]
         for record in batch:
             if record.problem is not None:
                 rejects[record.line] = _unreadable(record)
@@ -459,7 +452,7 @@ class _BatchImporter:
             outbox.payments_added(connection, subscriber_ids, now)
         return repository.Merge(loaded, 0, unchanged + same, [])
 
-    def _warn(self, line: int, warning: Warning) -> None:
+    def _warn(self, line: int, warning: RowWarning) -> None:
         self.summary.warnings[warning.code] += 1
         if len(self.summary.warning_examples) < WARNING_EXAMPLES:
             self.summary.warning_examples.append(_warning_message(line, warning))
@@ -543,13 +536,6 @@ def _raw_rows(batch: Sequence[Record]) -> Callable[[int], Sequence[str] | str]:
     return {record.line: record.raw for record in batch}.__getitem__
 
 
-_PARSERS: dict[Kind, Callable[..., Any]] = {
-    "subscribers": parse_subscriber,
-    "invoices": parse_invoice,
-    "payments": parse_payment,
-}
-
-
 def _stage_parsed(
     connection: Connection, kind: Kind, parsed: list[tuple[int, Any]], now: datetime
 ) -> None:
@@ -566,144 +552,5 @@ def _stage_parsed(
 _UNKNOWN_SUBSCRIBER = Problem(
     "unknown_subscriber",
     "subscriber_code",
-    "belə abonent kodu yoxdur (əvvəlcə abonentlər idxal edilməlidir)",
-    "no subscriber has this code (import the subscribers first)",
+    _("no subscriber has this code (import the subscribers first)"),
 )
-
-
-# Real-time payment intake
-
-
-class InvalidApiKey(ServiceError):
-    code = "unauthenticated"
-    status = 401
-    message_id = "unauthenticated.api_key"
-
-
-class ChannelExists(ServiceError):
-    code = "channel_exists"
-    status = 409
-
-
-class UnknownChannel(ServiceError):
-    code = "unknown_channel"
-    status = 404
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedPayment:
-    channel: str
-    payment_id: str
-    subscriber_code: str
-    paid_at: datetime
-    amount: Decimal
-    reverses: str | None
-    received_at: datetime
-    created: bool
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def add_channel(*, db: Connection, name: str, now: datetime | None = None) -> str:
-    """Register a channel (or give a revoked one a new key); returns the key, shown only once."""
-    name = name.strip()
-    if not name or len(name) > 40:
-        raise ValueError("a channel name has 1 to 40 characters")
-    key = secrets.token_urlsafe(32)
-    if not repository.add_channel(db, name=name, key_hash=hash_key(key), now=now or clock.now()):
-        raise ChannelExists(name=name)
-    return key
-
-
-def revoke_channel(*, db: Connection, name: str, now: datetime | None = None) -> None:
-    if not repository.revoke_channel(db, name=name.strip(), now=now or clock.now()):
-        raise UnknownChannel(name=name)
-
-
-def authenticate_channel(*, db: Connection, key: str | None) -> str:
-    """The name of the active channel that owns ``key``; InvalidApiKey otherwise."""
-    if not key:
-        raise InvalidApiKey()
-    name = repository.channel_by_key_hash(db, hash_key(key))
-    if name is None:
-        raise InvalidApiKey()
-    return name
-
-
-def record_payment(
-    *,
-    db: Connection,
-    channel: str,
-    payment_id: str,
-    subscriber_code: str,
-    paid_at: datetime,
-    amount: Decimal,
-    reverses: str | None,
-    code_length: CodeLength = DEFAULT_CODE_LENGTH,
-    max_amount: Decimal | None = None,
-    now: datetime | None = None,
-) -> RecordedPayment:
-    """Record one payment of ``channel`` with the importer's rules; the same request is a no-op.
-
-    Raises Rejected (invalid, above ``max_amount``, unknown subscriber or reversed payment, a
-    payment id conflict, or reversals that would exceed their payment).
-    """
-    now = now or clock.now()
-    payment = check_payment(
-        channel=channel,
-        payment_id=payment_id,
-        subscriber_code=subscriber_code,
-        paid_at=paid_at,
-        amount=amount,
-        reverses=reverses,
-        code_length=code_length,
-        now=now,
-    )
-    if max_amount is not None:
-        check_amount_ceiling(payment.amount, max_amount)
-    if payment.reverses is not None:
-        # Before anything is read: a concurrent reversal of the same payment waits for this one.
-        repository.lock_reversed_payments(db, [(payment.channel, payment.reverses)])
-    verdict, subscriber_id = _judge_one(db, payment)
-    if verdict == "new":
-        assert subscriber_id is not None
-        try:
-            with db.begin_nested():
-                repository.insert_payments(db, [(payment, subscriber_id)], now)
-                if payment.amount > 0:
-                    outbox.payment_posted(
-                        db,
-                        subscriber_id=subscriber_id,
-                        channel=payment.channel,
-                        payment_id=payment.payment_id,
-                        now=now,
-                    )
-        except IntegrityError:
-            # The same id arrived concurrently: judge again against what won the race.
-            verdict, _ = _judge_one(db, payment)
-            if verdict == "new":
-                raise
-    row = repository.stored_payment_row(db, payment.channel, payment.payment_id)
-    return RecordedPayment(
-        channel=row.channel,
-        payment_id=row.payment_id,
-        subscriber_code=row.subscriber_code,
-        paid_at=row.paid_at,
-        amount=row.amount,
-        reverses=row.reverses,
-        received_at=row.received_at,
-        created=verdict == "new",
-    )
-
-
-def _judge_one(db: Connection, payment: PaymentRecord) -> tuple[Verdict, int | None]:
-    facts = repository.payment_facts_one(db, payment)
-    verdict = judge_payment(
-        payment,
-        subscriber_known=facts.subscriber_id is not None,
-        stored=facts.stored,
-        reversed_payment=facts.reversed_payment,
-    )
-    return verdict, facts.subscriber_id
