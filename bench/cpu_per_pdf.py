@@ -172,22 +172,17 @@ def measure(database: Database, settings: Settings, documents: int) -> Mapping[s
     for index in range(documents + 1):
         code, viewer = viewers[index % len(viewers)]
         locale = LOCALES[index % len(LOCALES)]
-        sample, settled = statement_pdf(
-            database, settings, viewer=viewer, code=code, locale=locale
-        )
+        sample, settled = statement_pdf(database, settings, viewer=viewer, code=code, locale=locale)
         statements.append(sample)
         if settled and index < len(viewers):
             owe_nothing.append((code, viewer))
-    certificates = [
-        certificate_pdf(
-            database,
-            settings,
-            viewer=owe_nothing[index % len(owe_nothing)][1],
-            code=owe_nothing[index % len(owe_nothing)][0],
-            locale=LOCALES[index % len(LOCALES)],
+    certificates: list[Sample] = []
+    for index in range(documents + 1 if owe_nothing else 0):
+        code, viewer = owe_nothing[index % len(owe_nothing)]
+        locale = LOCALES[index % len(LOCALES)]
+        certificates.append(
+            certificate_pdf(database, settings, viewer=viewer, code=code, locale=locale)
         )
-        for index in range(documents + 1 if owe_nothing else 0)
-    ]
     first = statements[0]
     return {
         "locales": list(LOCALES),
