@@ -16,6 +16,8 @@ TARGETS = {
     "api": 0.75,
     "html": 0.60,
 }
+# The statement PDF's CPU, median, in milliseconds (issue 21).
+PDF_CPU_MS = 50.0
 
 
 def _n(value: float, digits: int = 0) -> str:
@@ -215,6 +217,54 @@ def _lookups(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+DOCUMENTS = {
+    "statement": "statement PDF `GET /statements/{code}/statement.pdf`",
+    "certificate": "no-debt certificate PDF `POST /statements/{code}/certificate`",
+}
+
+
+def _documents(engine: str, data: dict[str, Any]) -> list[str]:
+    statement = data["statement"]
+    lines = [
+        f"`bench/cpu_per_pdf.py`: in one fresh process, the statement PDF of "
+        f"{_n(statement['holders'])} random household holders, in "
+        f"{', '.join(data['locales'])} in turn, issued by the calls the download makes (the "
+        "access policy and its audit row, the page's view, the document's issue under its "
+        "verification code, which renders the PDF); then as many no-debt certificates, issued by "
+        f"the certificate page's call, for the {_n(data['certificate']['holders'])} of them who "
+        "owe nothing. CPU is "
+        "`time.process_time()` around each document, without the token check and HTTP, "
+        + (
+            "and without the database server's own work."
+            if engine == "postgresql"
+            else "with SQLite's work, which runs in the process."
+        )
+        + " The first PDF of the process is reported apart and not counted in the others.",
+        "",
+        "| Document | documents | CPU min | median | p90 | of it rendering the PDF (median) "
+        f"| first in a fresh process | size (median) | target: median ≤ {PDF_CPU_MS:.0f} ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for kind, label in DOCUMENTS.items():
+        figures = data.get(kind, {})
+        if not figures.get("documents"):
+            continue
+        cpu, rendering = figures["cpu_ms"], figures["rendering_cpu_ms"]
+        first = f"{figures['first_cpu_ms']:.1f} ms" if "first_cpu_ms" in figures else "–"
+        # The target is the statement PDF's, on PostgreSQL, where the database is not counted.
+        target = (
+            _ok(cpu["median"] <= PDF_CPU_MS)
+            if kind == "statement" and engine == "postgresql"
+            else "–"
+        )
+        lines.append(
+            f"| {label} | {figures['documents']} | {cpu['min']:.1f} ms | "
+            f"{cpu['median']:.1f} ms | {cpu['p90']:.1f} ms | {rendering['median']:.1f} ms | "
+            f"{first} | {figures['bytes']['median'] / 1024:.1f} KB | {target} |"
+        )
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     lines = [BEGIN, "", "### The machine", "", *_machine(results.get("machine", {}))]
     for engine, title in (("postgresql", "PostgreSQL"), ("sqlite", "SQLite")):
@@ -230,6 +280,8 @@ def render(results: dict[str, Any]) -> str:
             lines += _imports(engine, data["imports"])
         if "lookups" in data:
             lines += ["", "**Lookups.**", "", *_lookups(data["lookups"])]
+        if "documents" in data:
+            lines += ["", "**Documents.**", "", *_documents(engine, data["documents"])]
     env = results.get("env") or {}
     if env:
         settings = " ".join(f"{key}={value}" for key, value in sorted(env.items()))

@@ -6,13 +6,14 @@ Everything is configured by environment variables (see ``make help`` and docs/be
 - ``BENCH_SCALE``: ``full`` (default: 1,000,000 subscribers on PostgreSQL, 100,000 on SQLite,
   30 s per load test) or ``small`` (20,000 / 5,000 subscribers, 10 s: a few minutes in all);
 - ``BENCH_SUBSCRIBERS``: overrides the scale's number of subscribers for every engine;
-- ``BENCH_PHASES``: ``dataset imports lookups`` (default) or a subset; results of earlier phases
-  stay in ``var/bench/results.json``, so a phase can be repeated alone;
+- ``BENCH_PHASES``: ``dataset imports lookups documents`` (default) or a subset; results of
+  earlier phases stay in ``var/bench/results.json``, so a phase can be repeated alone;
 - ``BENCH_DURATION``, ``BENCH_CONNECTIONS`` (32), ``BENCH_WORKERS`` (uvicorn workers, default
   ``nproc``), ``BENCH_POSTGRES`` (server URL without a database, default
   ``postgresql://postgres@127.0.0.1:5432``), ``BENCH_KEEP=1`` keeps the bench databases,
   ``BENCH_IMPORT_SUBSCRIBERS``: the imports use the feeds of this many subscribers of the dataset
   (default: all of them), and one tenth of that as the smaller input;
+  ``BENCH_PDF_DOCUMENTS``: statement PDFs (and certificates) measured (default 50);
   ``BENCH_ENDPOINTS`` (default ``api html reference sync_pool_reference static``; ``reference``
   is measured on PostgreSQL only),
   ``BENCH_DATABASE`` (name of the bench database, default ``waterbill_bench``; the import and raw
@@ -100,7 +101,7 @@ class Config:
             connections=int(env.get("BENCH_CONNECTIONS", "32")),
             threads=int(env.get("BENCH_THREADS", "2")),
             workers=int(env.get("BENCH_WORKERS", str(os.cpu_count() or 2))),
-            phases=env.get("BENCH_PHASES", "dataset imports lookups").split(),
+            phases=env.get("BENCH_PHASES", "dataset imports lookups documents").split(),
             postgres=env.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432").rstrip("/"),
             keep=env.get("BENCH_KEEP", "0") == "1",
             workdir=Path(env.get("BENCH_WORKDIR", str(ROOT / "var" / "bench"))),
@@ -674,6 +675,35 @@ def cpu_per_request(
     return figures
 
 
+# Phase 4: documents -------------------------------------------------------------------------------
+
+
+def phase_documents(config: Config, engine: str, results: dict[str, Any]) -> None:
+    """The CPU of a statement PDF and of a no-debt certificate (bench/cpu_per_pdf.py), in a fresh
+    process: its first document is the one a worker renders after it starts."""
+    store = Store(config, engine, "")
+    log(f"{engine}: CPU per PDF, in process")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cpu_per_pdf"],
+        env={**app_env(store), "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench.cpu_per_pdf failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    for kind in ("statement", "certificate"):
+        if figures[kind]["documents"]:
+            cpu = figures[kind]["cpu_ms"]
+            log(
+                f"{engine}: {kind} PDF: {cpu['median']:.1f} ms CPU (median of "
+                f"{figures[kind]['documents']}; p90 {cpu['p90']:.1f} ms)"
+            )
+    results["documents"] = figures
+
+
 # The machine --------------------------------------------------------------------------------------
 
 
@@ -740,12 +770,16 @@ def main() -> None:
         results["scale"] = config.scale
         for phase in config.phases:
             started = datetime.now(UTC)
-            {"dataset": phase_dataset, "imports": phase_imports, "lookups": phase_lookups}[phase](
-                config, engine, results
-            )
+            {
+                "dataset": phase_dataset,
+                "imports": phase_imports,
+                "lookups": phase_lookups,
+                "documents": phase_documents,
+            }[phase](config, engine, results)
             results.setdefault("ran_at", {})[phase] = started.isoformat(timespec="seconds")
             results_path.write_text(json.dumps(all_results, indent=2, default=str))
-        if not config.keep and "lookups" in config.phases:
+        # The dataset goes after the last phase that reads it.
+        if not config.keep and {"lookups", "documents"} & set(config.phases):
             Store(config, engine, "").drop()
     all_results["env"] = {
         key: value for key, value in os.environ.items() if key.startswith("BENCH_")

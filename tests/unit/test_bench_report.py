@@ -75,6 +75,44 @@ def test_without_the_async_reference_the_ratios_are_to_the_sync_one_and_say_so()
     assert "| 800 | 200% |" in text
 
 
+def _pdf_figures(median: float, **extra: object) -> dict[str, object]:
+    return {
+        "documents": 50,
+        "holders": 51,
+        "cpu_ms": {"min": median - 5, "median": median, "p90": median + 8},
+        "rendering_cpu_ms": {"min": median - 9, "median": median - 4, "p90": median + 3},
+        "bytes": {"min": 20_000, "median": 25_600, "max": 30_000},
+        **extra,
+    }
+
+
+def test_the_statement_pdf_is_judged_by_its_median_cpu_against_50_ms_on_postgresql() -> None:
+    documents = {
+        "locales": ["az", "en", "ru"],
+        "statement": _pdf_figures(41.0, first_cpu_ms=84.5),
+        "certificate": _pdf_figures(60.0, holders=30),
+    }
+    met = report.render({"postgresql": {"scale": "small", "documents": documents}})
+    missed = report.render(
+        {
+            "postgresql": {
+                "scale": "small",
+                "documents": {**documents, "statement": _pdf_figures(50.5, first_cpu_ms=90.0)},
+            }
+        }
+    )
+    on_sqlite = report.render({"sqlite": {"scale": "small", "documents": documents}})
+
+    statement_row = "| 50 | 36.0 ms | 41.0 ms | 49.0 ms | 37.0 ms | 84.5 ms | 25.0 KB | met |"
+    assert statement_row in met
+    assert "| 50 | 55.0 ms | 60.0 ms | 68.0 ms | 56.0 ms | – | 25.0 KB | – |" in met
+    assert "for the 30 of them who owe nothing" in met
+    assert "| 50.5 ms |" in missed
+    assert missed.count("**missed**") == 1
+    # SQLite's own work runs in the process: the target is not judged there.
+    assert "| 84.5 ms | 25.0 KB | – |" in on_sqlite
+
+
 def test_the_smaller_input_holds_the_rows_of_its_subscribers_only(tmp_path: Path) -> None:
     (tmp_path / "subscribers.csv").write_text('subscriber_code,surname\n01,A\n02,"B, C"\n03,D\n')
     (tmp_path / "invoices.csv").write_text(
