@@ -9,9 +9,13 @@ items; under ``holder-only`` they are refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from waterbill.audit.tags import Result
+
+if TYPE_CHECKING:
+    from waterbill.auth.identity import Citizen
+    from waterbill.config import Settings
 
 Policy = Literal["holder-only", "masked-for-others"]
 Role = Literal["holder", "authorised", "admin", "other"]
@@ -28,6 +32,11 @@ class Decision:
     result: Result
     role: Role
     reason: str
+
+
+def is_admin(citizen: Citizen, settings: Settings) -> bool:
+    """One of the ICT department's admins (``WATERBILL_ADMIN_FINS``)."""
+    return citizen.fin in settings.admin_fins
 
 
 def role_of(*, viewer_fin: str, holder_fin: str, is_admin: bool, is_authorised: bool) -> Role:

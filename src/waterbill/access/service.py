@@ -9,38 +9,35 @@ roll back.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from functools import partial
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from waterbill import clock
 from waterbill.access import repository
-from waterbill.access.policy import Decision, ViewerKind, decide, mask_fin, role_of
+from waterbill.access.policy import Decision, ViewerKind, decide, is_admin, mask_fin, role_of
 from waterbill.access.repository import Grant
 from waterbill.audit import service as audit
 from waterbill.audit.chain import EventRow
+from waterbill.audit.events import record_citizen_event, refusals_recorded
 from waterbill.audit.repository import EventFilter, recent_events
-from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag, Result
+from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag
 from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.auth.identity import Citizen, pseudonymous_id
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.errors import (
-    AuditUnavailable,
-    MalformedFin,
-    ServiceError,
-)
+from waterbill.disputes.access import may_dispute
+from waterbill.disputes.service import NO_DISPUTES, StatementDisputes, disputes_on_statement
+from waterbill.errors import MalformedFin, ServiceError
 from waterbill.identifiers import parse_code, parse_fin, well_formed_code
+from waterbill.readings.service import NO_READINGS, StatementReadings, readings_on_statement
 from waterbill.statement import repository as statements
 from waterbill.statement.domain import Statement, Subscriber, mask_statement
 from waterbill.statement.service import get_statement
-
-Details = Mapping[str, str | int | bool | None]
-T = TypeVar("T")
 
 
 def pseudonym_of(fin: str, settings: Settings) -> str:
@@ -48,111 +45,29 @@ def pseudonym_of(fin: str, settings: Settings) -> str:
     return pseudonymous_id(fin, key=settings.secret_bytes)
 
 
-def is_admin(citizen: Citizen, settings: Settings) -> bool:
-    return citizen.fin in settings.admin_fins
-
-
-def record_citizen_event(
-    db: Connection,
-    *,
-    tag: EventTag,
-    viewer: Citizen | None,
-    channel: Channel,
-    code: str | None = None,
-    result: Result | None = None,
-    reason: str | None = None,
-    details: Details | None = None,
-) -> None:
-    """Append the event for this citizen, or fail closed: no audit row, no answer."""
-    try:
-        audit.record_event(
-            db=db,
-            tag=tag,
-            actor=viewer.pseudonym if viewer else None,
-            channel=channel,
-            code=code,
-            auth_method=viewer.auth_method if viewer else None,
-            result=result,
-            reason=reason,
-            details=details,
-        )
-    except SQLAlchemyError as error:
-        raise AuditUnavailable() from error
-
-
-def record_sign_in_failure(*, db: Connection, reason: str) -> None:
-    """A refused sign-in: nobody is identified yet, so only the reason is kept."""
-    record_citizen_event(
-        db,
-        tag=EventTag.AUTH_LOGIN_FAILURE,
-        viewer=None,
-        channel="web",
-        result="refused",
-        reason=reason[:40] or None,
-    )
-
-
-def _loggable_code(refusal: ServiceError) -> str | None:
-    # Only a well-formed code is logged: free text typed into the form could be anything.
-    code = refusal.params.get("code")
-    return code if isinstance(code, str) else None
-
-
 # Viewing a statement ------------------------------------------------------------------------------
 
 
-def view_statement(
+@contextmanager
+def _viewing(
     *,
     database: Database,
     viewer: Citizen | None,
     code: str,
     channel: Channel,
-    as_of: date | datetime | None = None,
-    settings: Settings | None = None,
-) -> Statement:
-    """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged.
-
-    See ``view_statement_and``, which this is without a second read.
-    """
-    statement, _ = view_statement_and(
-        database=database,
-        viewer=viewer,
-        code=code,
-        channel=channel,
-        as_of=as_of,
-        settings=settings,
-        then=_nothing,
-    )
-    return statement
-
-
-def _nothing(_db: Connection, _statement: Statement) -> None:
-    return None
-
-
-def view_statement_and(
-    *,
-    database: Database,
-    viewer: Citizen | None,
-    code: str,
-    channel: Channel,
-    then: Callable[[Connection, Statement], T],
-    as_of: date | datetime | None = None,
-    settings: Settings | None = None,
-) -> tuple[Statement, T]:
-    """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged,
-    and ``then(connection, statement)`` run on the primary on the connection that logs the view
-    (what a page shows beside the statement, read without a connection of its own; it only
-    reads: on PostgreSQL each statement there commits by itself).
+    as_of: date | datetime | None,
+    settings: Settings | None,
+) -> Iterator[tuple[Connection, Statement, Decision]]:
+    """The unit of work of one view: the statement of ``code`` as ``viewer`` may see it under the
+    configured policy, the decision, and the primary connection that logs the view when the block
+    ends (what a page shows beside the statement is read on it: it only reads, and on PostgreSQL
+    each statement there commits by itself).
 
     With read replicas, the statement itself, the heavy read, comes from a replica within the lag
     bound (or the primary), and the grants the policy needs and the log are on the primary. Without
     them, the read, the policy and the log share one primary connection: one connection and its
     round trips fewer on every view (issue 9). Either way the statement is never returned before
     the row that logs its view has committed.
-
-    Raises Unauthenticated, MalformedCode, UnknownCode, NotHousehold or Forbidden (each logged as
-    ``access:refused``), or AuditUnavailable when the log cannot be written.
     """
     settings = settings or database.settings
 
@@ -168,38 +83,114 @@ def view_statement_and(
             refusal = error
     # Every write here is one statement (the audit row, on PostgreSQL), so each commits as it
     # returns: the view's row is durable before the statement is returned, in two round trips
-    # fewer than a transaction around them (issue 21).
-    with database.write_each() as db:
-        try:
-            if viewer is None:
-                raise Unauthenticated(code=well_formed_code(code, settings.code_length_range))
-            if refusal is not None:
-                raise refusal
-            return _view(
-                db,
-                viewer=viewer,
-                statement=statement or read(db),
-                channel=channel,
-                settings=settings,
-                then=then,
-            )
-        except AuditUnavailable:
-            raise  # nothing was logged, so nothing may be shown or committed
-        except Forbidden as error:
-            # Logged where it was decided, with the viewer's role; committed before it is raised.
-            refusal = error
-        except ServiceError as error:
-            record_citizen_event(
-                db,
-                tag=EventTag.ACCESS_REFUSED,
-                viewer=viewer,
-                channel=channel,
-                code=_loggable_code(error),
-                result="refused",
-                reason=error.code,
-            )
-            refusal = error
-    raise refusal
+    # fewer than a transaction around them (issue 21). A refusal the policy decides is logged
+    # where it is decided, with the viewer's role.
+    with refusals_recorded(
+        database.write_each(),
+        tag=EventTag.ACCESS_REFUSED,
+        viewer=viewer,
+        channel=channel,
+        logged=(Forbidden,),
+    ) as db:
+        if viewer is None:
+            raise Unauthenticated(code=well_formed_code(code, settings.code_length_range))
+        if refusal is not None:
+            raise refusal
+        statement = statement or read(db)
+        subscriber = statement.subscriber
+        decision = decision_for(db, viewer=viewer, subscriber=subscriber, settings=settings)
+        log = partial(
+            record_citizen_event,
+            db,
+            viewer=viewer,
+            channel=channel,
+            code=subscriber.code,
+            result=decision.result,
+            details={"role": decision.role},
+        )
+        if decision.result == "refused":
+            log(tag=EventTag.ACCESS_REFUSED, reason=Forbidden.code)
+            raise Forbidden(code=subscriber.code, reason=decision.reason)
+        if decision.result == "masked":
+            statement = mask_statement(statement, reason=decision.reason)
+        yield db, statement, decision
+        # The audit row last: appending locks its chain's head until the transaction commits.
+        log(tag=EventTag.STATEMENT_VIEW, reason=decision.reason)
+
+
+def view_statement(
+    *,
+    database: Database,
+    viewer: Citizen | None,
+    code: str,
+    channel: Channel,
+    as_of: date | datetime | None = None,
+    settings: Settings | None = None,
+) -> Statement:
+    """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged.
+
+    Raises Unauthenticated, MalformedCode, UnknownCode, NotHousehold or Forbidden (each logged as
+    ``access:refused``), or AuditUnavailable when the log cannot be written.
+    """
+    with _viewing(
+        database=database,
+        viewer=viewer,
+        code=code,
+        channel=channel,
+        as_of=as_of,
+        settings=settings,
+    ) as (_, statement, _):
+        return statement
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """The statement as the viewer may see it, with the requests and readings shown beside it."""
+
+    statement: Statement
+    disputes: StatementDisputes
+    readings: StatementReadings
+
+
+def statement_page(
+    *, database: Database, viewer: Citizen | None, code: str, channel: Channel
+) -> StatementPage:
+    """``view_statement``, and what the page shows beside the months, read in the same unit of
+    work: the requests and readings of the account, to a viewer who may dispute it and submit its
+    readings (the holder or a citizen the holder authorised).
+
+    A masked statement is shown to whoever is neither: they may not dispute it, nor read its
+    requests and readings.
+    """
+    with _viewing(
+        database=database,
+        viewer=viewer,
+        code=code,
+        channel=channel,
+        as_of=None,
+        settings=None,
+    ) as (db, statement, decision):
+        if statement.masked:
+            return StatementPage(statement, NO_DISPUTES, NO_READINGS)
+        assert viewer is not None  # a view without one was refused
+        subscriber = statement.subscriber
+        # The role the view was decided on answers for the holder and the authorised; an admin
+        # may hold a grant all the same, which the policy did not look up.
+        may_act = decision.role in ("holder", "authorised") or (
+            decision.role == "admin" and may_dispute(db, citizen=viewer, subscriber=subscriber)
+        )
+        return StatementPage(
+            statement=statement,
+            disputes=disputes_on_statement(
+                db=db,
+                subscriber=subscriber,
+                months=tuple(month.period for month in statement.months),
+                may_file=may_act,
+            ),
+            readings=readings_on_statement(
+                db=db, subscriber=subscriber, since=statement.months[0].period, may_submit=may_act
+            ),
+        )
 
 
 def operator_statement(
@@ -210,34 +201,22 @@ def operator_statement(
     The operator has the database itself, so no policy applies; the log still says who was seen.
     """
     settings = database.settings
-    with database.write() as db:
-        try:
-            statement = get_statement(
-                db=db, code=code, as_of=as_of, code_length=settings.code_length_range
-            )
-        except ServiceError as error:
-            record_citizen_event(
-                db,
-                tag=EventTag.ACCESS_REFUSED,
-                viewer=None,
-                channel="cli",
-                code=_loggable_code(error),
-                result="refused",
-                reason=error.code,
-            )
-            refusal = error
-        else:
-            record_citizen_event(
-                db,
-                tag=EventTag.STATEMENT_VIEW,
-                viewer=None,
-                channel="cli",
-                code=statement.subscriber.code,
-                result="full",
-                reason="operator",
-            )
-            return statement
-    raise refusal
+    with refusals_recorded(
+        database.write(), tag=EventTag.ACCESS_REFUSED, viewer=None, channel="cli"
+    ) as db:
+        statement = get_statement(
+            db=db, code=code, as_of=as_of, code_length=settings.code_length_range
+        )
+        record_citizen_event(
+            db,
+            tag=EventTag.STATEMENT_VIEW,
+            viewer=None,
+            channel="cli",
+            code=statement.subscriber.code,
+            result="full",
+            reason="operator",
+        )
+        return statement
 
 
 def decision_for(
@@ -260,43 +239,6 @@ def decision_for(
         is_authorised=authorised,
     )
     return decide(policy=settings.access_policy, role=role)
-
-
-def _view(
-    db: Connection,
-    *,
-    viewer: Citizen,
-    statement: Statement,
-    channel: Channel,
-    settings: Settings,
-    then: Callable[[Connection, Statement], T],
-) -> tuple[Statement, T]:
-    subscriber = statement.subscriber
-    decision = decision_for(db, viewer=viewer, subscriber=subscriber, settings=settings)
-    role = decision.role
-
-    def log(tag: EventTag, reason: str | None) -> None:
-        record_citizen_event(
-            db,
-            tag=tag,
-            viewer=viewer,
-            channel=channel,
-            code=subscriber.code,
-            result=decision.result,
-            reason=reason,
-            details={"role": role},
-        )
-
-    if decision.result == "refused":
-        log(EventTag.ACCESS_REFUSED, Forbidden.code)
-        raise Forbidden(code=subscriber.code, reason=decision.reason)
-    shown = statement
-    if decision.result == "masked":
-        shown = mask_statement(statement, reason=decision.reason)
-    # The audit row last: appending locks its chain's head until the transaction commits.
-    extra = then(db, shown)
-    log(EventTag.STATEMENT_VIEW, decision.reason)
-    return shown, extra
 
 
 # The holder's side: who viewed my account, and whom I authorised ----------------------------------
@@ -355,41 +297,30 @@ def account_views(
 ) -> list[AccountView]:
     """Every view of one of the holder's accounts, newest first (refused attempts included)."""
     settings = database.settings
-    with database.write() as db:
-        try:
-            subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
-        except ServiceError as error:
-            record_citizen_event(
-                db,
-                tag=EventTag.ACCESS_REFUSED,
-                viewer=holder,
-                channel=channel,
-                code=_loggable_code(error),
-                result="refused",
-                reason=error.code,
-                details={"what": "account_views"},
+    with refusals_recorded(
+        database.write(),
+        tag=EventTag.ACCESS_REFUSED,
+        viewer=holder,
+        channel=channel,
+        details={"what": "account_views"},
+    ) as db:
+        subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
+        grants = repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
+        grantees = {pseudonym_of(g.grantee_fin, settings): mask_fin(g.grantee_fin) for g in grants}
+        events = recent_events(
+            db, EventFilter(subscriber_code=subscriber.code, tags=VIEW_TAGS), limit=limit
+        )
+        return [
+            AccountView(
+                occurred_at=event.occurred_at,
+                viewer=_viewer(event, holder=holder, grantees=grantees),
+                channel=event.channel,
+                result=event.result or "refused",
+                reason=event.reason,
+                tag=event.tag,
             )
-            refusal = error
-        else:
-            grants = repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
-            grantees = {
-                pseudonym_of(g.grantee_fin, settings): mask_fin(g.grantee_fin) for g in grants
-            }
-            events = recent_events(
-                db, EventFilter(subscriber_code=subscriber.code, tags=VIEW_TAGS), limit=limit
-            )
-            return [
-                AccountView(
-                    occurred_at=event.occurred_at,
-                    viewer=_viewer(event, holder=holder, grantees=grantees),
-                    channel=event.channel,
-                    result=event.result or "refused",
-                    reason=event.reason,
-                    tag=event.tag,
-                )
-                for event in events
-            ]
-    raise refusal
+            for event in events
+        ]
 
 
 def my_account_views(
@@ -425,41 +356,31 @@ def _change_grant(
 ) -> list[Grant]:
     settings = database.settings
     now = clock.now()
-    with database.write() as db:
+    with refusals_recorded(
+        database.write(),
+        tag=EventTag.AUTHORISATION_REFUSED,
+        viewer=holder,
+        channel=channel,
+        details={"action": "grant" if grant else "revoke"},
+    ) as db:
+        subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
         try:
-            subscriber = _holders_subscriber(db, holder=holder, code=code, settings=settings)
-            try:
-                grantee = parse_fin(grantee_fin)
-            except ValueError:
-                raise MalformedFin(reason="shape") from None
-            if grantee == holder.fin:
-                raise MalformedFin(reason="own_fin")
-            changed = _apply(db, subscriber=subscriber, grantee=grantee, grant=grant, now=now)
-            if changed:
-                record_citizen_event(
-                    db,
-                    tag=EventTag.AUTHORISATION_GRANTED if grant else EventTag.AUTHORISATION_REVOKED,
-                    viewer=holder,
-                    channel=channel,
-                    code=subscriber.code,
-                    details={"grantee": pseudonym_of(grantee, settings)},
-                )
-            return repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
-        except AuditUnavailable:
-            raise
-        except ServiceError as error:
+            grantee = parse_fin(grantee_fin)
+        except ValueError:
+            raise MalformedFin(reason="shape") from None
+        if grantee == holder.fin:
+            raise MalformedFin(reason="own_fin")
+        changed = _apply(db, subscriber=subscriber, grantee=grantee, grant=grant, now=now)
+        if changed:
             record_citizen_event(
                 db,
-                tag=EventTag.AUTHORISATION_REFUSED,
+                tag=EventTag.AUTHORISATION_GRANTED if grant else EventTag.AUTHORISATION_REVOKED,
                 viewer=holder,
                 channel=channel,
-                code=_loggable_code(error),
-                result="refused",
-                reason=error.code,
-                details={"action": "grant" if grant else "revoke"},
+                code=subscriber.code,
+                details={"grantee": pseudonym_of(grantee, settings)},
             )
-            refusal = error
-    raise refusal
+        return repository.grants_for(db, code=subscriber.code, holder_fin=holder.fin)
 
 
 def _apply(
@@ -517,36 +438,27 @@ def oversight(
 ) -> audit.OversightReport:
     """``audit query`` for an admin: views per hour, refusals, the widest viewers; logged."""
     settings = database.settings
-    with database.write() as db:
-        try:
-            if not is_admin(admin, settings):
-                raise Forbidden(reason="not_admin")
-            report = oversight_query(
-                db=db, settings=settings, code=code, citizen_fin=citizen_fin, since=since
-            )
-            record_citizen_event(
-                db,
-                tag=EventTag.ADMIN_AUDIT_QUERY,
-                viewer=admin,
-                channel=channel,
-                code=report.subscriber_code,
-                details={"by_citizen": citizen_fin is not None},
-            )
-            return report
-        except AuditUnavailable:
-            raise
-        except ServiceError as error:
-            record_citizen_event(
-                db,
-                tag=EventTag.ACCESS_REFUSED,
-                viewer=admin,
-                channel=channel,
-                result="refused",
-                reason=error.code,
-                details={"what": "oversight"},
-            )
-            refusal = error
-    raise refusal
+    with refusals_recorded(
+        database.write(),
+        tag=EventTag.ACCESS_REFUSED,
+        viewer=admin,
+        channel=channel,
+        details={"what": "oversight"},
+    ) as db:
+        if not is_admin(admin, settings):
+            raise Forbidden(reason="not_admin")
+        report = oversight_query(
+            db=db, settings=settings, code=code, citizen_fin=citizen_fin, since=since
+        )
+        record_citizen_event(
+            db,
+            tag=EventTag.ADMIN_AUDIT_QUERY,
+            viewer=admin,
+            channel=channel,
+            code=report.subscriber_code,
+            details={"by_citizen": citizen_fin is not None},
+        )
+        return report
 
 
 def oversight_query(

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from waterbill.access.service import record_citizen_event as record
+from waterbill.audit.events import record_citizen_event as record
+from waterbill.audit.events import record_refusal
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
 from waterbill.calendar import YearMonth, baku_date
@@ -158,14 +159,13 @@ def submit_reading(
         raise
     except ServiceError as refusal:
         with database.write() as db:
-            record(
+            record_refusal(
                 db,
+                refusal,
                 tag=EventTag.READING_REFUSED,
                 viewer=citizen,
                 channel=channel,
                 code=well_formed_code(code, code_length),
-                result="refused",
-                reason=refusal.code,
             )
         log.info("reading refused: %s by citizen %s", refusal.code, citizen.pseudonym)
         raise
@@ -269,14 +269,15 @@ def _submit(
 
 
 def readings_on_statement(
-    *, db: Connection, citizen: Citizen, subscriber: Subscriber, since: YearMonth
+    *, db: Connection, subscriber: Subscriber, since: YearMonth, may_submit: bool
 ) -> StatementReadings:
-    """The account's readings for the months shown, for a citizen who may submit them.
+    """The account's readings for the months shown, for a viewer who may submit them
+    (``may_submit``, decided with the view).
 
     Nothing for anyone else: the readings are the household's, like its requests.
     """
-    if not may_submit(db, citizen=citizen, subscriber=subscriber):
-        return StatementReadings(may_submit=False, no_meter_reason=None, readings=[])
+    if not may_submit:
+        return NO_READINGS
     reason = None if subscriber.meter_type == "mechanical" else subscriber.meter_type
     found = repository.of_account(db, code=subscriber.code, since=since.starts_at())
     return StatementReadings(may_submit=True, no_meter_reason=reason, readings=found)

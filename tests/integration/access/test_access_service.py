@@ -21,6 +21,7 @@ from waterbill.access.service import (
     oversight,
     pseudonym_of,
     revoke_authorisation,
+    statement_page,
     view_statement,
 )
 from waterbill.audit.chain import EventRow
@@ -174,6 +175,43 @@ def test_another_citizen_gets_a_masked_statement_or_a_refusal_by_policy(
     assert logged.actor == other.pseudonym
     assert logged.channel == channel
     assert_chain_intact(database)
+
+
+@pytest.mark.parametrize(
+    ("fin", "may_act"), [(HOLDER, True), (AUTHORISED, True), (ADMIN, False), (OTHER, False)]
+)
+def test_the_statement_page_offers_requests_and_readings_to_the_household_alone_in_one_view(
+    database: Database, fin: str, may_act: bool
+) -> None:
+    if fin == OTHER and database.settings.access_policy == "holder-only":
+        pytest.skip("refused under holder-only: see the masked-or-refused test")
+    viewer = citizen(fin, database.settings)
+    before = len(events(database, tags=("statement:view",)))
+
+    page = statement_page(database=database, viewer=viewer, code=CODE, channel="web")
+
+    assert page.statement.masked is (fin == OTHER)
+    assert (page.disputes.may_file, page.readings.may_submit) == (may_act, may_act)
+    assert len(events(database, tags=("statement:view",))) == before + 1
+    assert_chain_intact(database)
+
+
+def test_an_admin_the_holder_authorised_may_dispute_from_the_statement_page(
+    database: Database,
+) -> None:
+    grant_authorisation(
+        database=database,
+        holder=citizen(HOLDER, database.settings),
+        code=CODE,
+        grantee_fin=ADMIN,
+        channel="web",
+    )
+    admin = citizen(ADMIN, database.settings)
+
+    page = statement_page(database=database, viewer=admin, code=CODE, channel="web")
+
+    assert (page.disputes.may_file, page.readings.may_submit) == (True, True)
+    assert last_event(database).reason == "admin"
 
 
 def test_an_anonymous_request_is_refused_and_logged(database: Database) -> None:

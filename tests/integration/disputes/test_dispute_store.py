@@ -49,6 +49,7 @@ from waterbill.disputes.service import (
 )
 from waterbill.disputes.tables import dispute_photos, dispute_requests
 from waterbill.errors import AuditUnavailable, NotHousehold
+from waterbill.statement.repository import find_subscriber
 
 CODE = "0104410203"
 # 14:00 in Baku on 26 November 2026.
@@ -132,8 +133,9 @@ def test_another_citizen_can_neither_read_a_request_nor_see_it_on_the_statement(
             get_my_dispute(db=db, citizen=STRANGER, reference=dispute.reference)
         assert list_my_disputes(db=db, citizen=STRANGER) == []
         months = (YearMonth(2026, 9),)
-        theirs = disputes_on_statement(db=db, citizen=STRANGER, code=CODE, months=months)
-        mine = disputes_on_statement(db=db, citizen=HOLDER, code=CODE, months=months)
+        subscriber = find_subscriber(db, CODE)[1]  # type: ignore[index]
+        theirs = disputes_on_statement(db=db, subscriber=subscriber, months=months, may_file=False)
+        mine = disputes_on_statement(db=db, subscriber=subscriber, months=months, may_file=True)
     assert not theirs.may_file
     assert theirs.by_month == {}
     assert mine.may_file
