@@ -37,7 +37,7 @@ from waterbill.identifiers import parse_code, parse_fin, well_formed_code
 from waterbill.readings.service import NO_READINGS, StatementReadings, readings_on_statement
 from waterbill.statement import repository as statements
 from waterbill.statement.domain import Statement, Subscriber, mask_statement
-from waterbill.statement.service import get_statement
+from waterbill.statement.service import accounts_of, get_statement
 
 
 def pseudonym_of(fin: str, settings: Settings) -> str:
@@ -327,13 +327,11 @@ def my_account_views(
     *, database: Database, holder: Citizen, channel: Channel, limit: int = 100
 ) -> dict[str, list[AccountView]]:
     """ "Who viewed my account", for every code the citizen holds."""
-    with database.read() as db:
-        codes = statements.codes_held_by(db, holder.fin)
     return {
         code: account_views(
             database=database, holder=holder, code=code, channel=channel, limit=limit
         )
-        for code in codes
+        for code in accounts_of(database=database, citizen=holder)
     }
 
 

@@ -281,11 +281,13 @@ def disputes_on_statement(
 
 
 def filing_choices(
-    *, db: Connection, citizen: Citizen, code: str, code_length: CodeLength, today: date
+    *, database: Database, citizen: Citizen, code: str, code_length: CodeLength, today: date
 ) -> tuple[Subscriber, Window]:
     """The account and the months a new request may name, once the citizen may file on it."""
-    _, subscriber = household_account(db, code=code, code_length=code_length)
-    if not may_dispute(db, citizen=citizen, subscriber=subscriber):
+    with database.read() as db:
+        _, subscriber = household_account(db, code=code, code_length=code_length)
+        allowed = may_dispute(db, citizen=citizen, subscriber=subscriber)
+    if not allowed:
         raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
     if not subscriber.is_household:
         raise NotHousehold(code=subscriber.code)
@@ -350,12 +352,13 @@ def list_for_staff(*, db: Connection, where: StaffFilter) -> tuple[list[Dispute]
     return repository.for_staff(db, where=where)
 
 
-def get_for_staff(*, db: Connection, reference: str) -> DisputeWithHistory:
-    found = repository.find(db, reference=reference.strip().upper())
-    if found is None:
-        raise DisputeNotFound()
-    request_id, dispute = found
-    return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
+def get_for_staff(*, database: Database, reference: str) -> DisputeWithHistory:
+    with database.read() as db:
+        found = repository.find(db, reference=reference.strip().upper())
+        if found is None:
+            raise DisputeNotFound()
+        request_id, dispute = found
+        return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
 
 
 def get_staff_photo(*, db: Connection, reference: str) -> Photo:

@@ -284,12 +284,14 @@ def readings_on_statement(
 
 
 def submission_account(
-    *, db: Connection, citizen: Citizen, code: str, code_length: CodeLength
+    *, database: Database, citizen: Citizen, code: str, code_length: CodeLength
 ) -> Subscriber:
     """The account a reading form is for, once the citizen may submit on it (any meter type:
     the form page says why a smart-card meter or no meter has nothing to submit)."""
-    _, subscriber = household_account(db, code=code, code_length=code_length)
-    if not may_submit(db, citizen=citizen, subscriber=subscriber):
+    with database.read() as db:
+        _, subscriber = household_account(db, code=code, code_length=code_length)
+        allowed = may_submit(db, citizen=citizen, subscriber=subscriber)
+    if not allowed:
         raise NotAllowedToSubmit(reason="reading", code=subscriber.code)
     return subscriber
 
@@ -303,6 +305,12 @@ def get_my_reading(*, db: Connection, citizen: Citizen, reference: str) -> Follo
     if account is None or not may_submit(db, citizen=citizen, subscriber=account[1]):
         raise ReadingNotFound()
     return found
+
+
+def submitted_reading(*, database: Database, citizen: Citizen, reference: str) -> FollowedReading:
+    """A reading just submitted, as its submitter follows it: from the primary, which has it."""
+    with database.read(primary=True) as db:
+        return get_my_reading(db=db, citizen=citizen, reference=reference)
 
 
 # The billing system and staff.

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from waterbill import clock
+from waterbill.auth.identity import Citizen
 from waterbill.calendar import Window, baku_date
+from waterbill.db.database import Database
 from waterbill.errors import NotHousehold, UnknownCode
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, parse_code
 from waterbill.statement import repository
@@ -41,3 +43,9 @@ def get_statement(
     if not history.subscriber.is_household:
         raise NotHousehold(code=code)
     return build_statement(history)
+
+
+def accounts_of(*, database: Database, citizen: Citizen) -> list[str]:
+    """The subscriber codes the citizen holds."""
+    with database.read() as db:
+        return repository.codes_held_by(db, citizen.fin)

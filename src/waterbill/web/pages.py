@@ -21,7 +21,7 @@ from waterbill.auth.sign_in import (
 )
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
-from waterbill.web import services
+from waterbill.statement.service import accounts_of
 from waterbill.web.deps import (
     CodeLookupLimited,
     CsrfChecked,
@@ -183,8 +183,7 @@ def lookup(
     if code is not None:
         # The statement opens its own transaction: no connection is held for the form meanwhile.
         return statement_page(request, code, locale, citizen, database)
-    with database.read() as db:
-        accounts = services.accounts_of(db=db, citizen=citizen)
+    accounts = accounts_of(database=database, citizen=citizen)
     return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
 
 

@@ -146,12 +146,13 @@ async def submit_reading(
     submission, _ = await read_submission(request)
     reading = await submit(database, citizen, settings, submission, channel="api")
 
-    def followed() -> ReadingOut:
-        with database.read(primary=True) as db:
-            found = service.get_my_reading(db=db, citizen=citizen, reference=reading.reference)
-        return ReadingOut(reading=ReadingBody.of(found))
-
-    return await run_in_threadpool(followed)
+    found = await run_in_threadpool(
+        service.submitted_reading,
+        database=database,
+        citizen=citizen,
+        reference=reading.reference,
+    )
+    return ReadingOut(reading=ReadingBody.of(found))
 
 
 @router.get(

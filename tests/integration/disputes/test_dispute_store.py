@@ -389,8 +389,7 @@ def test_staff_filter_by_status_code_and_month_oldest_first(
     assert references(code=CODE) == ([a.reference, b.reference], 2)
     assert references(period=YearMonth(2026, 9)) == ([b.reference, c.reference], 2)
     assert references(limit=1, offset=1) == ([b.reference], 3)
-    with database.read() as db:
-        assert get_for_staff(db=db, reference=c.reference).dispute.code == "0200000001"
+    assert get_for_staff(database=database, reference=c.reference).dispute.code == "0200000001"
 
 
 def test_concurrent_filings_get_distinct_gap_free_numbers_and_one_wins_each_month(
