@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from waterbill.audit.tags import Result
+from waterbill.auth.identity import pseudonymous_id
 
 if TYPE_CHECKING:
     from waterbill.auth.identity import Citizen
@@ -32,6 +33,11 @@ class Decision:
     result: Result
     role: Role
     reason: str
+
+
+def pseudonym_of(fin: str, settings: Settings) -> str:
+    """The pseudonymous id of a FIN under this deployment's key, as the sign-in computes it."""
+    return pseudonymous_id(fin, key=settings.secret_bytes)
 
 
 def is_admin(citizen: Citizen, settings: Settings) -> bool:

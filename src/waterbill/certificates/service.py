@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from waterbill import clock
-from waterbill.access.service import decision_for
+from waterbill.access.views import decision_for
 from waterbill.audit.events import record_citizen_event, refusals_recorded
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.errors import Forbidden

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from waterbill import clock
-from waterbill.access.service import view_statement
+from waterbill.access.views import view_statement
 from waterbill.auth.identity import Citizen
 from waterbill.db.database import Database
 from waterbill.documents import repository

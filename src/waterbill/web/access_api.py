@@ -8,7 +8,8 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from waterbill.access.service import my_account_views, my_authorisations
+from waterbill.access.grants import my_authorisations
+from waterbill.access.oversight import my_account_views
 from waterbill.web.api import ErrorOut
 from waterbill.web.deps import CurrentCitizen, DatabaseDep, Locale
 

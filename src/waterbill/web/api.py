@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from waterbill.access.service import view_statement
+from waterbill.access.views import view_statement
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import accounts_of
 from waterbill.web.deps import CodeLookupLimited, CurrentCitizen, DatabaseDep, Locale

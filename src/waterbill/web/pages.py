@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from waterbill.access.service import statement_page as page_of_statement
+from waterbill.access.views import statement_page as page_of_statement
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.oidc import matches_pending
 from waterbill.auth.sign_in import (

@@ -12,18 +12,10 @@ from sqlalchemy import Engine, func, select, text
 
 from tests.audit_support import make_every_append_collide
 from tests.factories import add_invoice, add_subscriber
-from waterbill.access.policy import Policy
-from waterbill.access.service import (
-    account_views,
-    authorisations_of,
-    grant_authorisation,
-    my_account_views,
-    oversight,
-    pseudonym_of,
-    revoke_authorisation,
-    statement_page,
-    view_statement,
-)
+from waterbill.access.grants import authorisations_of, grant_authorisation, revoke_authorisation
+from waterbill.access.oversight import account_views, my_account_views, oversight
+from waterbill.access.policy import Policy, pseudonym_of
+from waterbill.access.views import statement_page, view_statement
 from waterbill.audit.chain import EventRow
 from waterbill.audit.repository import EventFilter, recent_events
 from waterbill.audit.service import verify_chain
