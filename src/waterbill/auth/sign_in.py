@@ -17,8 +17,9 @@ from waterbill.performance.service import start_journey
 
 def current_session(*, database: Database, settings: Settings, raw_id: str) -> WebSession | None:
     """The live session of this cookie value, or None; an expired one is deleted, a live one
-    touched, hence on the primary."""
-    with database.write() as db:
+    touched, hence on the primary. Each of those is one statement: on every request, no
+    transaction around them (``write_each``)."""
+    with database.write_each() as db:
         return load_session(db=db, settings=settings, raw_id=raw_id)
 
 

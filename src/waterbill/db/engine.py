@@ -22,7 +22,8 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
-# The execution option a unit of work sets to take SQLite's write lock at its BEGIN.
+# The execution option that picks how a unit of work begins on SQLite: "IMMEDIATE" takes the write
+# lock at once, "DRIVER" leaves BEGIN to pysqlite (before the first write, reads outside it).
 SQLITE_BEGIN = "waterbill_sqlite_begin"
 
 
@@ -45,7 +46,8 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # A writing unit of work takes the write lock at once: a deferred transaction that has read
     # cannot wait for the lock (SQLite answers "database is locked" without the busy timeout).
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
-    connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
+    if mode != "DRIVER":
+        connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
 
 
 def make_engine(raw_url: str, settings: Settings | None = None, **overrides: Any) -> Engine:
