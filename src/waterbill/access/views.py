@@ -40,8 +40,8 @@ def _viewing(
     viewer: Citizen | None,
     code: str,
     channel: Channel,
-    as_of: date | datetime | None,
-    settings: Settings | None,
+    as_of: date | datetime | None = None,
+    settings: Settings | None = None,
 ) -> Iterator[tuple[Connection, Statement, Decision]]:
     """The unit of work of one view: the statement of ``code`` as ``viewer`` may see it under the
     configured policy, the decision, and the primary connection that logs the view when the block
@@ -147,14 +147,8 @@ def statement_page(
     A masked statement is shown to whoever is neither: they may not dispute it, nor read its
     requests and readings.
     """
-    with _viewing(
-        database=database,
-        viewer=viewer,
-        code=code,
-        channel=channel,
-        as_of=None,
-        settings=None,
-    ) as (db, statement, decision):
+    viewing = _viewing(database=database, viewer=viewer, code=code, channel=channel)
+    with viewing as (db, statement, decision):
         if statement.masked:
             return StatementPage(statement, NO_DISPUTES, NO_READINGS)
         assert viewer is not None  # a view without one was refused
