@@ -30,6 +30,7 @@ from waterbill.errors import (
     ServiceError,
 )
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, well_formed_code
+from waterbill.ingest.service import InvalidApiKey, authenticate_channel
 from waterbill.readings import repository
 from waterbill.readings.domain import (
     FollowedReading,
@@ -364,6 +365,21 @@ def export_readings(
             },
         )
     return ExportPage(readings=page, next_cursor=next_cursor, more=len(found) > limit)
+
+
+def export_to_channel(
+    *, database: Database, key: str | None, since: str | int | None, limit: int = EXPORT_PAGE_MAX
+) -> ExportPage:
+    """``export_readings`` for the billing system's API, once its channel key is checked (on the
+    primary: a revoked key must stop working at once). Raises InvalidApiKey."""
+    with database.read(primary=True) as db:
+        try:
+            name = authenticate_channel(db=db, key=key)
+        except InvalidApiKey:
+            raise InvalidApiKey(reason="api_key") from None
+    return export_readings(
+        database=database, since=since, limit=limit, channel="api", channel_name=name
+    )
 
 
 def parse_day(raw: str | None, *, today: date) -> date:

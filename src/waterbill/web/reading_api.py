@@ -14,7 +14,6 @@ from waterbill.auth.identity import Citizen
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes.errors import FormUnreadable
-from waterbill.ingest.service import InvalidApiKey, authenticate_channel
 from waterbill.readings import service
 from waterbill.readings.domain import Reading
 from waterbill.readings.schemas import (
@@ -167,15 +166,6 @@ def my_reading(reference: str, citizen: CurrentCitizen, db: DbRead) -> ReadingOu
     )
 
 
-def _channel(database: Database, key: str | None) -> str:
-    # On the primary: a revoked key must stop working at once.
-    with database.read(primary=True) as db:
-        try:
-            return authenticate_channel(db=db, key=key)
-        except InvalidApiKey:
-            raise InvalidApiKey(reason="api_key") from None
-
-
 @router.get(
     "/readings",
     response_model=ExportOut,
@@ -190,10 +180,7 @@ def collect_readings(
     limit: Annotated[int, Query(ge=1, le=service.EXPORT_PAGE_MAX)] = service.EXPORT_PAGE_MAX,
 ) -> ExportOut:
     """Readings after the cursor ``since``, each exactly once per cursor (header X-Api-Key)."""
-    channel = _channel(database, x_api_key)
-    page = service.export_readings(
-        database=database, since=since, limit=limit, channel="api", channel_name=channel
-    )
+    page = service.export_to_channel(database=database, key=x_api_key, since=since, limit=limit)
     return export_out(page, base_url=settings.base_url)
 
 
