@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from waterbill import clock
-from waterbill.access.service import view_statement
 from waterbill.auth.devidp.service import citizen_claims
 from waterbill.auth.errors import Unauthenticated
 from waterbill.auth.identity import Citizen
@@ -40,9 +39,10 @@ from waterbill.billing.tables import subscribers
 from waterbill.certificates.service import issue_certificate
 from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
-from waterbill.documents.service import issue_document
+from waterbill.documents.service import statement_document
 from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.view import StatementView, statement_view
+from waterbill.statement.domain import Statement
 from waterbill.web.certificates import renderer
 from waterbill.web.deps import verify_url
 
@@ -105,18 +105,21 @@ def statement_pdf(
             issued_at=now,
         )
 
-    statement = view_statement(database=database, viewer=viewer, code=code, channel="web")
-    view = statement_view(statement, locale)
-    with database.write() as db:
-        _, file = issue_document(
-            db=db,
-            key=settings.secret_key.get_secret_value().encode(),
-            kind="pdf",
-            locale=locale,
-            statement=statement,
-            render=lambda document_code: timed(lambda: render(view, document_code)),
-            now=now,
-        )
+    def prepare(statement: Statement) -> Callable[[str], bytes]:
+        view = statement_view(statement, locale)
+        return lambda document_code: timed(lambda: render(view, document_code))
+
+    # The download's own use case: the policy, the logged view, the issued document.
+    statement, file = statement_document(
+        database=database,
+        viewer=viewer,
+        code=code,
+        key=settings.secret_key.get_secret_value().encode(),
+        kind="pdf",
+        locale=locale,
+        prepare=prepare,
+        now=now,
+    )
     sample = Sample(time.process_time() - started, timed.seconds, len(file))
     return sample, statement.balance_kind != "debt"
 

@@ -79,7 +79,7 @@ def db_upgrade() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of the API.")
 def statement(code: str, as_of: object, as_json: bool) -> None:
     """Print the statement of CODE exactly as the web shows it."""
-    from waterbill.access.service import operator_statement
+    from waterbill.access.views import operator_statement
     from waterbill.db.database import Database
     from waterbill.errors import ServiceError
     from waterbill.i18n.messages import refusal_message

@@ -18,7 +18,8 @@ from tests.support.audit import make_every_append_collide
 from tests.support.factories.billing import add_invoice, add_subscriber
 from tests.support.live_server import LiveServer, serve
 from waterbill import clock
-from waterbill.access.service import grant_authorisation, pseudonym_of
+from waterbill.access.grants import grant_authorisation
+from waterbill.access.policy import pseudonym_of
 from waterbill.audit.service import verify_chain
 from waterbill.audit.tables import audit_events
 from waterbill.auth.devidp.service import access_token, citizen_claims

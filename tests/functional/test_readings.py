@@ -110,7 +110,7 @@ def _import_bill(server: LiveServer, tmp_path: Path, code: str, period: str, **l
     feed = tmp_path / f"invoices-{period}.csv"
     feed.write_text(",".join(values) + "\n" + ",".join(values.values()) + "\n", encoding="utf-8")
     summary = import_file(
-        db=server.app.state.database,
+        database=server.app.state.database,
         kind="invoices",
         path=feed,
         rejects_path=tmp_path / "rejects.csv",

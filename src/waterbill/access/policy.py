@@ -9,9 +9,14 @@ items; under ``holder-only`` they are refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from waterbill.audit.tags import Result
+from waterbill.auth.identity import pseudonymous_id
+
+if TYPE_CHECKING:
+    from waterbill.auth.identity import Citizen
+    from waterbill.config import Settings
 
 Policy = Literal["holder-only", "masked-for-others"]
 Role = Literal["holder", "authorised", "admin", "other"]
@@ -28,6 +33,16 @@ class Decision:
     result: Result
     role: Role
     reason: str
+
+
+def pseudonym_of(fin: str, settings: Settings) -> str:
+    """The pseudonymous id of a FIN under this deployment's key, as the sign-in computes it."""
+    return pseudonymous_id(fin, key=settings.secret_bytes)
+
+
+def is_admin(citizen: Citizen, settings: Settings) -> bool:
+    """One of the ICT department's admins (``WATERBILL_ADMIN_FINS``)."""
+    return citizen.fin in settings.admin_fins
 
 
 def role_of(*, viewer_fin: str, holder_fin: str, is_admin: bool, is_authorised: bool) -> Role:

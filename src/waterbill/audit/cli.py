@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from waterbill import clock
-from waterbill.access.service import oversight_query
+from waterbill.access.oversight import oversight_query
 from waterbill.audit import service
 from waterbill.audit.tags import EventTag
 from waterbill.calendar import BAKU

@@ -5,6 +5,22 @@ Writes always go to the primary. Reads go, in turn, to a replica whose measured 
 when none is. A replica that fails while a read is being served is marked down at once; the
 failure never reaches the caller when the read is run through ``run_read``, which repeats it on the
 primary (reads are idempotent, so repeating one is safe).
+
+Units of work: one way to run a use case in one transaction
+------------------------------------------------------------
+A use case (a service function) takes ``database: Database`` and opens its own unit of work with
+one of the methods below; a step inside a caller's unit of work takes ``db: Connection`` instead.
+``database`` always names a ``Database`` and ``db`` always a ``Connection``. Routes never open
+one: they call a use case, which decides what commits together (a route reading one thing may take
+the request's read connection, ``web.deps.DbRead``).
+
+- ``write()``: one transaction on the primary, committed when the block ends, rolled back on any
+  error. What must not be rolled back with the answer (a refusal's audit row) is written in a
+  unit of work of its own.
+- ``write_each()``: for work whose every write is a single statement; on PostgreSQL each statement
+  commits by itself (issue 21: the statement view's round trips), on SQLite the reads take no lock.
+- ``read()`` / ``run_read()``: reading only, on a replica within the lag bound or the primary;
+  ``read(primary=True)`` when the page must show what was just written.
 """
 
 from __future__ import annotations
@@ -19,7 +35,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from waterbill.config import Settings
-from waterbill.db.engine import make_engine
+from waterbill.db.engine import SQLITE_BEGIN, make_engine
 from waterbill.db.replicas import Replica, ReplicaStatus, in_turn, probe_engine
 
 T = TypeVar("T")
@@ -143,21 +159,41 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that commits when the block ends and rolls back on any error."""
-        with self.primary.begin() as connection:
-            yield connection
+        """A transaction that commits when the block ends and rolls back on any error.
+
+        On SQLite it holds the write lock from its BEGIN (``BEGIN IMMEDIATE``): a writer waits for
+        another at the start, within the busy timeout, instead of failing when it first writes.
+        """
+        with self.primary.connect() as connection:
+            if self.dialect == "sqlite":
+                connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            with connection.begin():
+                yield connection
 
     @contextmanager
     def write_each(self) -> Iterator[Connection]:
         """For work whose every write is a single statement: on PostgreSQL each statement is its
         own transaction, committed when it returns (issue 21: no BEGIN and COMMIT round trips, and
-        a row it locks is free again at once); on SQLite one transaction, as ``write()``.
+        a row it locks is free again at once).
 
-        Nothing in the block may rely on two statements committing together.
+        On SQLite the reads run outside a transaction and the writes in one that pysqlite begins
+        before the first of them, committed when the block ends: a statement view holds the single
+        write lock only while its audit row is appended, not while the statement is read. No
+        savepoint in the block: pysqlite begins no transaction before one.
+
+        Nothing in the block may rely on two statements committing together, nor on its reads
+        seeing one moment of the store.
         """
-        if self.primary.dialect.name != "postgresql":
-            with self.write() as connection:
-                yield connection
+        if self.dialect == "sqlite":
+            with self.primary.connect() as connection:
+                connection.execution_options(**{SQLITE_BEGIN: "DRIVER"})
+                driver: Any = connection.connection.dbapi_connection
+                driver.isolation_level = "DEFERRED"
+                try:
+                    with connection.begin():
+                        yield connection
+                finally:
+                    driver.isolation_level = None
             return
         with self.primary.connect() as connection:
             # psycopg's own switch, set and reset without a round trip (SQLAlchemy's isolation

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from waterbill.config import Settings
@@ -22,7 +22,17 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+# The execution option that picks how a unit of work begins on SQLite: "IMMEDIATE" takes the write
+# lock at once, "DRIVER" leaves BEGIN to pysqlite (before the first write, reads outside it).
+SQLITE_BEGIN = "waterbill_sqlite_begin"
+
+
 def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # pysqlite's own transaction handling emits no BEGIN before a SAVEPOINT (so a nested
+    # transaction's RELEASE committed the whole work) nor before a SELECT: the driver is told to
+    # keep out, and ``_on_sqlite_begin`` opens every transaction itself (the SQLAlchemy recipe
+    # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while an import writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -30,6 +40,14 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # A writing unit of work takes the write lock at once: a deferred transaction that has read
+    # cannot wait for the lock (SQLite answers "database is locked" without the busy timeout).
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    if mode != "DRIVER":
+        connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
 
 
 def make_engine(raw_url: str, settings: Settings | None = None, **overrides: Any) -> Engine:
@@ -40,6 +58,7 @@ def make_engine(raw_url: str, settings: Settings | None = None, **overrides: Any
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **overrides)
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     connect_args: dict[str, Any] = {
         "connect_timeout": max(1, round(settings.database_connect_timeout)),

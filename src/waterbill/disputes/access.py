@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from waterbill.access import repository as grants
-from waterbill.access.service import is_admin
+from waterbill.access.policy import is_admin
 from waterbill.auth.identity import Citizen
 from waterbill.config import Settings
 from waterbill.statement.domain import Subscriber

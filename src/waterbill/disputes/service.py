@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from waterbill import clock
-from waterbill.access.service import record_citizen_event as record
+from waterbill.audit.events import record_citizen_event as record
+from waterbill.audit.events import record_refusal
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
 from waterbill.calendar import BAKU, Window, YearMonth, baku_date
@@ -86,6 +87,9 @@ class StatementDisputes:
     by_month: dict[str, list[Dispute]]
 
 
+NO_DISPUTES = StatementDisputes(may_file=False, by_month={})
+
+
 def aware_now(now: datetime | None) -> datetime:
     instant = now or clock.now()
     if instant.tzinfo is None:
@@ -138,21 +142,17 @@ def file_dispute(
     day_starts = start_of_baku_day(today)
     with database.write() as db:
         subscriber_id, subscriber = household_account(db, code=code, code_length=rules.code_length)
-        allowed = may_dispute(db, citizen=citizen, subscriber=subscriber)
+        refusal = None
+        if not may_dispute(db, citizen=citizen, subscriber=subscriber):
+            refusal = NotAllowedToDispute(reason="dispute", code=subscriber.code)
         filed_today = repository.count_filed_since(db, filed_by=citizen.pseudonym, since=day_starts)
-        if not allowed:
-            record(
-                db,
-                tag=EventTag.DISPUTE_REFUSED,
-                viewer=citizen,
-                channel=channel,
-                code=subscriber.code,
-                result="refused",
-                reason=NotAllowedToDispute.code,
+        if refusal is not None:
+            record_refusal(
+                db, refusal, tag=EventTag.DISPUTE_REFUSED, viewer=citizen, channel=channel
             )
     # Raised once the refusal is committed to the log.
-    if not allowed:
-        raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
+    if refusal is not None:
+        raise refusal
     if not subscriber.is_household:
         raise NotHousehold(code=subscriber.code)
     if filed_today >= rules.daily_limit:
@@ -257,25 +257,15 @@ def get_my_dispute(*, db: Connection, citizen: Citizen, reference: str) -> Dispu
 
 
 def disputes_on_statement(
-    *,
-    db: Connection,
-    citizen: Citizen,
-    code: str,
-    months: tuple[YearMonth, ...],
-    subscriber: Subscriber | None = None,
+    *, db: Connection, subscriber: Subscriber, months: tuple[YearMonth, ...], may_file: bool
 ) -> StatementDisputes:
     """The newest request per month and service of an account, to show beside the statement.
 
-    Nothing for a citizen who may not dispute the account: its requests are not theirs to read.
-    ``subscriber`` is the account as just read for an unmasked statement, saving a query.
+    Nothing for a viewer who may not dispute the account (``may_file``, decided with the view):
+    its requests are not theirs to read.
     """
-    if subscriber is None:
-        found = statement_repository.find_subscriber(db, code)
-        if found is None:
-            return StatementDisputes(may_file=False, by_month={})
-        subscriber = found[1]
-    if not may_dispute(db, citizen=citizen, subscriber=subscriber):
-        return StatementDisputes(may_file=False, by_month={})
+    if not may_file:
+        return NO_DISPUTES
     seen: set[tuple[str, str]] = set()
     by_month: dict[str, list[Dispute]] = {}
     for dispute in repository.latest_per_month(
@@ -291,11 +281,13 @@ def disputes_on_statement(
 
 
 def filing_choices(
-    *, db: Connection, citizen: Citizen, code: str, code_length: CodeLength, today: date
+    *, database: Database, citizen: Citizen, code: str, code_length: CodeLength, today: date
 ) -> tuple[Subscriber, Window]:
     """The account and the months a new request may name, once the citizen may file on it."""
-    _, subscriber = household_account(db, code=code, code_length=code_length)
-    if not may_dispute(db, citizen=citizen, subscriber=subscriber):
+    with database.read() as db:
+        _, subscriber = household_account(db, code=code, code_length=code_length)
+        allowed = may_dispute(db, citizen=citizen, subscriber=subscriber)
+    if not allowed:
         raise NotAllowedToDispute(reason="dispute", code=subscriber.code)
     if not subscriber.is_household:
         raise NotHousehold(code=subscriber.code)
@@ -360,12 +352,13 @@ def list_for_staff(*, db: Connection, where: StaffFilter) -> tuple[list[Dispute]
     return repository.for_staff(db, where=where)
 
 
-def get_for_staff(*, db: Connection, reference: str) -> DisputeWithHistory:
-    found = repository.find(db, reference=reference.strip().upper())
-    if found is None:
-        raise DisputeNotFound()
-    request_id, dispute = found
-    return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
+def get_for_staff(*, database: Database, reference: str) -> DisputeWithHistory:
+    with database.read() as db:
+        found = repository.find(db, reference=reference.strip().upper())
+        if found is None:
+            raise DisputeNotFound()
+        request_id, dispute = found
+        return DisputeWithHistory(dispute, repository.history(db, request_id=request_id))
 
 
 def get_staff_photo(*, db: Connection, reference: str) -> Photo:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from waterbill.certificates.service import certificate_standing
+from waterbill.certificates.service import verify_issued
 from waterbill.config import get_settings
 from waterbill.db.database import Database
 from waterbill.documents.domain import display_code
-from waterbill.documents.service import verify_document
 from waterbill.errors import ServiceError
 
 VERDICTS = {
@@ -43,20 +42,18 @@ def verify(code: str, path: Path | None) -> None:
     settings = get_settings()
     database = Database(settings)
     try:
-        with database.read() as connection:
-            document, verdict = verify_document(
-                db=connection,
-                key=settings.secret_key.get_secret_value().encode(),
-                code=code,
-                file=path.read_bytes() if path is not None else None,
-            )
-            # A record that fails its seal is not read any further.
-            standing = None if verdict == "tampered" else certificate_standing(connection, document)
+        checked = verify_issued(
+            database=database,
+            key=settings.secret_key.get_secret_value().encode(),
+            code=code,
+            file=path.read_bytes() if path is not None else None,
+        )
     except ServiceError as error:
         click.echo(error.code, err=True)
         sys.exit(2)
     finally:
         database.dispose()
+    document, verdict, standing = checked.document, checked.verdict, checked.standing
     if verdict == "genuine" and path is not None:
         click.echo("genuine: the file is exactly the one issued")
     else:

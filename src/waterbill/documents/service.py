@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from waterbill import clock
+from waterbill.access.views import view_statement
+from waterbill.auth.identity import Citizen
+from waterbill.db.database import Database
 from waterbill.documents import repository
 from waterbill.documents.domain import (
     DocumentKind,
@@ -57,6 +60,37 @@ def issue_document(
     )
     repository.add(db, document)
     return document, file
+
+
+def statement_document(
+    *,
+    database: Database,
+    viewer: Citizen,
+    code: str,
+    key: bytes,
+    kind: DocumentKind,
+    locale: str,
+    prepare: Callable[[Statement], Callable[[str], bytes]],
+    now: datetime,
+) -> tuple[Statement, bytes]:
+    """The statement of ``code`` as a file the viewer downloads, issued and recorded.
+
+    Through the access policy, like the page: the same masking, and the download is logged.
+    ``prepare`` turns the statement as shown into the renderer ``issue_document`` calls.
+    """
+    statement = view_statement(database=database, viewer=viewer, code=code, channel="web")
+    render = prepare(statement)
+    with database.write() as db:
+        _, file = issue_document(
+            db=db,
+            key=key,
+            kind=kind,
+            locale=locale,
+            statement=statement,
+            render=render,
+            now=now,
+        )
+    return statement, file
 
 
 def verification_code(text: str) -> str:

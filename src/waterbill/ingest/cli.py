@@ -131,7 +131,7 @@ def _import_one(
             ) as bar:
                 task = bar.add_task(path.name, total=path.stat().st_size, rows=0)
                 return import_file(
-                    db=database,
+                    database=database,
                     kind=kind,
                     path=path,
                     rejects_path=rejects,
@@ -140,7 +140,7 @@ def _import_one(
                     progress=lambda rows, done: bar.update(task, completed=done, rows=rows),
                 )
         return import_file(
-            db=database,
+            database=database,
             kind=kind,
             path=path,
             rejects_path=rejects,

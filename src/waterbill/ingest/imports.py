@@ -133,7 +133,7 @@ def file_digest(path: Path) -> str:
 
 def import_file(
     *,
-    db: Database,
+    database: Database,
     kind: Kind,
     path: Path,
     rejects_path: Path,
@@ -146,7 +146,7 @@ def import_file(
     summary = FileSummary(path=path, kind=kind)
     digest = file_digest(path)
     # On the primary: which batches a run finished must not depend on a replica's lag.
-    with db.read(primary=True) as connection:
+    with database.read(primary=True) as connection:
         done = repository.finished_batches(connection, kind, digest)
     with Feed(path, COLUMNS[kind]) as feed:
         if feed.format == "csv":
@@ -158,7 +158,7 @@ def import_file(
         rejects_path.unlink(missing_ok=True)
         writer = RejectWriter(rejects_path, feed)
         importer = _BatchImporter(
-            db=db,
+            database=database,
             kind=kind,
             digest=digest,
             done=done,
@@ -168,7 +168,7 @@ def import_file(
             now=now,
         )
         try:
-            if feed.format == "csv" and db.dialect == "postgresql":
+            if feed.format == "csv" and database.dialect == "postgresql":
                 importer.run_bulk(feed, batch_size, progress)
             else:
                 importer.run_records(feed, batch_size, progress)
@@ -182,7 +182,7 @@ class _BatchImporter:
     def __init__(
         self,
         *,
-        db: Database,
+        database: Database,
         kind: Kind,
         digest: str,
         done: dict[int, repository.BatchRecord],
@@ -191,7 +191,7 @@ class _BatchImporter:
         code_length: CodeLength,
         now: datetime | None,
     ) -> None:
-        self.db = db
+        self.database = database
         self.kind = kind
         self.digest = digest
         self.done = done
@@ -240,7 +240,7 @@ class _BatchImporter:
         still its own transaction.
         """
         header = bulk.Columns(feed.columns)
-        with self.db.primary.connect() as connection:
+        with self.database.primary.connect() as connection:
             with connection.begin():
                 bulk.open_staging(connection, header.width)
             try:
@@ -350,7 +350,7 @@ class _BatchImporter:
                 )
             except Rejected as error:
                 rejects[record.line] = _reject_message(record.line, error.problems)
-        with self.db.write() as connection:
+        with self.database.write() as connection:
             if self.kind == "subscribers":
                 merge = repository.merge_subscribers(
                     connection,

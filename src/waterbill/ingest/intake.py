@@ -10,8 +10,10 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from waterbill import clock
+from waterbill.db.database import Database
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength
 from waterbill.ingest import repository
+from waterbill.ingest.channels import authenticate_channel
 from waterbill.ingest.payments import Verdict, check_amount_ceiling, check_payment, judge_payment
 from waterbill.ingest.records import PaymentRecord
 from waterbill.notifications import outbox
@@ -27,6 +29,43 @@ class RecordedPayment:
     reverses: str | None
     received_at: datetime
     created: bool
+
+
+def channel_of(*, database: Database, key: str | None) -> str:
+    """The channel whose API key this is; InvalidApiKey otherwise.
+
+    On the primary, not a replica: a revoked key must stop working at once, and the payment is
+    written there anyway.
+    """
+    with database.read(primary=True) as db:
+        return authenticate_channel(db=db, key=key)
+
+
+def receive_payment(
+    *,
+    database: Database,
+    channel: str,
+    payment_id: str,
+    subscriber_code: str,
+    paid_at: datetime,
+    amount: Decimal,
+    reverses: str | None,
+) -> RecordedPayment:
+    """One payment posted by ``channel``, recorded in its own unit of work under the deployment's
+    code length and amount ceiling (see ``record_payment``)."""
+    settings = database.settings
+    with database.write() as db:
+        return record_payment(
+            db=db,
+            channel=channel,
+            payment_id=payment_id,
+            subscriber_code=subscriber_code,
+            paid_at=paid_at,
+            amount=amount,
+            reverses=reverses,
+            code_length=settings.code_length_range,
+            max_amount=settings.payment_max_amount,
+        )
 
 
 def record_payment(

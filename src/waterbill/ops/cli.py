@@ -36,7 +36,7 @@ def maintenance_on(until_text: str, message: str | None) -> None:
         sys.exit(2)
     database = Database(get_settings())
     try:
-        window = announce_maintenance(db=database, until=until, message=message, now=now)
+        window = announce_maintenance(database=database, until=until, message=message, now=now)
     except ValueError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
@@ -51,7 +51,7 @@ def maintenance_off() -> None:
     """Switch maintenance off; the service answers normally within a second."""
     database = Database(get_settings())
     try:
-        ended = end_maintenance(db=database)
+        ended = end_maintenance(database=database)
     finally:
         database.dispose()
     click.echo("maintenance is off" if ended else "maintenance was not on")

@@ -57,22 +57,22 @@ def parse_until(text: str, *, now: datetime) -> datetime:
 
 
 def announce_maintenance(
-    *, db: Database, until: datetime, message: str | None, now: datetime
+    *, database: Database, until: datetime, message: str | None, now: datetime
 ) -> MaintenanceWindow:
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
     text = (message or "").strip() or None
     if text is not None and len(text) > MESSAGE_MAX_LENGTH:
         raise ValueError(f"the message is longer than {MESSAGE_MAX_LENGTH} characters")
-    with db.write() as connection:
-        repository.save_maintenance(connection, until=until, message=text, announced_at=now)
+    with database.write() as db:
+        repository.save_maintenance(db, until=until, message=text, announced_at=now)
     return MaintenanceWindow(until=until.astimezone(UTC), message=text, announced_at=now)
 
 
-def end_maintenance(*, db: Database) -> bool:
+def end_maintenance(*, database: Database) -> bool:
     """Switch maintenance off; False when none was on."""
-    with db.write() as connection:
-        return repository.delete_maintenance(connection)
+    with database.write() as db:
+        return repository.delete_maintenance(db)
 
 
 def current_maintenance(*, engine: Engine, now: datetime) -> MaintenanceWindow | None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from waterbill import clock
-from waterbill.access.service import record_citizen_event
+from waterbill.audit.events import record_citizen_event
 from waterbill.audit.tags import EventTag
 from waterbill.auth.identity import Citizen
 from waterbill.calendar import BAKU, baku_date
@@ -260,6 +260,12 @@ def submit_feedback(*, db: Connection, rating: object, comment: str | None) -> N
     text = clean_comment(comment)
     now = clock.now()
     repository.add_feedback(db, day=baku_date(now), rating=checked, comment=text, at=now)
+
+
+def leave_feedback(*, database: Database, rating: object, comment: str | None) -> None:
+    """A visitor's answer to "How easy was it?", kept in a unit of work of its own."""
+    with database.write() as db:
+        submit_feedback(db=db, rating=rating, comment=comment)
 
 
 @dataclass(frozen=True, slots=True)

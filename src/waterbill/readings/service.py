@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from waterbill.access.service import record_citizen_event as record
+from waterbill.audit.events import record_citizen_event as record
+from waterbill.audit.events import record_refusal
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
 from waterbill.calendar import YearMonth, baku_date
@@ -29,6 +30,7 @@ from waterbill.errors import (
     ServiceError,
 )
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, well_formed_code
+from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
 from waterbill.readings import repository
 from waterbill.readings.domain import (
     FollowedReading,
@@ -158,14 +160,13 @@ def submit_reading(
         raise
     except ServiceError as refusal:
         with database.write() as db:
-            record(
+            record_refusal(
                 db,
+                refusal,
                 tag=EventTag.READING_REFUSED,
                 viewer=citizen,
                 channel=channel,
                 code=well_formed_code(code, code_length),
-                result="refused",
-                reason=refusal.code,
             )
         log.info("reading refused: %s by citizen %s", refusal.code, citizen.pseudonym)
         raise
@@ -269,26 +270,29 @@ def _submit(
 
 
 def readings_on_statement(
-    *, db: Connection, citizen: Citizen, subscriber: Subscriber, since: YearMonth
+    *, db: Connection, subscriber: Subscriber, since: YearMonth, may_submit: bool
 ) -> StatementReadings:
-    """The account's readings for the months shown, for a citizen who may submit them.
+    """The account's readings for the months shown, for a viewer who may submit them
+    (``may_submit``, decided with the view).
 
     Nothing for anyone else: the readings are the household's, like its requests.
     """
-    if not may_submit(db, citizen=citizen, subscriber=subscriber):
-        return StatementReadings(may_submit=False, no_meter_reason=None, readings=[])
+    if not may_submit:
+        return NO_READINGS
     reason = None if subscriber.meter_type == "mechanical" else subscriber.meter_type
     found = repository.of_account(db, code=subscriber.code, since=since.starts_at())
     return StatementReadings(may_submit=True, no_meter_reason=reason, readings=found)
 
 
 def submission_account(
-    *, db: Connection, citizen: Citizen, code: str, code_length: CodeLength
+    *, database: Database, citizen: Citizen, code: str, code_length: CodeLength
 ) -> Subscriber:
     """The account a reading form is for, once the citizen may submit on it (any meter type:
     the form page says why a smart-card meter or no meter has nothing to submit)."""
-    _, subscriber = household_account(db, code=code, code_length=code_length)
-    if not may_submit(db, citizen=citizen, subscriber=subscriber):
+    with database.read() as db:
+        _, subscriber = household_account(db, code=code, code_length=code_length)
+        allowed = may_submit(db, citizen=citizen, subscriber=subscriber)
+    if not allowed:
         raise NotAllowedToSubmit(reason="reading", code=subscriber.code)
     return subscriber
 
@@ -302,6 +306,12 @@ def get_my_reading(*, db: Connection, citizen: Citizen, reference: str) -> Follo
     if account is None or not may_submit(db, citizen=citizen, subscriber=account[1]):
         raise ReadingNotFound()
     return found
+
+
+def submitted_reading(*, database: Database, citizen: Citizen, reference: str) -> FollowedReading:
+    """A reading just submitted, as its submitter follows it: from the primary, which has it."""
+    with database.read(primary=True) as db:
+        return get_my_reading(db=db, citizen=citizen, reference=reference)
 
 
 # The billing system and staff.
@@ -355,6 +365,21 @@ def export_readings(
             },
         )
     return ExportPage(readings=page, next_cursor=next_cursor, more=len(found) > limit)
+
+
+def export_to_channel(
+    *, database: Database, key: str | None, since: str | int | None, limit: int = EXPORT_PAGE_MAX
+) -> ExportPage:
+    """``export_readings`` for the billing system's API, once its channel key is checked (on the
+    primary: a revoked key must stop working at once). Raises InvalidApiKey."""
+    with database.read(primary=True) as db:
+        try:
+            name = authenticate_channel(db=db, key=key)
+        except InvalidApiKey:
+            raise InvalidApiKey(reason="api_key") from None
+    return export_readings(
+        database=database, since=since, limit=limit, channel="api", channel_name=name
+    )
 
 
 def parse_day(raw: str | None, *, today: date) -> date:

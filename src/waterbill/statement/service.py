@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from waterbill import clock
 from waterbill.auth.identity import Citizen
 from waterbill.calendar import Window, baku_date
+from waterbill.db.database import Database
 from waterbill.errors import NotHousehold, UnknownCode
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, parse_code
 from waterbill.statement import repository
@@ -44,6 +45,7 @@ def get_statement(
     return build_statement(history)
 
 
-def accounts_of(*, db: Connection, citizen: Citizen) -> list[str]:
+def accounts_of(*, database: Database, citizen: Citizen) -> list[str]:
     """The subscriber codes the citizen holds."""
-    return repository.codes_held_by(db, citizen.fin)
+    with database.read() as db:
+        return repository.codes_held_by(db, citizen.fin)

@@ -8,7 +8,8 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from waterbill.access.service import my_account_views, my_authorisations
+from waterbill.access.grants import my_authorisations
+from waterbill.access.oversight import my_account_views
 from waterbill.auth.errors import Unauthenticated
 from waterbill.web.deps import CurrentCitizen, DatabaseDep, Locale
 from waterbill.web.errors import errors_of

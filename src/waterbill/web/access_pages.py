@@ -8,13 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from waterbill.access.service import (
-    grant_authorisation,
-    my_account_views,
-    my_authorisations,
-    oversight,
-    revoke_authorisation,
-)
+from waterbill.access.grants import grant_authorisation, my_authorisations, revoke_authorisation
+from waterbill.access.oversight import my_account_views, oversight
 from waterbill.calendar import BAKU
 from waterbill.web.deps import (
     CsrfChecked,

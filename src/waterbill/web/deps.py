@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.auth.identity import Citizen
 from waterbill.auth.oidc import Provider
-from waterbill.auth.sessions import WebSession, csrf_matches, load_session
+from waterbill.auth.sessions import WebSession, csrf_matches
+from waterbill.auth.sign_in import current_session
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes.access import is_staff
@@ -74,8 +75,7 @@ def get_web_session(request: Request) -> WebSession | None:
     raw_id = request.cookies.get(session_cookie_name(settings))
     session = None
     if raw_id:
-        with get_database(request).write() as db:
-            session = load_session(db=db, settings=settings, raw_id=raw_id)
+        session = current_session(database=get_database(request), settings=settings, raw_id=raw_id)
     request.state.web_session = session
     return session
 

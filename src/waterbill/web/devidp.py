@@ -17,12 +17,12 @@ from authlib.common.urls import add_params_to_uri
 from fastapi import APIRouter, Depends, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from waterbill.auth.devidp import repository, service
+from waterbill.auth.devidp import service
 from waterbill.auth.devidp.keys import public_jwks
 from waterbill.config import Settings
 from waterbill.identifiers import is_fin
 from waterbill.ops.threads import own_threads
-from waterbill.web.deps import DatabaseDep, DbRead
+from waterbill.web.deps import DatabaseDep
 from waterbill.web.templating import Templates
 
 router = APIRouter(prefix="/dev-idp", include_in_schema=False)
@@ -80,7 +80,7 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
 
 
 @router.get("/authorize", response_class=HTMLResponse)
-def authorize_page(request: Request, db: DbRead) -> Response:
+def authorize_page(request: Request, database: DatabaseDep) -> Response:
     params = {field: request.query_params.get(field, "") for field in REQUEST_FIELDS}
     try:
         service.check_authorization_request(_settings(request), params)
@@ -90,7 +90,7 @@ def authorize_page(request: Request, db: DbRead) -> Response:
         request,
         "signin.html",
         params=params,
-        citizens=repository.demo_citizens(db),
+        citizens=service.demo_citizens(database=database),
         methods=METHOD_NAMES,
         problem=None,
         signed_in=_provider_session(request),
@@ -112,8 +112,7 @@ def _back_to_client(
     method: str,
 ) -> Response:
     """The code for the client, and the provider's own session remembered in its cookie."""
-    with database.write() as db:
-        code = service.issue_code(db=db, request=auth_request, fin=fin, method=method)
+    code = service.issue_code(database=database, request=auth_request, fin=fin, method=method)
     target = add_params_to_uri(
         auth_request.redirect_uri, [("code", code), ("state", auth_request.state)]
     )
@@ -190,8 +189,7 @@ def authorize(
     elif method == "asan_imza" and not (phone.strip() and user_id.strip()):
         problem = "Asan İmza üçün mobil nömrəni və istifadəçi ID-ni daxil edin."
     if problem is not None:
-        with database.read() as db:
-            citizens = repository.demo_citizens(db)
+        citizens = service.demo_citizens(database=database)
         return _page(
             request,
             "signin.html",
@@ -242,16 +240,15 @@ async def token(
     settings = _settings(request)
 
     def redeem() -> dict[str, Any]:
-        with database.write() as db:
-            return service.redeem_code(
-                db=db,
-                settings=settings,
-                code=code,
-                client_id=client_id,
-                client_secret=client_secret,
-                redirect_uri=redirect_uri,
-                code_verifier=code_verifier,
-            )
+        return service.redeem_code(
+            database=database,
+            settings=settings,
+            code=code,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+        )
 
     try:
         threads = own_threads(_PROVIDER_THREADS, 4)

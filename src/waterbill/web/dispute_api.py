@@ -173,9 +173,13 @@ def staff_disputes(
     response_model=StaffDisputeDetailOut,
     responses=errors_of(Unauthenticated, NotStaff, DisputeNotFound),
 )
-def staff_dispute(reference: str, staff: CurrentStaff, db: DbRead) -> StaffDisputeDetailOut:
+def staff_dispute(
+    reference: str, staff: CurrentStaff, database: DatabaseDep
+) -> StaffDisputeDetailOut:
     """One request with its full history, actors included."""
-    return StaffDisputeDetailOut.from_detail(service.get_for_staff(db=db, reference=reference))
+    return StaffDisputeDetailOut.from_detail(
+        service.get_for_staff(database=database, reference=reference)
+    )
 
 
 _MOVE_ERRORS = errors_of(

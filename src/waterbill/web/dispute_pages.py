@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from waterbill import clock
@@ -58,7 +58,7 @@ def _render(request: Request, name: str, *, status_code: int = 200, **context: A
 def _form_page(
     request: Request,
     *,
-    db: Connection,
+    database: Database,
     citizen: Citizen,
     settings: Settings,
     values: DisputeForm,
@@ -66,7 +66,7 @@ def _form_page(
     status_code: int = 200,
 ) -> Response:
     subscriber, window = service.filing_choices(
-        db=db,
+        database=database,
         citizen=citizen,
         code=values.code,
         code_length=settings.code_length_range,
@@ -93,7 +93,7 @@ def new_dispute(
     request: Request,
     locale: Locale,
     citizen: CurrentCitizen,
-    db: DbRead,
+    database: DatabaseDep,
     settings: SettingsDep,
     code: str = "",
     period: str = "",
@@ -109,7 +109,7 @@ def new_dispute(
         csrf_token="",
         photo=None,
     )
-    return _form_page(request, db=db, citizen=citizen, settings=settings, values=values)
+    return _form_page(request, database=database, citizen=citizen, settings=settings, values=values)
 
 
 @router.post("/disputes")
@@ -146,19 +146,18 @@ async def file_dispute(
         message = refusal_message(refusal, locale)
         status_code = refusal.status
 
-        def again() -> Response:
-            with database.read() as db:
-                return _form_page(
-                    request,
-                    db=db,
-                    citizen=citizen,
-                    settings=settings,
-                    values=form,
-                    error=message,
-                    status_code=status_code,
-                )
-
-        return await run_in_threadpool(again)
+        return await run_in_threadpool(
+            partial(
+                _form_page,
+                request,
+                database=database,
+                citizen=citizen,
+                settings=settings,
+                values=form,
+                error=message,
+                status_code=status_code,
+            )
+        )
     return RedirectResponse(f"/disputes/{dispute.reference}", status_code=303)
 
 
@@ -223,12 +222,12 @@ def staff_disputes(
 def _staff_page(
     request: Request,
     *,
-    db: Connection,
+    database: Database,
     reference: str,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    detail = service.get_for_staff(db=db, reference=reference)
+    detail = service.get_for_staff(database=database, reference=reference)
     return _render(
         request, "admin/dispute.html", status_code=status_code, detail=detail, error=error
     )
@@ -236,10 +235,10 @@ def _staff_page(
 
 @router.get("/admin/disputes/{reference}", response_class=HTMLResponse)
 def staff_dispute(
-    request: Request, reference: str, locale: Locale, staff: CurrentStaff, db: DbRead
+    request: Request, reference: str, locale: Locale, staff: CurrentStaff, database: DatabaseDep
 ) -> Response:
     """One request with its history and the forms to review, answer and close it."""
-    return _staff_page(request, db=db, reference=reference)
+    return _staff_page(request, database=database, reference=reference)
 
 
 @router.get("/admin/disputes/{reference}/photo")
@@ -261,14 +260,13 @@ def _after_move(
     except ServiceError as refusal:
         if refusal.code not in _ANSWER_ERRORS:
             raise
-        with database.read() as db:
-            return _staff_page(
-                request,
-                db=db,
-                reference=reference,
-                error=refusal_message(refusal, locale),
-                status_code=refusal.status,
-            )
+        return _staff_page(
+            request,
+            database=database,
+            reference=reference,
+            error=refusal_message(refusal, locale),
+            status_code=refusal.status,
+        )
     return RedirectResponse(f"/admin/disputes/{moved.reference}", status_code=303)
 
 

@@ -8,22 +8,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Connection
 
 from waterbill import clock
-from waterbill.access.service import view_statement
-from waterbill.certificates.domain import Standing, is_certificate
-from waterbill.certificates.service import certificate_standing
+from waterbill.certificates.domain import is_certificate
+from waterbill.certificates.service import verify_issued
 from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.documents.domain import DocumentKind, IssuedDocument, Verdict, display_code
-from waterbill.documents.service import issue_document, verify_document
+from waterbill.documents.domain import DocumentKind, display_code
+from waterbill.documents.service import statement_document
 from waterbill.errors import MalformedVerificationCode
 from waterbill.presentation.certificate import certificate_view
 from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.verification import verified_document
 from waterbill.presentation.view import StatementView, statement_view
+from waterbill.statement.domain import Statement
 from waterbill.web.deps import (
     CodeLookupLimited,
     CurrentCitizen,
@@ -63,19 +62,21 @@ def _download(
             view, code=document_code, verify_url=verify_url(settings, document_code)
         ),
     }
-    # Through the access policy, like the page: the same masking, and the download is logged.
-    statement = view_statement(database=database, viewer=citizen, code=code, channel="web")
-    view = statement_view(statement, locale)
-    with database.write() as db:
-        _, file = issue_document(
-            db=db,
-            key=settings.secret_key.get_secret_value().encode(),
-            kind=kind,
-            locale=locale,
-            statement=statement,
-            render=lambda document_code: renderers[kind](view, document_code),
-            now=now,
-        )
+
+    def prepare(statement: Statement) -> Callable[[str], bytes]:
+        view = statement_view(statement, locale)
+        return lambda document_code: renderers[kind](view, document_code)
+
+    statement, file = statement_document(
+        database=database,
+        viewer=citizen,
+        code=code,
+        key=settings.secret_key.get_secret_value().encode(),
+        kind=kind,
+        locale=locale,
+        prepare=prepare,
+        now=now,
+    )
     subscriber_code = statement.subscriber.code
     log.info("document: citizen %s code %s %s", citizen.pseudonym, subscriber_code, kind)
     filename = f"azersu-{subscriber_code}-{statement.as_of.isoformat()}.{kind}"
@@ -145,17 +146,15 @@ def _verification_page(
     settings: Settings,
     file: bytes | None,
 ) -> Response:
-    key = settings.secret_key.get_secret_value().encode()
-
-    def check(db: Connection) -> tuple[IssuedDocument, Verdict, Standing | None]:
-        document, verdict = verify_document(db=db, key=key, code=code, file=file)
-        # A record that fails its seal is not read any further.
-        intact = verdict != "tampered"
-        return document, verdict, certificate_standing(db, document) if intact else None
-
-    # run_read: a replica that fails meanwhile is left for the primary, for the POST of a file too
-    # (the middleware that repeats a failed read repeats GETs only).
-    document, verdict, standing = database.run_read(check)
+    # A replica that fails meanwhile is left for the primary, for the POST of a file too (the
+    # middleware that repeats a failed read repeats GETs only).
+    checked = verify_issued(
+        database=database,
+        key=settings.secret_key.get_secret_value().encode(),
+        code=code,
+        file=file,
+    )
+    document, verdict, standing = checked.document, checked.verdict, checked.standing
     templates: Templates = request.app.state.templates
     if is_certificate(document.content):
         return templates.response(

@@ -20,12 +20,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import gettext_for, negotiate
 from waterbill.i18n.marker import _
-from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
-from waterbill.ingest.intake import RecordedPayment, record_payment
+from waterbill.ingest.channels import InvalidApiKey
+from waterbill.ingest.intake import RecordedPayment, channel_of, receive_payment
 from waterbill.ingest.problems import Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
@@ -194,16 +193,9 @@ async def post_payment(
     """Record a payment made through the calling channel; repeating it is safe."""
     language = _language(request)
     database: Database = request.app.state.database
-    settings: Settings = database.settings
-
-    def authenticate() -> str:
-        # On the primary, not a replica: a revoked key must stop working at once, and the
-        # payment is written there anyway.
-        with database.read(primary=True) as connection:
-            return authenticate_channel(db=connection, key=x_api_key)
 
     try:
-        channel = await run_in_threadpool(authenticate)
+        channel = await run_in_threadpool(channel_of, database=database, key=x_api_key)
     except InvalidApiKey:
         text = _translated(language, _UNAUTHENTICATED)
         return _error(InvalidApiKey.status, InvalidApiKey.code, text)
@@ -220,22 +212,17 @@ async def post_payment(
         # A body that is not even JSON still gets the API's error shape, naming what is wrong.
         return _invalid_body(error, language)
 
-    def record() -> RecordedPayment:
-        with database.write() as connection:
-            return record_payment(
-                db=connection,
-                channel=channel,
-                payment_id=payment.payment_id,
-                subscriber_code=payment.subscriber_code,
-                paid_at=payment.paid_at,
-                amount=payment.amount,
-                reverses=payment.reverses,
-                code_length=settings.code_length_range,
-                max_amount=settings.payment_max_amount,
-            )
-
     try:
-        recorded = await run_in_threadpool(record)
+        recorded = await run_in_threadpool(
+            receive_payment,
+            database=database,
+            channel=channel,
+            payment_id=payment.payment_id,
+            subscriber_code=payment.subscriber_code,
+            paid_at=payment.paid_at,
+            amount=payment.amount,
+            reverses=payment.reverses,
+        )
     except Rejected as refusal:
         problem = refusal.first
         text = _translated(language, problem.msgid, problem.params_in(language))

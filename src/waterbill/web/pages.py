@@ -9,20 +9,18 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from waterbill.access.service import (
-    record_citizen_event,
-    record_sign_in_failure,
-    view_statement_and,
-)
-from waterbill.audit.tags import EventTag
+from waterbill.access.views import statement_page as page_of_statement
 from waterbill.auth.errors import SignInFailed
 from waterbill.auth.oidc import matches_pending
-from waterbill.auth.sessions import end_session, start_session
-from waterbill.disputes.service import StatementDisputes, disputes_on_statement
-from waterbill.performance.service import start_journey
+from waterbill.auth.sign_in import (
+    begin_sign_in,
+    finish_sign_in,
+    refuse_sign_in,
+    sign_out,
+    spend_sign_in,
+)
 from waterbill.presentation.chart import statement_charts
 from waterbill.presentation.view import statement_view
-from waterbill.readings.service import NO_READINGS, readings_on_statement
 from waterbill.statement.service import accounts_of
 from waterbill.web.deps import (
     LABELS,
@@ -89,8 +87,7 @@ def login(
     A GET, because protected pages redirect here; it only starts a pre-sign-in session.
     """
     url, pending = provider.begin_login(next_path=_safe_next(next_path))
-    with database.write() as db:
-        raw_id, _ = start_session(db=db, settings=settings, pending_login=pending)
+    raw_id = begin_sign_in(database=database, settings=settings, pending=pending)
     response = RedirectResponse(url, status_code=303)
     _set_session_cookie(response, raw_id, settings)
     return response
@@ -119,8 +116,7 @@ def callback(
         return RedirectResponse("/statements", status_code=303)
     if session is not None and matches_pending(pending, state):
         # Whatever happens next, this state and nonce are spent.
-        with database.write() as db:
-            end_session(db=db, session=session)
+        spend_sign_in(database=database, session=session)
     try:
         if error is not None and matches_pending(pending, state):
             # The provider's own refusal (the citizen cancelled, a policy refused): for the log.
@@ -132,16 +128,12 @@ def callback(
             failure.params.get("reason"),
             failure.params.get("detail", ""),
         )
-        with database.write() as db:
-            record_sign_in_failure(db=db, reason=str(failure.params.get("reason", "")))
+        refuse_sign_in(database=database, reason=str(failure.params.get("reason", "")))
         raise
     citizen = signed_in.citizen
-    with database.write() as db:
-        raw_id, started = start_session(
-            db=db, settings=settings, citizen=citizen, id_token=signed_in.id_token
-        )
-        record_citizen_event(db, tag=EventTag.AUTH_LOGIN_SUCCESS, viewer=citizen, channel="web")
-        start_journey(db=db, session_hash=started.id_hash)
+    raw_id = finish_sign_in(
+        database=database, settings=settings, citizen=citizen, id_token=signed_in.id_token
+    )
     log.info("sign-in: citizen %s by %s", citizen.pseudonym, citizen.auth_method)
     assert pending is not None
     response = RedirectResponse(_safe_next(pending.next_path), status_code=303)
@@ -165,12 +157,7 @@ def logout(
     """
     target = "/"
     if session is not None:
-        with database.write() as db:
-            end_session(db=db, session=session)
-            if session.citizen is not None:
-                record_citizen_event(
-                    db, tag=EventTag.AUTH_LOGOUT, viewer=session.citizen, channel="web"
-                )
+        sign_out(database=database, session=session)
         if session.citizen is not None:
             target = provider.logout_url(id_token=session.id_token) or "/"
     response = RedirectResponse(target, status_code=303)
@@ -196,8 +183,7 @@ def lookup(
     if code is not None:
         # The statement opens its own transaction: no connection is held for the form meanwhile.
         return statement_page(request, code, locale, citizen, database)
-    with database.read() as db:
-        accounts = accounts_of(db=db, citizen=citizen)
+    accounts = accounts_of(database=database, citizen=citizen)
     return _templates(request).response(request, "lookup.html", accounts=accounts, code="")
 
 
@@ -210,35 +196,8 @@ def statement_page(
     database: DatabaseDep,
 ) -> Response:
     """The statement of one subscriber code: the nine items of regulation 3.4."""
-    # The disputes and readings shown beside the months are read in the transaction that logs
-    # the view.
-    statement, (disputes, readings) = view_statement_and(
-        database=database,
-        viewer=citizen,
-        code=code,
-        channel="web",
-        # A masked statement is shown to whoever is neither holder, authorised nor staff: they
-        # may not dispute it, nor read its requests and readings.
-        then=lambda db, shown: (
-            (StatementDisputes(may_file=False, by_month={}), NO_READINGS)
-            if shown.masked
-            else (
-                disputes_on_statement(
-                    db=db,
-                    citizen=citizen,
-                    code=shown.subscriber.code,
-                    months=tuple(month.period for month in shown.months),
-                    subscriber=shown.subscriber,
-                ),
-                readings_on_statement(
-                    db=db,
-                    citizen=citizen,
-                    subscriber=shown.subscriber,
-                    since=shown.months[0].period,
-                ),
-            )
-        ),
-    )
+    page = page_of_statement(database=database, viewer=citizen, code=code, channel="web")
+    statement = page.statement
     log.info("statement: citizen %s code %s", citizen.pseudonym, statement.subscriber.code)
     view = statement_view(statement, locale)
     return _templates(request).response(
@@ -247,7 +206,7 @@ def statement_page(
         statement=statement,
         view=view,
         charts=None if statement.masked else statement_charts(view),
-        disputes=disputes,
+        disputes=page.disputes,
         dispute_labels=LABELS,
-        readings=readings,
+        readings=page.readings,
     )

@@ -20,8 +20,8 @@ from waterbill.performance.schemas import PerformanceOut, csv_rows, performance_
 from waterbill.performance.service import (
     Report,
     feedback_comments,
+    leave_feedback,
     performance_report,
-    submit_feedback,
 )
 from waterbill.presentation.performance import performance_view
 from waterbill.spreadsheet import csv_writer
@@ -124,11 +124,7 @@ def _bearer(request: Request) -> bool:
 
 
 async def _store(database: DatabaseDep, rating: object, comment: str | None) -> None:
-    def write() -> None:
-        with database.write() as db:
-            submit_feedback(db=db, rating=rating, comment=comment)
-
-    await run_in_threadpool(write)
+    await run_in_threadpool(leave_feedback, database=database, rating=rating, comment=comment)
 
 
 @router.get("/feedback", response_class=HTMLResponse)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from waterbill.auth.errors import Unauthenticated
-from waterbill.db.database import Database
 from waterbill.disputes.errors import (
     FormUnreadable,
     PhotoTooLarge,
@@ -17,7 +16,7 @@ from waterbill.disputes.errors import (
     PhotoWrongType,
 )
 from waterbill.errors import MalformedCode, NotHousehold, UnknownCode
-from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
+from waterbill.ingest.channels import InvalidApiKey
 from waterbill.readings import service
 from waterbill.readings.errors import (
     MalformedCursor,
@@ -97,12 +96,13 @@ async def submit_reading(
     submission, _ = await read_submission(request)
     reading = await submit(database, citizen, settings, submission, channel="api")
 
-    def followed() -> ReadingOut:
-        with database.read(primary=True) as db:
-            found = service.get_my_reading(db=db, citizen=citizen, reference=reading.reference)
-        return ReadingOut(reading=ReadingBody.of(found))
-
-    return await run_in_threadpool(followed)
+    found = await run_in_threadpool(
+        service.submitted_reading,
+        database=database,
+        citizen=citizen,
+        reference=reading.reference,
+    )
+    return ReadingOut(reading=ReadingBody.of(found))
 
 
 @router.get(
@@ -115,12 +115,6 @@ def my_reading(reference: str, citizen: CurrentCitizen, db: DbRead) -> ReadingOu
     return ReadingOut(
         reading=ReadingBody.of(service.get_my_reading(db=db, citizen=citizen, reference=reference))
     )
-
-
-def _channel(database: Database, key: str | None) -> str:
-    # On the primary: a revoked key must stop working at once.
-    with database.read(primary=True) as db:
-        return authenticate_channel(db=db, key=key)
 
 
 @router.get(
@@ -137,10 +131,7 @@ def collect_readings(
     limit: Annotated[int, Query(ge=1, le=service.EXPORT_PAGE_MAX)] = service.EXPORT_PAGE_MAX,
 ) -> ExportOut:
     """Readings after the cursor ``since``, each exactly once per cursor (header X-Api-Key)."""
-    channel = _channel(database, x_api_key)
-    page = service.export_readings(
-        database=database, since=since, limit=limit, channel="api", channel_name=channel
-    )
+    page = service.export_to_channel(database=database, key=x_api_key, since=since, limit=limit)
     return export_out(page, base_url=settings.base_url)
 
 

@@ -65,10 +65,12 @@ def _form_page(
     error_code: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    with database.read() as db:
-        subscriber = service.submission_account(
-            db=db, citizen=citizen, code=values["code"], code_length=settings.code_length_range
-        )
+    subscriber = service.submission_account(
+        database=database,
+        citizen=citizen,
+        code=values["code"],
+        code_length=settings.code_length_range,
+    )
     rules = service.rules_from(settings)
     today = clock.today()
     return _render(

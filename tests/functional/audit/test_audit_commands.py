@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, text
 
 from tests.support.factories.billing import add_subscriber
 from waterbill import clock
-from waterbill.access.service import pseudonym_of
+from waterbill.access.policy import pseudonym_of
 from waterbill.audit.service import record_event
 from waterbill.audit.tables import audit_events
 from waterbill.audit.tags import EventTag

@@ -156,7 +156,7 @@ def test_maintenance_closes_both_real_instances_with_the_message_and_health_stay
     now = clock.now()
     with serve_web() as (first, _), serve_web() as (second, _), _signed_in(first) as client:
         announce_maintenance(
-            db=database,
+            database=database,
             until=now + timedelta(hours=2),
             message="Sayğac məlumatları <b>yenilənir</b>",
             now=now,
@@ -172,7 +172,7 @@ def test_maintenance_closes_both_real_instances_with_the_message_and_health_stay
                     httpx.get(f"{base}/readyz"),
                 )
         finally:
-            end_maintenance(db=database)
+            end_maintenance(database=database)
             database.dispose()
         for base in (first, second):
             _wait(lambda b=base: client.get(f"{b}/statements/{CODE}").status_code == 200)

@@ -74,10 +74,10 @@ def test_an_outage_lowers_availability_and_maintenance_is_shown_apart_from_it(
             operator = Database(Settings(database_url=direct_url))
             traveller.shift(timedelta(minutes=1))
             announce_maintenance(
-                db=operator, until=START + timedelta(hours=1), message=None, now=START
+                database=operator, until=START + timedelta(hours=1), message=None, now=START
             )
             wait_for(1, "maintenance")
-            end_maintenance(db=operator)
+            end_maintenance(database=operator)
             operator.dispose()
             traveller.shift(timedelta(minutes=1))  # 08:06 is under way: not yet counted
             body = httpx.get(f"{server.url}/api/v1/performance", timeout=10).json()

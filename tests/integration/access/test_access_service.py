@@ -12,17 +12,10 @@ from sqlalchemy import Engine, func, select, text
 
 from tests.support.audit import make_every_append_collide
 from tests.support.factories.billing import add_invoice, add_subscriber
-from waterbill.access.policy import Policy
-from waterbill.access.service import (
-    account_views,
-    authorisations_of,
-    grant_authorisation,
-    my_account_views,
-    oversight,
-    pseudonym_of,
-    revoke_authorisation,
-    view_statement,
-)
+from waterbill.access.grants import authorisations_of, grant_authorisation, revoke_authorisation
+from waterbill.access.oversight import account_views, my_account_views, oversight
+from waterbill.access.policy import Policy, pseudonym_of
+from waterbill.access.views import statement_page, view_statement
 from waterbill.audit.chain import EventRow
 from waterbill.audit.repository import EventFilter, recent_events
 from waterbill.audit.service import verify_chain
@@ -174,6 +167,58 @@ def test_another_citizen_gets_a_masked_statement_or_a_refusal_by_policy(
     assert logged.actor == other.pseudonym
     assert logged.channel == channel
     assert_chain_intact(database)
+
+
+@pytest.mark.parametrize(("fin", "may_act"), [(HOLDER, True), (AUTHORISED, True), (ADMIN, False)])
+def test_the_statement_page_offers_requests_and_readings_to_the_household_alone_in_one_view(
+    database: Database, fin: str, may_act: bool
+) -> None:
+    viewer = citizen(fin, database.settings)
+    before = len(events(database, tags=("statement:view",)))
+
+    page = statement_page(database=database, viewer=viewer, code=CODE, channel="web")
+
+    assert not page.statement.masked
+    assert (page.disputes.may_file, page.readings.may_submit) == (may_act, may_act)
+    assert len(events(database, tags=("statement:view",))) == before + 1
+    assert_chain_intact(database)
+
+
+def test_another_citizens_statement_page_is_masked_with_nothing_beside_it_or_refused(
+    database: Database,
+) -> None:
+    other = citizen(OTHER, database.settings)
+    if database.settings.access_policy == "holder-only":
+        with pytest.raises(Forbidden):
+            statement_page(database=database, viewer=other, code=CODE, channel="web")
+        assert (last_event(database).tag, last_event(database).reason) == (
+            "access:refused",
+            "forbidden",
+        )
+        return
+    page = statement_page(database=database, viewer=other, code=CODE, channel="web")
+    assert page.statement.masked
+    assert (page.disputes.may_file, page.disputes.by_month) == (False, {})
+    assert (page.readings.may_submit, page.readings.readings) == (False, [])
+    assert last_event(database).tag == "statement:view"
+
+
+def test_an_admin_the_holder_authorised_may_dispute_from_the_statement_page(
+    database: Database,
+) -> None:
+    grant_authorisation(
+        database=database,
+        holder=citizen(HOLDER, database.settings),
+        code=CODE,
+        grantee_fin=ADMIN,
+        channel="web",
+    )
+    admin = citizen(ADMIN, database.settings)
+
+    page = statement_page(database=database, viewer=admin, code=CODE, channel="web")
+
+    assert (page.disputes.may_file, page.readings.may_submit) == (True, True)
+    assert last_event(database).reason == "admin"
 
 
 def test_an_anonymous_request_is_refused_and_logged(database: Database) -> None:

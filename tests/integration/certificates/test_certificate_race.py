@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, select
 
 from tests.support.factories.billing import add_invoice, add_payment, add_subscriber
 from waterbill import clock
-from waterbill.access.service import pseudonym_of
+from waterbill.access.policy import pseudonym_of
 from waterbill.auth.identity import Citizen
 from waterbill.billing.tables import subscribers
 from waterbill.calendar import YearMonth

@@ -50,6 +50,7 @@ from waterbill.disputes.service import (
 )
 from waterbill.disputes.tables import dispute_photos, dispute_requests
 from waterbill.errors import AuditUnavailable, NotHousehold
+from waterbill.statement.repository import find_subscriber
 
 CODE = "0104410203"
 # 14:00 in Baku on 26 November 2026.
@@ -133,8 +134,9 @@ def test_another_citizen_can_neither_read_a_request_nor_see_it_on_the_statement(
             get_my_dispute(db=db, citizen=STRANGER, reference=dispute.reference)
         assert list_my_disputes(db=db, citizen=STRANGER) == []
         months = (YearMonth(2026, 9),)
-        theirs = disputes_on_statement(db=db, citizen=STRANGER, code=CODE, months=months)
-        mine = disputes_on_statement(db=db, citizen=HOLDER, code=CODE, months=months)
+        subscriber = find_subscriber(db, CODE)[1]  # type: ignore[index]
+        theirs = disputes_on_statement(db=db, subscriber=subscriber, months=months, may_file=False)
+        mine = disputes_on_statement(db=db, subscriber=subscriber, months=months, may_file=True)
     assert not theirs.may_file
     assert theirs.by_month == {}
     assert mine.may_file
@@ -388,8 +390,7 @@ def test_staff_filter_by_status_code_and_month_oldest_first(
     assert references(code=CODE) == ([a.reference, b.reference], 2)
     assert references(period=YearMonth(2026, 9)) == ([b.reference, c.reference], 2)
     assert references(limit=1, offset=1) == ([b.reference], 3)
-    with database.read() as db:
-        assert get_for_staff(db=db, reference=c.reference).dispute.code == "0200000001"
+    assert get_for_staff(database=database, reference=c.reference).dispute.code == "0200000001"
 
 
 def test_concurrent_filings_get_distinct_gap_free_numbers_and_one_wins_each_month(

@@ -34,7 +34,7 @@ def run_import(database: Database, tmp_path: Path) -> ImportFn:
     def run(kind: Kind, path: Path, **options: Any) -> FileSummary:
         options.setdefault("now", NOW)
         summary = import_file(
-            db=database,
+            database=database,
             kind=kind,
             path=path,
             rejects_path=tmp_path / f"{path.name}.rejects",

@@ -94,7 +94,7 @@ def test_each_event_sends_exactly_one_mail_in_the_citizens_language_without_pers
             [invoice_row(CODE, "2026-09", service, consumption_m3="30.000", amount=amount)],
         )
         import_file(
-            db=database, kind="invoices", path=feed, rejects_path=tmp_path / "r.csv", now=NOW
+            database=database, kind="invoices", path=feed, rejects_path=tmp_path / "r.csv", now=NOW
         )
     pay(database, "P-1", amount="30.00")
     pay(database, "P-1", amount="30.00")  # the channel's retry of the same payment
@@ -143,10 +143,6 @@ def test_each_event_sends_exactly_one_mail_in_the_citizens_language_without_pers
 def test_a_rolled_back_payment_leaves_no_event(
     subscribed: Callable[..., None], database: Database, engine: Engine
 ) -> None:
-    if engine.dialect.name == "sqlite":
-        # pysqlite opens no transaction before a SAVEPOINT, so the intake's RELEASE commits
-        # on its own there (the project's SQLite engine, not the outbox); PostgreSQL is the proof.
-        pytest.skip("pysqlite commits a released savepoint outside BEGIN")
     subscribed()
     with engine.connect() as db, db.begin() as transaction:
         record_payment(
@@ -235,7 +231,7 @@ def test_a_payment_from_a_bank_feed_is_told_once_like_one_from_the_intake(
         ],
     )
     summary = import_file(
-        db=database, kind="payments", path=feed, rejects_path=tmp_path / "r.csv", now=NOW
+        database=database, kind="payments", path=feed, rejects_path=tmp_path / "r.csv", now=NOW
     )
     assert (summary.loaded, summary.unchanged, summary.rejected) == (1, 1, 1)
     assert [(row.event, row.ref) for row in outbox_rows(engine)[1:]] == [

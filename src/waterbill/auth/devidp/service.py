@@ -21,6 +21,7 @@ from waterbill.auth.devidp import repository
 from waterbill.auth.devidp.keys import signing_key
 from waterbill.auth.identity import AUTH_METHODS
 from waterbill.config import Settings
+from waterbill.db.database import Database
 from waterbill.identifiers import parse_fin
 from waterbill.statement.repository import codes_held_by
 
@@ -133,24 +134,31 @@ def check_authorization_request(settings: Settings, params: dict[str, str]) -> A
     )
 
 
-def issue_code(*, db: Connection, request: AuthorizationRequest, fin: str, method: str) -> str:
+def demo_citizens(*, database: Database) -> list[tuple[str, str, str, str]]:
+    """The citizens the provider's sign-in page offers: FIN, surname, name, patronymic."""
+    with database.read() as db:
+        return repository.demo_citizens(db)
+
+
+def issue_code(*, database: Database, request: AuthorizationRequest, fin: str, method: str) -> str:
     """A single-use code, valid for a minute, bound to the request and the chosen citizen."""
     fin = parse_fin(fin)
     if method not in AUTH_METHODS:
         raise ValueError("unknown sign-in method")
     code = secrets.token_urlsafe(32)
-    repository.insert_code(
-        db,
-        code_hash=hashlib.sha256(code.encode()).hexdigest(),
-        grant=json.dumps({"request": asdict(request), "fin": fin, "method": method}),
-        expires_at=clock.now() + CODE_LIFETIME,
-    )
+    with database.write() as db:
+        repository.insert_code(
+            db,
+            code_hash=hashlib.sha256(code.encode()).hexdigest(),
+            grant=json.dumps({"request": asdict(request), "fin": fin, "method": method}),
+            expires_at=clock.now() + CODE_LIFETIME,
+        )
     return code
 
 
 def redeem_code(
     *,
-    db: Connection,
+    database: Database,
     settings: Settings,
     code: str,
     client_id: str,
@@ -158,7 +166,32 @@ def redeem_code(
     redirect_uri: str,
     code_verifier: str,
 ) -> dict[str, Any]:
-    """The token response for a code, once; every check failing is ``invalid_grant``."""
+    """The token response for a code, once; every check failing is ``invalid_grant``.
+
+    One unit of work: a refused exchange rolls back, so it does not spend the code.
+    """
+    with database.write() as db:
+        return _redeem(
+            db,
+            settings=settings,
+            code=code,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+        )
+
+
+def _redeem(
+    db: Connection,
+    *,
+    settings: Settings,
+    code: str,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    code_verifier: str,
+) -> dict[str, Any]:
     expected_secret = settings.oidc_client_secret.get_secret_value()
     if client_id != settings.oidc_client_id or not secrets.compare_digest(
         client_secret.encode(), expected_secret.encode()
