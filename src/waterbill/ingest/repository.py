@@ -52,6 +52,7 @@ from waterbill.ingest.rules import (
 )
 from waterbill.ingest.tables import channels, import_batches
 from waterbill.notifications import outbox
+from waterbill.notifications.tables import notification_subscriptions
 
 _staging = MetaData()
 
@@ -366,7 +367,12 @@ def _notify_new_bills(db: Connection, now: datetime) -> None:
             func.min(case((s.basis == "meter", 1), else_=0)).label("metered"),
         )
         .join(subscribers, subscribers.c.id == s.subscriber_id)
-        .where(s.subscriber_id.is_not(None), s.invoice_id.is_(None))
+        .where(
+            s.subscriber_id.is_not(None),
+            s.invoice_id.is_(None),
+            # Every event goes to a subscription: the others' bills need no grouping.
+            s.subscriber_id.in_(select(notification_subscriptions.c.subscriber_id)),
+        )
         .group_by(s.subscriber_id, s.period, subscribers.c.code)
         .subquery("new_bills")
     )
