@@ -143,25 +143,25 @@ def _changed_rows(db: Connection, statement: Any) -> int:
     return int(db.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
 
 
-def refresh_statistics(db: Connection, kind: Kind, added: int) -> bool:
-    """ANALYZE the invoices once the rows ``added`` since the last time outnumber those its
-    statistics know of (so at a log cost while a table grows from empty, never for a month's
-    feed into a full one); returns whether it did.
+def _statistics_before_revisions(db: Connection) -> None:
+    """ANALYZE the invoices before a batch writes invoice revisions, when the table has more
+    than doubled since its statistics were taken (so at a log cost while it grows from empty,
+    never for a month's feed into a full one, and never for an import that adds no revision).
 
     PostgreSQL keeps the plan of a foreign-key check for the session, made from the table's
     statistics: made while the invoices were few, the check of each invoice revision would scan
-    the whole table. The merges themselves are planned per batch (``_STORED_SUBSCRIBERS``), and
-    no other import writes rows whose keys point into the table it grows.
+    the whole table. ANALYZE makes it plan that check again. The merges themselves are planned
+    per batch (``_STORED_SUBSCRIBERS``), and no other import writes rows whose keys point into
+    the table it grows.
     """
-    if db.dialect.name != "postgresql" or kind != "invoices" or not added:
-        return False
-    known = db.exec_driver_sql(
-        "SELECT reltuples FROM pg_class WHERE oid = 'invoices'::regclass"
+    if db.dialect.name != "postgresql":
+        return
+    stale = db.exec_driver_sql(
+        "SELECT pg_relation_size(oid) / current_setting('block_size')::integer > 2 * relpages "
+        "FROM pg_class WHERE oid = 'invoices'::regclass"
     ).scalar()
-    if added <= max(float(known or 0), 0):
-        return False
-    db.exec_driver_sql("ANALYZE invoices")
-    return True
+    if stale:
+        db.exec_driver_sql("ANALYZE invoices")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +323,7 @@ def merge_staged_invoices(
             .order_by(subscribers.c.id)
             .with_for_update(read=True, key_share=True)
         )
+        _statistics_before_revisions(db)
         revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
         db.execute(
             insert(invoice_revisions).from_select(
