@@ -652,9 +652,18 @@ def settle_staged_payments(db: Connection, now: datetime) -> tuple[int, int]:
 
 
 def staged_new_payment_subscribers(db: Connection) -> set[int]:
-    """The subscribers of the staged payments the SQL found new (for their notifications)."""
+    """The subscribers of the staged payments the SQL found new whom somebody wants
+    ``payment_posted`` for (``outbox.payments_added`` looks at no other)."""
     s = stage_payments.c
-    return set(db.scalars(select(s.subscriber_id).where(s.verdict == "new").distinct()))
+    n = notification_subscriptions.c
+    subscribed = select(n.subscriber_id).where(n.event == "payment_posted")
+    return set(
+        db.scalars(
+            select(s.subscriber_id)
+            .where(s.verdict == "new", s.subscriber_id.in_(subscribed))
+            .distinct()
+        )
+    )
 
 
 def payment_facts_one(db: Connection, payment: PaymentRecord) -> PaymentFacts:

@@ -252,6 +252,8 @@ def payments_added(db: Connection, subscriber_ids: set[int], received_at: dateti
     Only the subscribers somebody wants ``payment_posted`` for are looked at, so a bank's file
     of many thousand payments costs one small query when few people subscribe.
     """
+    if not subscriber_ids:
+        return
     s = notification_subscriptions.c
     wanted = list(
         db.scalars(
