@@ -212,12 +212,15 @@ def doubtful_rows(db: Connection, kind: Kind, header: Columns) -> list[tuple[int
 # The shapes, each a condition on a value that is not NULL unless said otherwise.
 
 
+_FIRST_SPACE = min(STRIPPED_BEYOND_ASCII)
+
+
 def _edges(value: str) -> str:
     """No white space at either end (``str.strip`` would remove it)."""
-    first, last = f"ascii({value})", f"ascii(right({value}, 1))"
-    return (
-        f"{first} > 32 AND {last} > 32"
-        f" AND NOT {first} = ANY(%(spaces)s) AND NOT {last} = ANY(%(spaces)s)"
+    return " AND ".join(
+        # Below the first of them, the white space beyond ASCII need not be searched for.
+        f"{code} > 32 AND ({code} < {_FIRST_SPACE} OR NOT {code} = ANY(%(spaces)s))"
+        for code in (f"ascii({value})", f"ascii(right({value}, 1))")
     )
 
 
