@@ -200,7 +200,6 @@ class _BatchImporter:
         self.code_length = code_length
         self.fixed_now = now
         self.batch_no = 0
-        self.loaded_since_statistics = 0
 
     def run_records(self, feed: Feed, batch_size: int, progress: Progress | None) -> None:
         """Row by row through the rules, then set-based merges (SQLite, JSON Lines)."""
@@ -392,9 +391,6 @@ class _BatchImporter:
             record=result,
             now=now,
         )
-        self.loaded_since_statistics += merge.loaded
-        if repository.refresh_statistics(connection, self.kind, self.loaded_since_statistics):
-            self.loaded_since_statistics = 0
         return result
 
     def _invoices(

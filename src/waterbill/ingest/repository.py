@@ -46,6 +46,7 @@ from waterbill.ingest.quality import MEDIAN_FACTOR, MEDIAN_MIN_MONTHS
 from waterbill.ingest.records import InvoiceRecord, PaymentRecord, StoredPayment, SubscriberRecord
 from waterbill.ingest.tables import channels, import_batches
 from waterbill.notifications import outbox
+from waterbill.notifications.tables import notification_subscriptions
 
 _staging = MetaData()
 
@@ -136,25 +137,25 @@ def _changed_rows(db: Connection, statement: Any) -> int:
     return int(db.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
 
 
-def refresh_statistics(db: Connection, kind: Kind, added: int) -> bool:
-    """ANALYZE the invoices once the rows ``added`` since the last time outnumber those its
-    statistics know of (so at a log cost while a table grows from empty, never for a month's
-    feed into a full one); returns whether it did.
+def _statistics_before_revisions(db: Connection) -> None:
+    """ANALYZE the invoices before a batch writes invoice revisions, when the table has more
+    than doubled since its statistics were taken (so at a log cost while it grows from empty,
+    never for a month's feed into a full one, and never for an import that adds no revision).
 
     PostgreSQL keeps the plan of a foreign-key check for the session, made from the table's
     statistics: made while the invoices were few, the check of each invoice revision would scan
-    the whole table. The merges themselves are planned per batch (``_STORED_SUBSCRIBERS``), and
-    no other import writes rows whose keys point into the table it grows.
+    the whole table. ANALYZE makes it plan that check again. The merges themselves are planned
+    per batch (``_STORED_SUBSCRIBERS``), and no other import writes rows whose keys point into
+    the table it grows.
     """
-    if db.dialect.name != "postgresql" or kind != "invoices" or not added:
-        return False
-    known = db.exec_driver_sql(
-        "SELECT reltuples FROM pg_class WHERE oid = 'invoices'::regclass"
+    if db.dialect.name != "postgresql":
+        return
+    stale = db.exec_driver_sql(
+        "SELECT pg_relation_size(oid) / current_setting('block_size')::integer > 2 * relpages "
+        "FROM pg_class WHERE oid = 'invoices'::regclass"
     ).scalar()
-    if added <= max(float(known or 0), 0):
-        return False
-    db.exec_driver_sql("ANALYZE invoices")
-    return True
+    if stale:
+        db.exec_driver_sql("ANALYZE invoices")
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +317,7 @@ def merge_staged_invoices(
             .order_by(subscribers.c.id)
             .with_for_update(read=True, key_share=True)
         )
+        _statistics_before_revisions(db)
         revision_columns = ["invoice_id", *_INVOICE_FIGURES, "replaced_at"]
         db.execute(
             insert(invoice_revisions).from_select(
@@ -360,7 +362,12 @@ def _notify_new_bills(db: Connection, now: datetime) -> None:
             func.min(case((s.basis == "meter", 1), else_=0)).label("metered"),
         )
         .join(subscribers, subscribers.c.id == s.subscriber_id)
-        .where(s.subscriber_id.is_not(None), s.invoice_id.is_(None))
+        .where(
+            s.subscriber_id.is_not(None),
+            s.invoice_id.is_(None),
+            # Every event goes to a subscription: the others' bills need no grouping.
+            s.subscriber_id.in_(select(notification_subscriptions.c.subscriber_id)),
+        )
         .group_by(s.subscriber_id, s.period, subscribers.c.code)
         .subquery("new_bills")
     )
@@ -639,9 +646,18 @@ def settle_staged_payments(db: Connection, now: datetime) -> tuple[int, int]:
 
 
 def staged_new_payment_subscribers(db: Connection) -> set[int]:
-    """The subscribers of the staged payments the SQL found new (for their notifications)."""
+    """The subscribers of the staged payments the SQL found new whom somebody wants
+    ``payment_posted`` for (``outbox.payments_added`` looks at no other)."""
     s = stage_payments.c
-    return set(db.scalars(select(s.subscriber_id).where(s.verdict == "new").distinct()))
+    n = notification_subscriptions.c
+    subscribed = select(n.subscriber_id).where(n.event == "payment_posted")
+    return set(
+        db.scalars(
+            select(s.subscriber_id)
+            .where(s.verdict == "new", s.subscriber_id.in_(subscribed))
+            .distinct()
+        )
+    )
 
 
 def payment_facts_one(db: Connection, payment: PaymentRecord) -> PaymentFacts:
