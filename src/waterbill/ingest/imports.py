@@ -4,8 +4,8 @@ calls.
 A file is imported in batches (``BATCH_SIZE`` rows, cut early where a row repeats the identity of
 a row already in the batch, so that every batch is a set). Each batch is one transaction that
 also records itself in ``import_batches``: a crash leaves the store as before that batch, and a
-re-run of the same file skips the batches already committed, so it ends in the same state as an
-uninterrupted import.
+re-run of the same file skips the batches already committed (cut as that run cut them, whatever
+the batch size is now), so it ends in the same state as an uninterrupted import.
 
 A CSV file on PostgreSQL takes the bulk path (``run_bulk``): each batch is COPYed into staging
 and its plain rows are checked and cast in SQL (``bulk.py``), only the others by the rules
@@ -208,7 +208,7 @@ class _BatchImporter:
         keys: set[tuple[str, ...]] = set()
         for row in feed.records():
             key = _batch_key(self.kind, row.values)
-            if len(batch) >= batch_size or key in keys:
+            if self._batch_ends(len(batch), key in keys, batch_size):
                 self.run(batch)
                 batch, keys = [], set()
                 if progress is not None:
@@ -219,6 +219,15 @@ class _BatchImporter:
             self.run(batch)
         if progress is not None:
             progress(self.summary.rows, feed.bytes_read)
+
+    def _batch_ends(self, rows: int, repeated: bool, batch_size: int) -> bool:
+        """Whether the batch in hand ends before the next row, which is ``repeated`` in it."""
+        previous = self.done.get(self.batch_no)
+        if previous is not None:
+            # A batch an earlier run committed is the same rows again, whatever the batch size
+            # is now: its record then accounts for exactly these rows and rejects.
+            return rows == previous.rows
+        return rows >= batch_size or repeated
 
     def _already_done(self, batch: Sequence[Record]) -> int | None:
         """The batch's number, or None when an earlier run committed it."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from tests.support.factories.feeds import (
 )
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.ingest.formats import FeedError
+from waterbill.ingest.tables import import_batches
 from waterbill.statement.service import get_statement
 
 AS_OF = date(2026, 11, 26)
@@ -471,3 +474,78 @@ def test_rejected_json_lines_are_written_back_as_json_lines_with_an_error_key(
     ]
     assert rejected["payment_id"] == "P-2"
     assert rejected["error"].startswith("sətir 2: amount: «yeddi» rəqəm deyil")
+
+
+class _Stopped(Exception):
+    """A crash between two batches of an import."""
+
+
+def _stop_after(batches: int) -> Callable[[int, int], None]:
+    finished = count(1)
+
+    def progress(_rows: int, _done: int) -> None:
+        if next(finished) == batches:
+            raise _Stopped
+
+    return progress
+
+
+def _invoices_with_rejects(tmp_path: Path, suffix: str) -> Path:
+    codes = [f"03000{n:05d}" for n in range(30)]
+    rows = [
+        invoice_row(code, period, service)
+        for period in ("2026-09", "2026-10")
+        for code in codes
+        for service in ("water", "wastewater")
+    ]
+    # A recalculation: a re-run that merged its original again would add a second revision.
+    rows.insert(
+        61,
+        invoice_row(
+            codes[0], "2026-09", amount="5.60", consumption_m3="8.000", current_reading="108.000"
+        ),
+    )
+    for index in range(1, len(rows), 9):
+        rows[index] = {**rows[index], "amount": "4,9x"}
+    rows.append(invoice_row("0399999999", "2026-10"))  # no such subscriber
+    path = tmp_path / f"invoices{suffix}"
+    return (
+        write_jsonl(path, rows)
+        if suffix.startswith(".jsonl")
+        else write_csv(path, "invoices", rows)
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize(("first", "then"), [(50, 7), (7, 50), (50, 1000)])
+@pytest.mark.parametrize("stopped_after", [2, None])
+def test_a_file_run_again_with_another_batch_size_ends_as_one_run(
+    tmp_path: Path,
+    run_import: ImportFn,
+    engine: Engine,
+    suffix: str,
+    first: int,
+    then: int,
+    stopped_after: int | None,
+) -> None:
+    _subscribers(tmp_path, run_import, *(f"03000{n:05d}" for n in range(30)))
+    path = _invoices_with_rejects(tmp_path, suffix)
+    rejects = tmp_path / f"{path.name}.rejects"
+    one_run = run_import("invoices", path)
+    one_run_store, one_run_rejects = snapshot(engine), rejects.read_bytes()
+    with engine.begin() as db:
+        for table in (import_batches, invoice_revisions, invoices):
+            db.execute(table.delete())
+
+    if stopped_after is None:
+        run_import("invoices", path, batch_size=first)
+    else:
+        with pytest.raises(_Stopped):
+            run_import("invoices", path, batch_size=first, progress=_stop_after(stopped_after))
+    again = run_import("invoices", path, batch_size=then)
+
+    assert snapshot(engine) == one_run_store
+    assert rejects.read_bytes() == one_run_rejects
+    assert (again.rows, again.rejected) == (one_run.rows, one_run.rejected) == (122, 15)
+    assert again.reject_examples == one_run.reject_examples
+    assert again.loaded + again.updated + again.unchanged == one_run.loaded + one_run.updated
