@@ -13,7 +13,7 @@ from waterbill.i18n.marker import _
 from waterbill.ingest.channels import ChannelExists, UnknownChannel, add_channel, revoke_channel
 from waterbill.ingest.columns import KINDS, Kind
 from waterbill.ingest.formats import FeedError
-from waterbill.ingest.imports import BATCH_SIZE, FileSummary, import_file
+from waterbill.ingest.imports import BATCH_SIZE, FileSummary, PartlyImported, import_file
 from waterbill.ingest.texts import bilingual, message_in
 
 EXIT_REJECTED = 1
@@ -151,6 +151,8 @@ def _import_one(
             ),
         )
     except FeedError as error:
+        if isinstance(error, PartlyImported):
+            _report(error.summary)
         click.echo(f"{path}: {error}", err=True)
         return None
 

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -32,13 +33,27 @@ _DELIMITERS = (",", ";")
 
 
 class FeedError(Exception):
-    """The file as a whole cannot be read: the message says why, in Azerbaijani and English."""
+    """The file cannot be read, or not past a line: the message says why, in Azerbaijani and
+    English."""
 
     def __init__(self, msgid: str, **params: object) -> None:
         super().__init__(bilingual(msgid, tuple(params.items())))
+        self.msgid = msgid
+        self.params = params
 
 
 _NOT_UTF8 = _("the file is not UTF-8")
+# What reading a damaged file raises: gzip data cut short (EOFError), not gzip after all or a
+# wrong checksum (BadGzipFile, an OSError), compressed data that does not decompress (zlib.error).
+_BROKEN = (EOFError, OSError, zlib.error)
+
+
+def _unreadable_from(line: int) -> FeedError:
+    """The file breaks off or is damaged at ``line``: no row from there on could be read."""
+    return FeedError(
+        _("the file is damaged or incomplete: line %(line)s and those after it cannot be read"),
+        line=line,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +94,9 @@ class Feed:
         self._text: IO[str] | None = None
         self.delimiter = ","
         self.columns: list[str] = []
+        # The last line read whole (the header's, or none yet): a file that breaks off is
+        # unreadable from the line after it.
+        self.lines_read = 0
         try:
             if self.format == "csv":
                 self._open_csv(expected)
@@ -87,6 +105,9 @@ class Feed:
         except UnicodeDecodeError:
             self.close()
             raise FeedError(_NOT_UTF8) from None
+        except _BROKEN:
+            self.close()
+            raise _unreadable_from(1) from None
 
     def _text_stream(self) -> IO[str]:
         """The rest of the file as text; the header, when there is one, is already read."""
@@ -108,6 +129,7 @@ class Feed:
         )
         header = next(csv.reader([header_line.rstrip("\r\n")], delimiter=self.delimiter))
         self.columns = [name.strip() for name in header]
+        self.lines_read = 1
 
     @property
     def bytes_read(self) -> int:
@@ -133,8 +155,8 @@ class Feed:
             yield from rows
         except UnicodeDecodeError:
             raise FeedError(_NOT_UTF8) from None
-        except (EOFError, gzip.BadGzipFile, OSError) as error:
-            raise FeedError(_("the file cannot be read: %(error)s"), error=str(error)) from None
+        except _BROKEN:
+            raise _unreadable_from(self.lines_read + 1) from None
 
     def _csv_records(self, reader: Any = None, last_line: int = 1) -> Iterator[Record]:
         # The header was read separately, so the reader's own count starts one line short.
@@ -151,12 +173,14 @@ class Feed:
             except csv.Error as error:
                 line = last_line + 1
                 last_line = reader.line_num + offset + 1
+                self.lines_read = last_line
                 yield Record(
                     line, {}, "", _malformed(_("malformed CSV line: %(error)s"), error=str(error))
                 )
                 continue
             line = last_line + 1
             last_line = reader.line_num + offset + 1
+            self.lines_read = last_line
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != width:
@@ -177,6 +201,7 @@ class Feed:
 
     def _jsonl_records(self) -> Iterator[Record]:
         for line_no, text in enumerate(self._text_stream(), start=1):
+            self.lines_read = line_no
             if not text.strip():
                 continue
             raw = text.rstrip("\r\n")
@@ -291,22 +316,33 @@ class CsvChunks:
     """The data lines of a CSV feed in batches, with lines given back when a batch ends early.
 
     Lines are counted as the csv module counts them (LF, CR LF or a lone CR ends one), so the
-    line numbers are those of ``Feed.records()``.
+    line numbers are those of ``Feed.records()``; a file that breaks off gives its rows up to
+    there, then the FeedError that ``Feed.records()`` raises.
     """
 
     def __init__(self, feed: Feed) -> None:
         self._feed = feed
         self._delimiter = feed.delimiter
         self._separators = len(feed.columns) - 1
-        self._lines = iter(feed._stream)
+        self._broken: BaseException | None = None
+        self._lines = self._whole_lines()
         self._back: list[bytes] = []
         self.next_line = 2
+
+    def _whole_lines(self) -> Iterator[bytes]:
+        """The file's lines up to where it breaks off, if it does (``_broken`` then says how)."""
+        try:
+            yield from self._feed._stream
+        except _BROKEN as error:
+            self._broken = error
 
     def read(self, rows: int) -> Chunk | None:
         """The next ``rows`` rows (fewer at the end of the file); None after the last."""
         first = self.next_line
         lines = self._take(rows)
         if not lines:
+            if self._broken is not None:
+                raise _unreadable_from(first)
             return None
         text = self._copy_text(lines)
         if text is not None:
@@ -386,6 +422,9 @@ class CsvChunks:
             while True:
                 line = self._take(1)
                 if not line:
+                    if self._broken is not None:
+                        # Not an end: a row the break cut through is unread, not malformed.
+                        raise self._broken
                     return
                 pieces = [p for p in _LONE_CR.split(line[0]) if p] if b"\r" in line[0] else line
                 if len(pieces) > 1:
@@ -395,10 +434,20 @@ class CsvChunks:
 
         reader = csv.reader(texts(), delimiter=self._delimiter, strict=True)
         records: list[Record] = []
-        for record in self._feed._reading(self._feed._csv_records(reader, first - 1)):
-            records.append(record)
-            if len(records) == rows:
-                break
+        self._feed.lines_read = first - 1
+        try:
+            for record in self._feed._reading(self._feed._csv_records(reader, first - 1)):
+                records.append(record)
+                if len(records) == rows:
+                    break
+        except FeedError:
+            if not records:
+                raise
+            # The rows read before the file failed are a batch as usual; the lines after them
+            # are read again by the next ``read``, which then raises.
+            whole = self._feed.lines_read - first + 1
+            self._back[:0] = consumed[whole:]
+            del consumed[whole:]
         self.next_line = first + len(consumed)
         return Chunk(first, consumed, records, self._delimiter)
 

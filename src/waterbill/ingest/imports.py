@@ -4,8 +4,8 @@ calls.
 A file is imported in batches (``BATCH_SIZE`` rows, cut early where a row repeats the identity of
 a row already in the batch, so that every batch is a set). Each batch is one transaction that
 also records itself in ``import_batches``: a crash leaves the store as before that batch, and a
-re-run of the same file skips the batches already committed, so it ends in the same state as an
-uninterrupted import.
+re-run of the same file skips the batches already committed (cut as that run cut them, whatever
+the batch size is now), so it ends in the same state as an uninterrupted import.
 
 A CSV file on PostgreSQL takes the bulk path (``run_bulk``): each batch is COPYed into staging
 and its plain rows are checked and cast in SQL (``bulk.py``), only the others by the rules
@@ -78,6 +78,14 @@ class FileSummary:
         return self.rows == self.loaded + self.unchanged + self.updated + self.rejected
 
 
+class PartlyImported(FeedError):
+    """The file could not be read to its end: the rows before were imported as ``summary`` says."""
+
+    def __init__(self, error: FeedError, summary: FileSummary) -> None:
+        super().__init__(error.msgid, **error.params)
+        self.summary = summary
+
+
 def _line(line: int) -> str:
     return message_in("az", _("line %(line)s"), (("line", line),))
 
@@ -142,7 +150,11 @@ def import_file(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> FileSummary:
-    """Import one feed file. Raises FeedError when the file as a whole cannot be read."""
+    """Import one feed file.
+
+    Raises FeedError when no row of the file can be read, PartlyImported when it fails part-way
+    (a damaged or cut-short .gz): the rows before are imported, whatever the batch size.
+    """
     summary = FileSummary(path=path, kind=kind)
     digest = file_digest(path)
     # On the primary: which batches a run finished must not depend on a replica's lag.
@@ -172,9 +184,13 @@ def import_file(
                 importer.run_bulk(feed, batch_size, progress)
             else:
                 importer.run_records(feed, batch_size, progress)
+        except FeedError as error:
+            if not summary.rows:
+                raise
+            raise PartlyImported(error, summary) from None
         finally:
             writer.close()
-        summary.reject_path = rejects_path if writer.count else None
+            summary.reject_path = rejects_path if writer.count else None
     return summary
 
 
@@ -205,19 +221,35 @@ class _BatchImporter:
         """Row by row through the rules, then set-based merges (SQLite, JSON Lines)."""
         batch: list[Record] = []
         keys: set[tuple[str, ...]] = set()
-        for row in feed.records():
-            key = _batch_key(self.kind, row.values)
-            if len(batch) >= batch_size or key in keys:
+        try:
+            for row in feed.records():
+                key = _batch_key(self.kind, row.values)
+                if self._batch_ends(len(batch), key in keys, batch_size):
+                    self.run(batch)
+                    batch, keys = [], set()
+                    if progress is not None:
+                        progress(self.summary.rows, feed.bytes_read)
+                batch.append(row)
+                keys.add(key)
+        except FeedError:
+            # The rows read before the file failed are imported whatever the batch size, as
+            # the bulk path's chunks end there too.
+            if batch:
                 self.run(batch)
-                batch, keys = [], set()
-                if progress is not None:
-                    progress(self.summary.rows, feed.bytes_read)
-            batch.append(row)
-            keys.add(key)
+            raise
         if batch:
             self.run(batch)
         if progress is not None:
             progress(self.summary.rows, feed.bytes_read)
+
+    def _batch_ends(self, rows: int, repeated: bool, batch_size: int) -> bool:
+        """Whether the batch in hand ends before the next row, which is ``repeated`` in it."""
+        previous = self.done.get(self.batch_no)
+        if previous is not None:
+            # A batch an earlier run committed is the same rows again, whatever the batch size
+            # is now: its record then accounts for exactly these rows and rejects.
+            return rows == previous.rows
+        return rows >= batch_size or repeated
 
     def _already_done(self, batch: Sequence[Record]) -> int | None:
         """The batch's number, or None when an earlier run committed it."""

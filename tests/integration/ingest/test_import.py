@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import count
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from tests.integration.ingest.conftest import ImportFn, snapshot
 from tests.support.factories.feeds import (
+    DAMAGES,
+    cut_gzip,
+    damage_gzip,
     invoice_row,
     payment_row,
     subscriber_row,
@@ -20,7 +26,10 @@ from tests.support.factories.feeds import (
     write_jsonl,
 )
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
+from waterbill.cli import main
 from waterbill.ingest.formats import FeedError
+from waterbill.ingest.imports import PartlyImported
+from waterbill.ingest.tables import import_batches
 from waterbill.statement.service import get_statement
 
 AS_OF = date(2026, 11, 26)
@@ -471,3 +480,159 @@ def test_rejected_json_lines_are_written_back_as_json_lines_with_an_error_key(
     ]
     assert rejected["payment_id"] == "P-2"
     assert rejected["error"].startswith("sətir 2: amount: «yeddi» rəqəm deyil")
+
+
+class _Stopped(Exception):
+    """A crash between two batches of an import."""
+
+
+def _stop_after(batches: int) -> Callable[[int, int], None]:
+    finished = count(1)
+
+    def progress(_rows: int, _done: int) -> None:
+        if next(finished) == batches:
+            raise _Stopped
+
+    return progress
+
+
+def _invoices_with_rejects(tmp_path: Path, suffix: str) -> Path:
+    codes = [f"03000{n:05d}" for n in range(30)]
+    rows = [
+        invoice_row(code, period, service)
+        for period in ("2026-09", "2026-10")
+        for code in codes
+        for service in ("water", "wastewater")
+    ]
+    # A recalculation: a re-run that merged its original again would add a second revision.
+    rows.insert(
+        61,
+        invoice_row(
+            codes[0], "2026-09", amount="5.60", consumption_m3="8.000", current_reading="108.000"
+        ),
+    )
+    for index in range(1, len(rows), 9):
+        rows[index] = {**rows[index], "amount": "4,9x"}
+    rows.append(invoice_row("0399999999", "2026-10"))  # no such subscriber
+    path = tmp_path / f"invoices{suffix}"
+    return (
+        write_jsonl(path, rows)
+        if suffix.startswith(".jsonl")
+        else write_csv(path, "invoices", rows)
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize(("first", "then"), [(50, 7), (7, 50), (50, 1000)])
+@pytest.mark.parametrize("stopped_after", [2, None])
+def test_a_file_run_again_with_another_batch_size_ends_as_one_run(
+    tmp_path: Path,
+    run_import: ImportFn,
+    engine: Engine,
+    suffix: str,
+    first: int,
+    then: int,
+    stopped_after: int | None,
+) -> None:
+    _subscribers(tmp_path, run_import, *(f"03000{n:05d}" for n in range(30)))
+    path = _invoices_with_rejects(tmp_path, suffix)
+    rejects = tmp_path / f"{path.name}.rejects"
+    one_run = run_import("invoices", path)
+    one_run_store, one_run_rejects = snapshot(engine), rejects.read_bytes()
+    with engine.begin() as db:
+        for table in (import_batches, invoice_revisions, invoices):
+            db.execute(table.delete())
+
+    if stopped_after is None:
+        run_import("invoices", path, batch_size=first)
+    else:
+        with pytest.raises(_Stopped):
+            run_import("invoices", path, batch_size=first, progress=_stop_after(stopped_after))
+    again = run_import("invoices", path, batch_size=then)
+
+    assert snapshot(engine) == one_run_store
+    assert rejects.read_bytes() == one_run_rejects
+    assert (again.rows, again.rejected) == (one_run.rows, one_run.rejected) == (122, 15)
+    assert again.reject_examples == one_run.reject_examples
+    assert again.loaded + again.updated + again.unchanged == one_run.loaded + one_run.updated
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("suffix", [".csv.gz", ".jsonl.gz"])
+def test_a_gzip_file_unreadable_from_its_first_line_is_refused_as_a_whole(
+    tmp_path: Path, run_import: ImportFn, engine: Engine, damage: str, suffix: str
+) -> None:
+    rows = [subscriber_row()]
+    path = tmp_path / f"s{suffix}"
+    damage_gzip(
+        write_jsonl(path, rows) if suffix == ".jsonl.gz" else write_csv(path, "subscribers", rows),
+        damage,
+    )
+    with pytest.raises(
+        FeedError, match="sətir 1 və ondan sonrakılar oxunmur / the file is damaged"
+    ) as raised:
+        run_import("subscribers", path)
+    assert not isinstance(raised.value, PartlyImported), "nothing was imported"
+    assert _count(engine, subscribers) == 0
+
+
+def _subscribers_with_rejects() -> list[dict[str, str]]:
+    rows = [subscriber_row(f"04000{n:05d}") for n in range(40)]
+    for index in range(3, 40, 8):
+        rows[index] = {**rows[index], "persons_served": "-1"}
+    return rows
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    return (
+        write_jsonl(path, rows)
+        if ".jsonl" in path.suffixes
+        else write_csv(path, "subscribers", rows)
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".jsonl.gz"])
+@pytest.mark.parametrize(("batch_size", "then"), [(1000, 7), (7, 1), (1, 1000)])
+def test_a_gzip_file_cut_short_part_way_keeps_the_rows_before_and_names_the_line_it_breaks_at(
+    tmp_path: Path, run_import: ImportFn, engine: Engine, suffix: str, batch_size: int, then: int
+) -> None:
+    rows = _subscribers_with_rejects()
+    # The 21 rows before the break, as a whole file of their own.
+    whole = run_import("subscribers", _write(tmp_path / f"whole{suffix}", rows[:21]))
+    whole_store = snapshot(engine)
+    whole_rejects = (tmp_path / f"whole{suffix}.rejects").read_bytes()
+    with engine.begin() as db:
+        for table in (import_batches, subscribers):
+            db.execute(table.delete())
+    header = 1 if suffix == ".csv.gz" else 0
+    path = cut_gzip(_write(tmp_path / f"cut{suffix}", rows), header + 22)
+
+    for size in (batch_size, then):  # and run again, as one would before fixing the file
+        with pytest.raises(PartlyImported) as raised:
+            run_import("subscribers", path, batch_size=size)
+        summary = raised.value.summary
+        assert summary.balanced
+        assert (summary.rows, summary.rejected) == (whole.rows, whole.rejected) == (21, 3)
+        assert f"sətir {header + 22} və ondan sonrakılar oxunmur" in str(raised.value)
+        assert snapshot(engine) == whole_store
+        assert (tmp_path / f"cut{suffix}.rejects").read_bytes() == whole_rejects
+    assert summary.reject_path == tmp_path / f"cut{suffix}.rejects"
+
+
+def test_the_command_reports_what_a_file_cut_short_loaded_and_where_it_broke_off(
+    tmp_path: Path, cli: CliRunner, engine: Engine
+) -> None:
+    path = cut_gzip(
+        write_csv(tmp_path / "s.csv.gz", "subscribers", _subscribers_with_rejects()), 23
+    )
+
+    result = cli.invoke(main, ["import", "subscribers", str(path), "--batch-size", "5"])
+
+    assert result.exit_code == 2, result.output
+    assert "s.csv.gz: 21 sətir — yeni 18, dəyişməyən 0, yenilənib 0, rədd edilib 3" in result.output
+    assert (
+        f"{path}: fayl zədələnib və ya natamamdır: sətir 23 və ondan sonrakılar oxunmur / "
+        "the file is damaged or incomplete: line 23 and those after it cannot be read"
+    ) in result.output
+    assert "s.rejects.csv" in result.output
+    assert _count(engine, subscribers) == 18

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,31 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
     return path
+
+
+def cut_gzip(path: Path, line: int) -> Path:
+    """The .gz feed at ``path`` broken off halfway through its ``line``-th line, as a download cut
+    short: the lines before decompress, then the data ends without gzip's end of stream."""
+    lines = gzip.decompress(path.read_bytes()).splitlines(keepends=True)
+    kept = b"".join(lines[: line - 1]) + lines[line - 1][: len(lines[line - 1]) // 2]
+    compressor = zlib.compressobj(wbits=31)  # 31: the gzip format
+    path.write_bytes(compressor.compress(kept) + compressor.flush(zlib.Z_SYNC_FLUSH))
+    return path
+
+
+def damage_gzip(path: Path, damage: str) -> Path:
+    """The .gz feed at ``path`` unreadable from its first byte of content on, by ``damage``."""
+    data = path.read_bytes()
+    if damage == "cut short":
+        data = data[:15]
+    elif damage == "not deflate":
+        data = data[:10] + b"\xff" * 32  # gzip's header, then no valid compressed block
+    elif damage == "unknown method":
+        data = data[:2] + b"\x07" + data[3:]
+    else:
+        raise ValueError(damage)
+    path.write_bytes(data)
+    return path
+
+
+DAMAGES = ("cut short", "not deflate", "unknown method")

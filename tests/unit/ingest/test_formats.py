@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from waterbill.ingest.formats import Feed, RejectWriter
+from tests.support.factories.feeds import DAMAGES, cut_gzip, damage_gzip
+from waterbill.ingest.formats import Feed, FeedError, RejectWriter
 
 COLUMNS = ("payment_id", "subscriber_code", "paid_at", "amount", "channel", "reverses")
 HEADER = "payment_id;subscriber_code;paid_at;amount;channel;reverses"
@@ -129,3 +130,91 @@ def test_a_chunk_with_quoted_cells_on_single_lines_still_goes_to_copy_cell_by_ce
     assert chunk is not None
     assert chunk.records is None
     assert chunk.copy_text == (b'P1\ta;b\t2\t3\t4\t\nP2\t1\t2\tx\\tz\t4\t\nP3\tq;";\t2\t\t4\t\n')
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("name", ["p.csv.gz", "p.jsonl.gz"])
+def test_a_gzip_file_damaged_before_its_first_line_is_unreadable_from_line_1(
+    tmp_path: Path, damage: str, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress((HEADER + "\nP1;1;2;3;4;\n").encode()))
+    damage_gzip(path, damage)
+    with pytest.raises(FeedError) as raised, Feed(path, COLUMNS) as feed:
+        list(feed.records())
+    assert str(raised.value) == (
+        "fayl zədələnib və ya natamamdır: sətir 1 və ondan sonrakılar oxunmur / "
+        "the file is damaged or incomplete: line 1 and those after it cannot be read"
+    )
+
+
+# The row of line 5 goes on over line 6; line 8 is the last.
+BROKEN_OFF = (
+    HEADER + '\nP1;1;2;3;4;\nP2;1;2;3;4;\nP3;1;2;3;4;\n"P\n4";1;2;3;4;\nP5;1;2;3;4;\nP6;1;2;3;4;\n'
+)
+
+
+def _records_until_unreadable(path: Path) -> tuple[list[int], str]:
+    lines: list[int] = []
+    with pytest.raises(FeedError) as raised, Feed(path, COLUMNS) as feed:
+        lines.extend(record.line for record in feed.records())
+    return lines, str(raised.value)
+
+
+def _chunks_until_unreadable(path: Path, size: int, give_back_every: int) -> tuple[list[int], str]:
+    lines: list[int] = []
+    with Feed(path, COLUMNS) as feed:
+        chunks = feed.chunks()
+        try:
+            while (chunk := chunks.read(size)) is not None:
+                read = (
+                    [chunk.first_line + index for index in range(chunk.rows)]
+                    if chunk.records is None
+                    else [record.line for record in chunk.records]
+                )
+                if give_back_every and len(read) > give_back_every:
+                    chunks.give_back(chunk, read[give_back_every])
+                    read = read[:give_back_every]
+                lines.extend(read)
+        except FeedError as error:
+            return lines, str(error)
+    raise AssertionError("the chunks read past the break")
+
+
+@pytest.mark.parametrize(
+    ("cut", "rows", "unreadable"),
+    [
+        (4, [2, 3], 4),
+        (5, [2, 3, 4], 5),
+        (6, [2, 3, 4], 5),
+        (7, [2, 3, 4, 5], 7),
+        (8, [2, 3, 4, 5, 7], 8),
+    ],
+)
+def test_a_gzip_file_cut_short_gives_its_whole_rows_then_the_line_it_breaks_at(
+    tmp_path: Path, cut: int, rows: list[int], unreadable: int
+) -> None:
+    path = tmp_path / "p.csv.gz"
+    path.write_bytes(gzip.compress(BROKEN_OFF.encode()))
+    cut_gzip(path, cut)
+    expected = f"sətir {unreadable} və ondan sonrakılar oxunmur"
+
+    lines, message = _records_until_unreadable(path)
+    assert lines == rows
+    assert expected in message
+    for size in (1, 2, 3, 100):
+        for give_back_every in (0, 1, 2):
+            assert _chunks_until_unreadable(path, size, give_back_every) == (lines, message)
+
+
+def test_json_lines_cut_short_give_their_whole_lines_then_the_line_they_break_at(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.jsonl.gz"
+    path.write_bytes(
+        gzip.compress(b'{"payment_id": "P1"}\n\n{"payment_id": "P3"}\n{"payment_id": "P4"}\n')
+    )
+    cut_gzip(path, 4)
+    lines, message = _records_until_unreadable(path)
+    assert lines == [1, 3]
+    assert "line 4 and those after it cannot be read" in message
