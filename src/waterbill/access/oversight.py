@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from waterbill.access import repository
 from waterbill.access.grants import holders_subscriber
 from waterbill.access.policy import ViewerKind, is_admin, mask_fin, pseudonym_of
@@ -20,10 +18,7 @@ from waterbill.audit.repository import EventFilter, recent_events
 from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag
 from waterbill.auth.errors import Forbidden
 from waterbill.auth.identity import Citizen
-from waterbill.config import Settings
 from waterbill.db.database import Database
-from waterbill.errors import MalformedFin
-from waterbill.identifiers import parse_code, parse_fin
 from waterbill.statement.service import accounts_of
 
 # The holder's side --------------------------------------------------------------------------------
@@ -131,7 +126,7 @@ def oversight(
     ) as db:
         if not is_admin(admin, settings):
             raise Forbidden(reason="not_admin")
-        report = oversight_query(
+        report = audit.oversight_query(
             db=db, settings=settings, code=code, citizen_fin=citizen_fin, since=since
         )
         record_citizen_event(
@@ -143,22 +138,3 @@ def oversight(
             details={"by_citizen": citizen_fin is not None},
         )
         return report
-
-
-def oversight_query(
-    *,
-    db: Connection,
-    settings: Settings,
-    code: str | None = None,
-    citizen_fin: str | None = None,
-    since: datetime | None = None,
-) -> audit.OversightReport:
-    """The report itself, for a code or a citizen (a FIN, looked up by its pseudonym)."""
-    actor = None
-    if citizen_fin is not None:
-        try:
-            actor = pseudonym_of(parse_fin(citizen_fin), settings)
-        except ValueError:
-            raise MalformedFin(reason="shape") from None
-    parsed = parse_code(code, settings.code_length_range) if code is not None else None
-    return audit.oversight_report(db=db, since=since, code=parsed, actor=actor)

@@ -1,4 +1,4 @@
-"""``waterbill audit verify | prune | query``: a thin shell over the audit and access services."""
+"""``waterbill audit verify | prune | query``: a thin shell over the audit service."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from waterbill import clock
-from waterbill.access.oversight import oversight_query
 from waterbill.audit import service
 from waterbill.audit.tags import EventTag
 from waterbill.calendar import BAKU
@@ -95,18 +94,9 @@ def query(code: str | None, fin: str | None, since: datetime | None) -> None:
     start = datetime.combine(since.date(), time(), BAKU) if since is not None else None
     database = Database(settings)
     try:
-        with database.write() as db:
-            report = oversight_query(
-                db=db, settings=settings, code=code, citizen_fin=fin, since=start
-            )
-            service.record_event(
-                db=db,
-                tag=EventTag.ADMIN_AUDIT_QUERY,
-                actor=None,
-                channel="cli",
-                code=report.subscriber_code,
-                details={"by_citizen": fin is not None},
-            )
+        report = service.operator_oversight(
+            database=database, code=code, citizen_fin=fin, since=start
+        )
     except ServiceError as error:
         click.echo(f"{error.code}: {error.params}", err=True)
         sys.exit(2)

@@ -35,7 +35,11 @@ from waterbill.audit.chain import (
 )
 from waterbill.audit.repository import EventFilter
 from waterbill.audit.tags import VIEW_TAGS, Channel, EventTag, Result
-from waterbill.config import get_settings
+from waterbill.auth.identity import pseudonymous_id
+from waterbill.config import Settings, get_settings
+from waterbill.db.database import Database
+from waterbill.errors import MalformedFin
+from waterbill.identifiers import parse_code, parse_fin
 
 Details = Mapping[str, str | int | bool | None]
 
@@ -314,3 +318,47 @@ def oversight_report(
             for who, codes, views in repository.top_viewers(db, ranking, limit=limit)
         ],
     )
+
+
+def oversight_query(
+    *,
+    db: Connection,
+    settings: Settings,
+    code: str | None = None,
+    citizen_fin: str | None = None,
+    since: datetime | None = None,
+) -> OversightReport:
+    """The report for a code or a citizen (a FIN, looked up by its pseudonym, as the sign-in
+    computes it); MalformedFin or MalformedCode for what is not one."""
+    actor = None
+    if citizen_fin is not None:
+        try:
+            actor = pseudonymous_id(parse_fin(citizen_fin), key=settings.secret_bytes)
+        except ValueError:
+            raise MalformedFin(reason="shape") from None
+    parsed = parse_code(code, settings.code_length_range) if code is not None else None
+    return oversight_report(db=db, since=since, code=parsed, actor=actor)
+
+
+def operator_oversight(
+    *,
+    database: Database,
+    code: str | None = None,
+    citizen_fin: str | None = None,
+    since: datetime | None = None,
+) -> OversightReport:
+    """``waterbill audit query``: the report for the ICT department's operator, and the query
+    itself recorded in the same unit of work (an operator at the console has no citizen id)."""
+    with database.write() as db:
+        report = oversight_query(
+            db=db, settings=database.settings, code=code, citizen_fin=citizen_fin, since=since
+        )
+        record_event(
+            db=db,
+            tag=EventTag.ADMIN_AUDIT_QUERY,
+            actor=None,
+            channel="cli",
+            code=report.subscriber_code,
+            details={"by_citizen": citizen_fin is not None},
+        )
+    return report
