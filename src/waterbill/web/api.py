@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict
 
+from waterbill.access import async_views
 from waterbill.access.service import view_statement
 from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.errors import AuditUnavailable, MalformedCode, NotHousehold, UnknownCode
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import accounts_of
-from waterbill.web.deps import CodeLookupLimited, CurrentCitizen, DatabaseDep, DbRead, Locale
+from waterbill.web.deps import (
+    CodeLookupLimited,
+    CurrentCitizen,
+    DatabaseDep,
+    DbRead,
+    Locale,
+    SettingsDep,
+)
 from waterbill.web.errors import errors_of
 
 
@@ -47,11 +59,24 @@ def my_accounts(citizen: CurrentCitizen, db: DbRead, locale: Locale) -> Accounts
     responses=_STATEMENT_ERRORS,
     dependencies=[CodeLookupLimited],
 )
-def statement(
-    code: str, citizen: CurrentCitizen, database: DatabaseDep, locale: Locale
+async def statement(
+    code: str,
+    citizen: CurrentCitizen,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    locale: Locale,
+    request: Request,
 ) -> Response:
     """The statement of the last 12 months for a subscriber code (masked for non-holders)."""
-    result = view_statement(database=database, viewer=citizen, code=code, channel="api")
+    pool: AsyncConnectionPool[Any] | None = request.app.state.statement_pool
+    if pool is None:
+        result = await run_in_threadpool(
+            view_statement, database=database, viewer=citizen, code=code, channel="api"
+        )
+    else:
+        result = await async_views.view_statement(
+            pool, viewer=citizen, code=code, channel="api", settings=settings
+        )
     # Serialised here, once: the model is built from the domain, so FastAPI's validation of the
     # returned value against response_model (which still describes it in OpenAPI) would only
     # repeat the work.
