@@ -74,6 +74,9 @@ async def statement(
             view_statement, database=database, viewer=citizen, code=code, channel="api"
         )
     else:
+        # Opened on first use (again at once: it is then a check under a lock), so an app served
+        # without its lifespan has the same path; the lifespan closes it.
+        await pool.open()
         result = await async_views.view_statement(
             pool, viewer=citizen, code=code, channel="api", settings=settings
         )

@@ -72,15 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # This instance's counts go to the database every few seconds, and once more on the way
         # out: a restart loses nothing.
         async with flushing(app.state.performance, interval=settings.performance_flush_seconds):
-            if app.state.statement_pool is None:
-                yield
-                return
-            # Opened without waiting: the app starts, and recovers, while PostgreSQL is down.
-            await app.state.statement_pool.open(wait=False)
             try:
                 yield
             finally:
-                await app.state.statement_pool.close()
+                if app.state.statement_pool is not None:
+                    await app.state.statement_pool.close()
 
     app = FastAPI(
         title="Azərsu: invoices and payments of the last 12 months",
