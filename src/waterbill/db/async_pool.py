@@ -31,6 +31,7 @@ class PsycopgSQL:
 
 
 def psycopg_sql(statement: ClauseElement) -> PsycopgSQL:
+    """``statement`` compiled as SQLAlchemy's psycopg dialect sends it, casts included."""
     compiled = statement.compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
     assert isinstance(compiled, SQLCompiler)
     constants = {

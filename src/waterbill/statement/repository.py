@@ -188,7 +188,7 @@ _STATEMENT = _statement_query()
 
 
 # The same statement for psycopg's async API (waterbill.access.async_views).
-STATEMENT_SQL = psycopg_sql(_STATEMENT)
+_STATEMENT_SQL = psycopg_sql(_STATEMENT)
 
 
 def _parameters(code: str, window: Window) -> dict[str, Any]:
@@ -211,7 +211,7 @@ async def load_history_async(
 ) -> BillingHistory | None:
     """``load_history`` on an async psycopg connection: the same query, the same values."""
     cursor = db.cursor(row_factory=namedtuple_row)
-    await cursor.execute(STATEMENT_SQL.text, STATEMENT_SQL.parameters(_parameters(code, window)))
+    await cursor.execute(_STATEMENT_SQL.text, _STATEMENT_SQL.parameters(_parameters(code, window)))
     return _history(await cursor.fetchall(), window)
 
 

@@ -74,8 +74,8 @@ async def statement(
             view_statement, database=database, viewer=citizen, code=code, channel="api"
         )
     else:
-        # Opened on first use (again at once: it is then a check under a lock), so an app served
-        # without its lifespan has the same path; the lifespan closes it.
+        # Opened by the first request (for later ones a check under a lock), so that an app
+        # served without its lifespan takes the same path; the lifespan closes it.
         await pool.open()
         result = await async_views.view_statement(
             pool, viewer=citizen, code=code, channel="api", settings=settings
