@@ -30,12 +30,6 @@ class Decision:
     reason: str
 
 
-def grant_needed(*, viewer_fin: str, holder_fin: str, is_admin: bool) -> bool:
-    """Whether the viewer's role depends on a grant: the look-up is skipped for the holder and
-    admins, so the common path stays short."""
-    return viewer_fin != holder_fin and not is_admin
-
-
 def role_of(*, viewer_fin: str, holder_fin: str, is_admin: bool, is_authorised: bool) -> Role:
     if viewer_fin == holder_fin:
         return "holder"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncConnection
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -25,7 +24,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from waterbill.audit.chain import GENESIS_HASH, Anchor, CanonicalForm, EventRow, Head, genesis
 from waterbill.audit.tables import audit_anchors, audit_chain_head, audit_events
-from waterbill.db.async_pool import psycopg_sql
 from waterbill.db.types import UTCDateTime
 
 _EVENT_COLUMNS = (
@@ -113,8 +111,12 @@ RETURNING id
 ).bindparams(bindparam("occurred_at", type_=UTCDateTime()))
 
 
-def _append_values(row: EventRow, form: CanonicalForm) -> dict[str, Any]:
-    return {
+def append_on_head(db: Connection, row: EventRow, form: CanonicalForm) -> int:
+    """PostgreSQL: take ``row.chain``'s next position, seal and insert the row; returns its id.
+
+    ``row.seq`` and ``row.prev_hash`` are ignored: the head supplies them under its lock.
+    """
+    values = {
         "chain": row.chain,
         "before_seq": form.before_seq,
         "between": form.between,
@@ -128,42 +130,11 @@ def _append_values(row: EventRow, form: CanonicalForm) -> dict[str, Any]:
         "reason": row.reason,
         "details": row.details,
     }
-
-
-def append_on_head(db: Connection, row: EventRow, form: CanonicalForm) -> int:
-    """PostgreSQL: take ``row.chain``'s next position, seal and insert the row; returns its id.
-
-    ``row.seq`` and ``row.prev_hash`` are ignored: the head supplies them under its lock.
-    """
-    values = _append_values(row, form)
     row_id = db.execute(_APPEND_ON_HEAD, values).scalar_one_or_none()
     if row_id is None:  # the chain's first append: its head does not exist yet
         _create_head(db, row.chain)
         row_id = db.execute(_APPEND_ON_HEAD, values).scalar_one()
     return int(row_id)
-
-
-# The same two statements for psycopg's async API (waterbill.access.async_views).
-_APPEND_ON_HEAD_SQL = psycopg_sql(_APPEND_ON_HEAD)
-_CREATE_HEAD_SQL = psycopg_sql(
-    pg_insert(audit_chain_head)
-    .values(id=bindparam("chain"), last_seq=0, last_hash=GENESIS_HASH)
-    .on_conflict_do_nothing()
-)
-
-
-async def append_on_head_async(db: AsyncConnection[Any], row: EventRow, form: CanonicalForm) -> int:
-    """``append_on_head`` on an async psycopg connection."""
-    values = _APPEND_ON_HEAD_SQL.parameters(_append_values(row, form))
-    cursor = await db.execute(_APPEND_ON_HEAD_SQL.text, values)
-    found = await cursor.fetchone()
-    if found is None:  # the chain's first append: its head does not exist yet
-        await db.execute(_CREATE_HEAD_SQL.text, _CREATE_HEAD_SQL.parameters({"chain": row.chain}))
-        cursor = await db.execute(_APPEND_ON_HEAD_SQL.text, values)
-        found = await cursor.fetchone()
-    if found is None:
-        raise LookupError(f"audit chain {row.chain} has no head")
-    return int(found[0])
 
 
 def lock_head(db: Connection, chain: int) -> Head:

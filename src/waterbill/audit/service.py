@@ -17,9 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
 
-from psycopg import AsyncConnection
 from sqlalchemy import Connection
 
 from waterbill import clock
@@ -112,69 +110,10 @@ def record_event(
     the transaction: the chain's head stays locked until the transaction ends. ``chain`` is chosen
     round-robin unless given.
     """
-    event = _new_event(
-        tag=tag,
-        actor=actor,
-        channel=channel,
-        code=code,
-        auth_method=auth_method,
-        result=result,
-        reason=reason,
-        details=details,
-        now=now,
-        chain=_chain_for(db) if chain is None else chain,
-    )
-    if db.dialect.name == "postgresql":
-        # One round trip instead of three: this runs on every statement view (issue 9).
-        return repository.append_on_head(db, event, canonical_form(event))
-    head = repository.claim_next_seq(db, event.chain)
-    return _seal(db, replace(event, seq=head.last_seq, prev_hash=head.last_hash))
-
-
-async def record_event_async(
-    *,
-    db: AsyncConnection[Any],
-    tag: EventTag,
-    actor: str | None,
-    channel: Channel,
-    code: str | None = None,
-    auth_method: str | None = None,
-    result: Result | None = None,
-    reason: str | None = None,
-    details: Details | None = None,
-) -> int:
-    """``record_event`` on an autocommit async psycopg connection to PostgreSQL: the event is
-    committed when this returns, on a chain of its own choosing."""
-    event = _new_event(
-        tag=tag,
-        actor=actor,
-        channel=channel,
-        code=code,
-        auth_method=auth_method,
-        result=result,
-        reason=reason,
-        details=details,
-        now=None,
-        chain=_picker.next(get_settings().audit_chains),
-    )
-    return await repository.append_on_head_async(db, event, canonical_form(event))
-
-
-def _new_event(
-    *,
-    tag: EventTag,
-    actor: str | None,
-    channel: Channel,
-    code: str | None,
-    auth_method: str | None,
-    result: Result | None,
-    reason: str | None,
-    details: Details | None,
-    now: datetime | None,
-    chain: int,
-) -> EventRow:
+    if chain is None:
+        chain = _chain_for(db)
     # Position and previous hash are the head's to give, under its lock.
-    return EventRow(
+    event = EventRow(
         seq=0,
         occurred_at=(now or clock.now()).astimezone(UTC),
         tag=str(tag),
@@ -188,6 +127,11 @@ def _new_event(
         prev_hash="",
         chain=chain,
     )
+    if db.dialect.name == "postgresql":
+        # One round trip instead of three: this runs on every statement view (issue 9).
+        return repository.append_on_head(db, event, canonical_form(event))
+    head = repository.claim_next_seq(db, chain)
+    return _seal(db, replace(event, seq=head.last_seq, prev_hash=head.last_hash))
 
 
 def _seal(db: Connection, event: EventRow) -> int:

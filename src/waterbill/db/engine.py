@@ -32,9 +32,16 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.close()
 
 
-def connect_args(settings: Settings) -> dict[str, Any]:
-    """psycopg's connection options for PostgreSQL, for the engine and the async pool alike."""
-    arguments: dict[str, Any] = {
+def make_engine(raw_url: str, settings: Settings | None = None, **overrides: Any) -> Engine:
+    settings = settings or Settings()
+    url = normalise_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **overrides)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    connect_args: dict[str, Any] = {
         "connect_timeout": max(1, round(settings.database_connect_timeout)),
         # A peer that vanishes without a reset (a cut network) is noticed in seconds, not hours.
         "keepalives": 1,
@@ -45,26 +52,14 @@ def connect_args(settings: Settings) -> dict[str, Any]:
     }
     if settings.database_statement_timeout > 0:
         statement_ms = round(settings.database_statement_timeout * 1000)
-        arguments["options"] = f"-c statement_timeout={statement_ms}"
-    return arguments
-
-
-def make_engine(raw_url: str, settings: Settings | None = None, **overrides: Any) -> Engine:
-    settings = settings or Settings()
-    url = normalise_url(raw_url)
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **overrides)
-        event.listen(engine, "connect", _on_sqlite_connect)
-        return engine
+        connect_args["options"] = f"-c statement_timeout={statement_ms}"
     options: dict[str, Any] = {
         "pool_size": settings.database_pool_size,
         "max_overflow": settings.database_pool_size,
         # A connection broken by an outage is replaced on checkout, so recovery needs no restart.
         "pool_pre_ping": True,
         "pool_timeout": settings.database_pool_timeout,
-        "connect_args": connect_args(settings),
+        "connect_args": connect_args,
     }
     options.update(overrides)
     return create_engine(url, **options)

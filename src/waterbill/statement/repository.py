@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from psycopg import AsyncConnection
-from psycopg.rows import namedtuple_row
 from sqlalchemy import (
     CompoundSelect,
     Connection,
@@ -22,7 +19,6 @@ from sqlalchemy import (
 
 from waterbill.billing.tables import invoice_revisions, invoices, payments, subscribers
 from waterbill.calendar import Window, YearMonth
-from waterbill.db.async_pool import psycopg_sql
 from waterbill.db.types import UTCDateTime
 from waterbill.statement.domain import (
     ZERO,
@@ -187,35 +183,19 @@ def _statement_query() -> CompoundSelect[Any]:
 _STATEMENT = _statement_query()
 
 
-# The same statement for psycopg's async API (waterbill.access.async_views).
-_STATEMENT_SQL = psycopg_sql(_STATEMENT)
-
-
-def _parameters(code: str, window: Window) -> dict[str, Any]:
-    return {
-        "code": code,
-        "first": str(window.first),
-        "last": str(window.last),
-        "starts_at": window.starts_at,
-        "until": window.payments_until,
-    }
-
-
 def load_history(db: Connection, *, code: str, window: Window) -> BillingHistory | None:
     """Everything the statement of ``code`` shows for ``window``; None for an unknown code."""
-    return _history(db.execute(_STATEMENT, _parameters(code, window)).all(), window)
+    rows = db.execute(
+        _STATEMENT,
+        {
+            "code": code,
+            "first": str(window.first),
+            "last": str(window.last),
+            "starts_at": window.starts_at,
+            "until": window.payments_until,
+        },
+    ).all()
 
-
-async def load_history_async(
-    db: AsyncConnection[Any], *, code: str, window: Window
-) -> BillingHistory | None:
-    """``load_history`` on an async psycopg connection: the same query, the same values."""
-    cursor = db.cursor(row_factory=namedtuple_row)
-    await cursor.execute(_STATEMENT_SQL.text, _STATEMENT_SQL.parameters(_parameters(code, window)))
-    return _history(await cursor.fetchall(), window)
-
-
-def _history(rows: Sequence[Any], window: Window) -> BillingHistory | None:
     subscriber: Subscriber | None = None
     invoice_lines: list[InvoiceLine] = []
     payment_list: list[Payment] = []

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from psycopg import AsyncConnection
 from sqlalchemy import Connection
 
 from waterbill import clock
@@ -14,7 +12,7 @@ from waterbill.calendar import Window, baku_date
 from waterbill.errors import NotHousehold, UnknownCode
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, parse_code
 from waterbill.statement import repository
-from waterbill.statement.domain import BillingHistory, Statement, build_statement
+from waterbill.statement.domain import Statement, build_statement
 
 
 def as_of_date(as_of: date | datetime | None) -> date:
@@ -39,21 +37,6 @@ def get_statement(
     """
     code = parse_code(code, code_length)
     history = repository.load_history(db, code=code, window=Window.ending(as_of_date(as_of)))
-    return _statement(history, code)
-
-
-async def get_statement_async(
-    *, db: AsyncConnection[Any], code: str, code_length: CodeLength
-) -> Statement:
-    """``get_statement`` as of now on an async psycopg connection to PostgreSQL."""
-    code = parse_code(code, code_length)
-    history = await repository.load_history_async(
-        db, code=code, window=Window.ending(clock.today())
-    )
-    return _statement(history, code)
-
-
-def _statement(history: BillingHistory | None, code: str) -> Statement:
     if history is None:
         raise UnknownCode(code=code)
     if not history.subscriber.is_household:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter
 from fastapi.responses import Response
-from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict
 
-from waterbill.access import async_views
 from waterbill.access.service import view_statement
 from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.errors import AuditUnavailable, MalformedCode, NotHousehold, UnknownCode
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import accounts_of
-from waterbill.web.deps import (
-    CodeLookupLimited,
-    CurrentCitizen,
-    DatabaseDep,
-    DbRead,
-    Locale,
-    SettingsDep,
-)
+from waterbill.web.deps import CodeLookupLimited, CurrentCitizen, DatabaseDep, DbRead, Locale
 from waterbill.web.errors import errors_of
 
 
@@ -59,27 +47,11 @@ def my_accounts(citizen: CurrentCitizen, db: DbRead, locale: Locale) -> Accounts
     responses=_STATEMENT_ERRORS,
     dependencies=[CodeLookupLimited],
 )
-async def statement(
-    code: str,
-    citizen: CurrentCitizen,
-    database: DatabaseDep,
-    settings: SettingsDep,
-    locale: Locale,
-    request: Request,
+def statement(
+    code: str, citizen: CurrentCitizen, database: DatabaseDep, locale: Locale
 ) -> Response:
     """The statement of the last 12 months for a subscriber code (masked for non-holders)."""
-    pool: AsyncConnectionPool[Any] | None = request.app.state.statement_pool
-    if pool is None:
-        result = await run_in_threadpool(
-            view_statement, database=database, viewer=citizen, code=code, channel="api"
-        )
-    else:
-        # Opened by the first request (for later ones a check under a lock), so that an app
-        # served without its lifespan takes the same path; the lifespan closes it.
-        await pool.open()
-        result = await async_views.view_statement(
-            pool, viewer=citizen, code=code, channel="api", settings=settings
-        )
+    result = view_statement(database=database, viewer=citizen, code=code, channel="api")
     # Serialised here, once: the model is built from the domain, so FastAPI's validation of the
     # returned value against response_model (which still describes it in OpenAPI) would only
     # repeat the work.

@@ -14,7 +14,6 @@ from starlette.types import Scope
 
 from waterbill.auth.oidc import Provider
 from waterbill.config import Settings, get_settings
-from waterbill.db.async_pool import async_pool
 from waterbill.db.database import Database
 from waterbill.disputes.domain import REFERENCE_PATTERN
 from waterbill.disputes.domain import STATUSES as DISPUTE_STATUSES
@@ -72,11 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # This instance's counts go to the database every few seconds, and once more on the way
         # out: a restart loses nothing.
         async with flushing(app.state.performance, interval=settings.performance_flush_seconds):
-            try:
-                yield
-            finally:
-                if app.state.statement_pool is not None:
-                    await app.state.statement_pool.close()
+            yield
 
     app = FastAPI(
         title="Azərsu: invoices and payments of the last 12 months",
@@ -87,8 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = Database(settings)
-    # The API's statement view on the event loop (issue 21); None where it takes the sync path.
-    app.state.statement_pool = async_pool(settings)
     app.state.provider = Provider(settings)
     app.state.templates = Templates()
     app.state.performance = Recorder(app.state.database.primary)
