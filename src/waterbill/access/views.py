@@ -167,7 +167,7 @@ def statement_page(
                 may_file=may_act,
             ),
             readings=readings_on_statement(
-                db=db, subscriber=subscriber, since=statement.months[0].period, may_submit=may_act
+                db=db, subscriber=subscriber, since=statement.months[0].period, submitter=may_act
             ),
         )
 

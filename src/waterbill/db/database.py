@@ -21,6 +21,10 @@ the request's read connection, ``web.deps.DbRead``).
   commits by itself (issue 21: the statement view's round trips), on SQLite the reads take no lock.
 - ``read()`` / ``run_read()``: reading only, on a replica within the lag bound or the primary;
   ``read(primary=True)`` when the page must show what was just written.
+
+One use case keeps a primary connection across many units of work: a CSV import on PostgreSQL
+(``ingest/imports.py``), whose staging tables live on that connection while each batch commits
+as a transaction of its own.
 """
 
 from __future__ import annotations

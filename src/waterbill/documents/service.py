@@ -77,6 +77,9 @@ def statement_document(
 
     Through the access policy, like the page: the same masking, and the download is logged.
     ``prepare`` turns the statement as shown into the renderer ``issue_document`` calls.
+
+    Two units of work, as every download had: the view's, committed with its audit row before
+    anything is rendered (a refusal stays logged), then the document's issue under its code.
     """
     statement = view_statement(database=database, viewer=viewer, code=code, channel="web")
     render = prepare(statement)

@@ -9,7 +9,9 @@ import click
 
 from waterbill.config import get_settings
 from waterbill.db.database import Database
+from waterbill.errors import ServiceError
 from waterbill.i18n.marker import _
+from waterbill.i18n.messages import refusal_message
 from waterbill.ingest.channels import ChannelExists, UnknownChannel, add_channel, revoke_channel
 from waterbill.ingest.columns import KINDS, Kind
 from waterbill.ingest.formats import FeedError
@@ -157,6 +159,11 @@ def _import_one(
         return None
 
 
+def _refusal_text(refusal: ServiceError) -> str:
+    """A refusal as the import's report words it: Azerbaijani, then English."""
+    return f"{refusal_message(refusal, 'az')} / {refusal_message(refusal, 'en')}"
+
+
 @click.group()
 def channels() -> None:
     """Payment channels that post payments to the API with their own key."""
@@ -170,9 +177,8 @@ def channels_add(name: str) -> None:
     try:
         with database.write() as connection:
             key = add_channel(db=connection, name=name)
-    except ChannelExists:
-        exists = _("channel %(name)r already exists")
-        click.echo(bilingual(exists, (("name", name),)), err=True)
+    except ChannelExists as refusal:
+        click.echo(_refusal_text(refusal), err=True)
         sys.exit(EXIT_REJECTED)
     finally:
         database.dispose()
@@ -188,8 +194,8 @@ def channels_revoke(name: str) -> None:
     try:
         with database.write() as connection:
             revoke_channel(db=connection, name=name)
-    except UnknownChannel:
-        click.echo(bilingual(_("no active channel %(name)r"), (("name", name),)), err=True)
+    except UnknownChannel as refusal:
+        click.echo(_refusal_text(refusal), err=True)
         sys.exit(EXIT_REJECTED)
     finally:
         database.dispose()

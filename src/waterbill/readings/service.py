@@ -30,7 +30,7 @@ from waterbill.errors import (
     ServiceError,
 )
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, well_formed_code
-from waterbill.ingest.channels import InvalidApiKey, authenticate_channel
+from waterbill.ingest.channels import authenticate_channel
 from waterbill.readings import repository
 from waterbill.readings.domain import (
     FollowedReading,
@@ -270,14 +270,14 @@ def _submit(
 
 
 def readings_on_statement(
-    *, db: Connection, subscriber: Subscriber, since: YearMonth, may_submit: bool
+    *, db: Connection, subscriber: Subscriber, since: YearMonth, submitter: bool
 ) -> StatementReadings:
     """The account's readings for the months shown, for a viewer who may submit them
-    (``may_submit``, decided with the view).
+    (``submitter``, decided with the view).
 
     Nothing for anyone else: the readings are the household's, like its requests.
     """
-    if not may_submit:
+    if not submitter:
         return NO_READINGS
     reason = None if subscriber.meter_type == "mechanical" else subscriber.meter_type
     found = repository.of_account(db, code=subscriber.code, since=since.starts_at())
@@ -373,10 +373,7 @@ def export_to_channel(
     """``export_readings`` for the billing system's API, once its channel key is checked (on the
     primary: a revoked key must stop working at once). Raises InvalidApiKey."""
     with database.read(primary=True) as db:
-        try:
-            name = authenticate_channel(db=db, key=key)
-        except InvalidApiKey:
-            raise InvalidApiKey(reason="api_key") from None
+        name = authenticate_channel(db=db, key=key)
     return export_readings(
         database=database, since=since, limit=limit, channel="api", channel_name=name
     )

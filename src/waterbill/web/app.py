@@ -53,7 +53,7 @@ UPLOAD_ROUTES = {
     path: 2 * MAX_BODY_BYTES
     for path in ("/disputes", "/api/v1/disputes", "/readings", "/api/v1/readings")
 }
-# A month as the API writes it, YYYY-MM, from 1900 on (waterbill.statement.domain.YearMonth).
+# A month as the API writes it, YYYY-MM, from 1900 on (waterbill.calendar.YearMonth).
 PERIOD_PATTERN = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 
 

@@ -1,7 +1,9 @@
 """The development provider's endpoints: discovery, JWKS, authorize (the sign-in page), token.
 
 Its refusals are OAuth's own (``{"error": "invalid_grant", …}``, RFC 6749), not the app's: the
-relying party reads them as it would the real provider's.
+relying party reads them as it would the real provider's. Its page stands in for the e-gov
+portal's own sign-in, which speaks Azerbaijani only, so its few texts are typed here in Azerbaijani
+rather than kept in the service's catalogs; it never runs outside development and the tests.
 """
 
 from __future__ import annotations

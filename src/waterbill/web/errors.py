@@ -151,7 +151,11 @@ def _http_error(request: Request, error: Exception) -> Response:
 
 
 def install_refusals(app: FastAPI) -> None:
-    """The one handler of every refusal: ours, the framework's validation and its HTTP errors."""
+    """The one handler of every refusal: ours, the framework's validation and its HTTP errors.
+
+    ``RateLimited`` is the exception: ``ops.setup`` answers it, as it answers the IP limit its own
+    middleware enforces, with the minutes to wait (a more specific handler wins in Starlette).
+    """
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

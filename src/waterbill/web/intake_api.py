@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from waterbill.db.database import Database
 from waterbill.i18n.catalogs import gettext_for, negotiate
 from waterbill.i18n.marker import _
+from waterbill.i18n.messages import refusal_message
 from waterbill.ingest.channels import InvalidApiKey
 from waterbill.ingest.intake import RecordedPayment, channel_of, receive_payment
 from waterbill.ingest.problems import Rejected
@@ -31,7 +32,6 @@ router = APIRouter(prefix="/api/v1", tags=["payments"])
 
 # The feed's problems that conflict with a payment already stored (409); any other is a 422.
 _CONFLICTS = frozenset({"payment_conflict", "reversal_exceeds_payment"})
-_UNAUTHENTICATED = _("the API key is wrong or revoked")
 _NOT_JSON = _("the body must be JSON, sent with Content-Type: application/json")
 _DUPLICATE_KEY = _("the field appears more than once in the body")
 _FIELD_MESSAGES = {
@@ -196,9 +196,8 @@ async def post_payment(
 
     try:
         channel = await run_in_threadpool(channel_of, database=database, key=x_api_key)
-    except InvalidApiKey:
-        text = _translated(language, _UNAUTHENTICATED)
-        return _error(InvalidApiKey.status, InvalidApiKey.code, text)
+    except InvalidApiKey as refusal:
+        return _error(refusal.status, refusal.code, refusal_message(refusal, language))
     if not _is_json(request.headers.get("content-type")):
         return _error(415, "unsupported_media_type", _translated(language, _NOT_JSON))
     body = await request.body()

@@ -140,7 +140,10 @@ def test_a_missing_or_wrong_key_is_refused_with_401(
     response = client.post("/api/v1/payments", json=BODY, headers=header)
     assert response.status_code == 401
     assert response.json() == {
-        "error": {"code": "unauthenticated", "message": "API açarı yanlışdır və ya ləğv edilib"}
+        "error": {
+            "code": "unauthenticated",
+            "message": "API açarı yoxdur, səhvdir və ya ləğv edilib.",
+        }
     }
 
 
@@ -284,10 +287,18 @@ def test_the_openapi_schema_describes_the_body_the_answers_and_the_key(
 @pytest.mark.parametrize(
     ("language", "unauthenticated", "in_the_future"),
     [
-        ("ru", "API-ключ неверен или отозван", "paid_at: время платежа не может быть в будущем"),
-        ("en-GB,en;q=0.8", "the API key is wrong or revoked", "paid_at: a payment cannot be"),
-        ("de, ru;q=0.5", "API-ключ неверен или отозван", "paid_at: время платежа"),
-        ("", "API açarı yanlışdır və ya ləğv edilib", "paid_at: ödəniş vaxtı gələcəkdə"),
+        (
+            "ru",
+            "Ключ API отсутствует, неверен или отозван.",
+            "paid_at: время платежа не может быть в будущем",
+        ),
+        (
+            "en-GB,en;q=0.8",
+            "The API key is missing, wrong or revoked.",
+            "paid_at: a payment cannot be",
+        ),
+        ("de, ru;q=0.5", "Ключ API отсутствует, неверен или отозван.", "paid_at: время платежа"),
+        ("", "API açarı yoxdur, səhvdir və ya ləğv edilib.", "paid_at: ödəniş vaxtı gələcəkdə"),
     ],
 )
 def test_refusals_speak_the_language_the_channel_accepts(
