@@ -40,11 +40,9 @@ from waterbill.certificates.service import issue_certificate
 from waterbill.config import Settings, get_settings
 from waterbill.db.database import Database
 from waterbill.documents.service import statement_document
-from waterbill.presentation.pdf import render_pdf
-from waterbill.presentation.view import StatementView, statement_view
 from waterbill.statement.domain import Statement
 from waterbill.web.certificates import renderer
-from waterbill.web.deps import verify_url
+from waterbill.web.documents import preparer
 
 LOCALES = ("az", "en", "ru")
 DOCUMENTS = int(os.environ.get("BENCH_PDF_DOCUMENTS", "50"))
@@ -97,17 +95,11 @@ def statement_pdf(
     started = time.process_time()
     now = clock.now()
 
-    def render(view: StatementView, document_code: str) -> bytes:
-        return render_pdf(
-            view,
-            code=document_code,
-            verify_url=verify_url(settings, document_code),
-            issued_at=now,
-        )
+    download = preparer(settings, "pdf", locale, now)
 
     def prepare(statement: Statement) -> Callable[[str], bytes]:
-        view = statement_view(statement, locale)
-        return lambda document_code: timed(lambda: render(view, document_code))
+        render = download(statement)
+        return lambda document_code: timed(lambda: render(document_code))
 
     # The download's own use case: the policy, the logged view, the issued document.
     statement, file = statement_document(

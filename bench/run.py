@@ -31,6 +31,7 @@ import platform
 import random
 import resource
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -44,7 +45,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from tests.support.network import free_port
 
 from bench import feeds, report
 
@@ -472,6 +472,13 @@ def raw_executemany(config: Config, directory: Path, counts: dict[str, int]) -> 
 # Phase 3: lookups ---------------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    """A port nobody listens on now (the bench imports nothing of the tests)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def worker_pids(parent: int) -> list[int]:
     """uvicorn's worker processes: the children of the supervisor started by multiprocessing."""
     pids: list[int] = []
@@ -655,21 +662,29 @@ def phase_lookups(config: Config, engine: str, results: dict[str, Any]) -> None:
     }
 
 
+def run_module(module: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
+    """``python -m module args`` in a fresh process; the JSON object its last line prints."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{module} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def cpu_per_request(
     store: Store, holders: list[tuple[str, str]], pairs: Path, env: dict[str, str], names: list[str]
 ) -> dict[str, Any]:
     """The app's CPU per request of each endpoint, in one process (bench/cpu_per_request.py)."""
     log(f"{store.engine}: CPU per request, in process: {' '.join(names)}")
     tokens_for(store, holders, pairs)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.cpu_per_request", str(pairs), *names],
-        env={**env, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = run_module("bench.cpu_per_request", str(pairs), *names, env=env)
     for name, figure in figures.items():
         log(f"{store.engine}: {name}: {figure['cpu_ms']:.2f} ms CPU a request")
     return figures
@@ -683,17 +698,7 @@ def phase_documents(config: Config, engine: str, results: dict[str, Any]) -> Non
     process: its first document is the one a worker renders after it starts."""
     store = Store(config, engine, "")
     log(f"{engine}: CPU per PDF, in process")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.cpu_per_pdf"],
-        env={**app_env(store), "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"bench.cpu_per_pdf failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = run_module("bench.cpu_per_pdf", env=app_env(store))
     for kind in ("statement", "certificate"):
         if figures[kind]["documents"]:
             cpu = figures[kind]["cpu_ms"]

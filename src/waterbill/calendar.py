@@ -71,6 +71,11 @@ def baku_month(instant: datetime) -> YearMonth:
     return YearMonth.of(baku_date(instant))
 
 
+def start_of_baku_day(day: date) -> datetime:
+    """The first instant of ``day`` in Baku, as UTC."""
+    return datetime.combine(day, time(), BAKU).astimezone(UTC)
+
+
 def end_of_baku_day(day: date) -> datetime:
     """The first instant after ``day`` in Baku, as UTC: payments up to it are on the statement."""
     return datetime.combine(day + timedelta(days=1), time(), BAKU).astimezone(UTC)

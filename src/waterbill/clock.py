@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from waterbill.calendar import BAKU
+from waterbill.calendar import baku_date
 
 
 def now() -> datetime:
@@ -19,4 +19,4 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's date in Baku (UTC+4): the calendar that fixes billing months and windows."""
-    return now().astimezone(BAKU).date()
+    return baku_date(now())

@@ -19,7 +19,7 @@ from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.errors import ServiceError
 from waterbill.ops.ratelimit import enforce_code_lookup
-from waterbill.ops.responses import RefusalOut
+from waterbill.ops.responses import ErrorOut
 from waterbill.ops.setup import install_ops
 from waterbill.statement.schemas import StatementOut
 from waterbill.statement.service import get_statement
@@ -42,7 +42,7 @@ def make_app(settings: Settings) -> FastAPI:
     @app.get(
         "/api/v1/statements/{code}",
         response_model=StatementOut,
-        responses={404: {"model": RefusalOut}},
+        responses={404: {"model": ErrorOut}},
     )
     async def statement_api(
         code: str, citizen: Annotated[str, Header(alias="x-test-citizen")] = ""

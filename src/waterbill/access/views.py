@@ -41,7 +41,6 @@ def _viewing(
     code: str,
     channel: Channel,
     as_of: date | datetime | None = None,
-    settings: Settings | None = None,
 ) -> Iterator[tuple[Connection, Statement, Decision]]:
     """The unit of work of one view: the statement of ``code`` as ``viewer`` may see it under the
     configured policy, the decision, and the primary connection that logs the view when the block
@@ -54,7 +53,7 @@ def _viewing(
     round trips fewer on every view (issue 9). Either way the statement is never returned before
     the row that logs its view has committed.
     """
-    settings = settings or database.settings
+    settings = database.settings
 
     def read(db: Connection) -> Statement:
         return get_statement(db=db, code=code, as_of=as_of, code_length=settings.code_length_range)
@@ -110,7 +109,6 @@ def view_statement(
     code: str,
     channel: Channel,
     as_of: date | datetime | None = None,
-    settings: Settings | None = None,
 ) -> Statement:
     """The statement of ``code`` as ``viewer`` may see it under the configured policy, logged.
 
@@ -123,7 +121,6 @@ def view_statement(
         code=code,
         channel=channel,
         as_of=as_of,
-        settings=settings,
     ) as (_, statement, _):
         return statement
 
@@ -149,7 +146,7 @@ def statement_page(
     """
     viewing = _viewing(database=database, viewer=viewer, code=code, channel=channel)
     with viewing as (db, statement, decision):
-        if statement.masked:
+        if statement.masked:  # another citizen's: it shows no months to put anything beside
             return StatementPage(statement, NO_DISPUTES, NO_READINGS)
         assert viewer is not None  # a view without one was refused
         subscriber = statement.subscriber

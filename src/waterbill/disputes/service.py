@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,7 @@ from waterbill.audit.events import record_citizen_event as record
 from waterbill.audit.events import record_refusal
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
-from waterbill.calendar import BAKU, Window, YearMonth, baku_date
+from waterbill.calendar import Window, YearMonth, baku_date, start_of_baku_day
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import photos, repository
@@ -108,10 +108,6 @@ def household_account(
     if found is None:
         raise NotAllowedToDispute(reason="dispute", code=code)
     return found
-
-
-def start_of_baku_day(day: date) -> datetime:
-    return datetime.combine(day, time(), BAKU).astimezone(UTC)
 
 
 def file_dispute(

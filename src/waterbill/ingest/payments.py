@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-from waterbill.calendar import BAKU
+from waterbill.calendar import BAKU, baku_date
 from waterbill.errors import MalformedCode
 from waterbill.i18n.marker import _
 from waterbill.identifiers import CodeLength, parse_code
@@ -56,7 +56,7 @@ def check_payment(
         paid_at = paid_at.replace(tzinfo=BAKU)
     if paid_at > now + CLOCK_SKEW:
         fail("paid_at", _("a payment cannot be in the future"))
-    elif paid_at.astimezone(BAKU).date() < EARLIEST_PAYMENT_DAY:
+    elif baku_date(paid_at) < EARLIEST_PAYMENT_DAY:
         fail("paid_at", _("a payment before 2000"))
     places, integer_digits, _negative = PAYMENT_AMOUNT
     exponent = amount.as_tuple().exponent

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from waterbill.ingest.texts import Params, bilingual, message_in, values_in
+from waterbill.ingest.texts import Params, bilingual, message_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +21,6 @@ class Finding:
     column: str
     msgid: str
     params: Params = ()
-
-    def params_in(self, locale: str) -> dict[str, object]:
-        return values_in(locale, self.params)
 
     def message(self, locale: str) -> str:
         return message_in(locale, self.msgid, self.params)

@@ -129,7 +129,7 @@ class ErrorBody(BaseModel):
     message: str
 
 
-class RefusalOut(BaseModel):
+class ErrorOut(BaseModel):
     """``{"error": {"code": …, "message": …}}``, the one shape of every refusal of the API."""
 
     error: ErrorBody
@@ -137,10 +137,10 @@ class RefusalOut(BaseModel):
 
 # The refusals this area may answer on any API route, before the route itself runs.
 API_REFUSALS: dict[int | str, dict[str, Any]] = {
-    413: {"model": RefusalOut, "description": "The request body is too large."},
-    429: {"model": RefusalOut, "description": "Too many requests; see Retry-After."},
+    413: {"model": ErrorOut, "description": "The request body is too large."},
+    429: {"model": ErrorOut, "description": "Too many requests; see Retry-After."},
     503: {
-        "model": RefusalOut,
+        "model": ErrorOut,
         "description": "Database unavailable or announced maintenance; see Retry-After.",
     },
 }

@@ -7,7 +7,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Connection
@@ -16,7 +16,7 @@ from waterbill import clock
 from waterbill.audit.events import record_citizen_event
 from waterbill.audit.tags import EventTag
 from waterbill.auth.identity import Citizen
-from waterbill.calendar import BAKU, baku_date
+from waterbill.calendar import baku_date, start_of_baku_day
 from waterbill.db.database import Database
 from waterbill.performance import repository
 from waterbill.performance.domain import (
@@ -122,16 +122,12 @@ class Report:
         return statistics.median(self.answer_hours) if self.answer_hours else None
 
 
-def _baku_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BAKU).astimezone(UTC)
-
-
 def _observed_minutes(day: date, *, since: datetime | None, until: datetime) -> int:
     """Whole minutes of ``day`` between the start of measuring and ``until`` (exclusive)."""
     if since is None:
         return 0
-    start = max(_baku_midnight(day), since)
-    end = min(_baku_midnight(day + timedelta(days=1)), until)
+    start = max(start_of_baku_day(day), since)
+    end = min(start_of_baku_day(day + timedelta(days=1)), until)
     return max(0, int((end - start).total_seconds() // 60))
 
 
@@ -183,7 +179,7 @@ def performance_report(
             maintenance=minutes[day]["maintenance"],
         )
 
-    start = _baku_midnight(first)
+    start = start_of_baku_day(first)
     answer_hours: list[float] = []
     for filed_at, answered_at in repository.disputes_since(db, start):
         if filed_at >= start:

@@ -18,19 +18,19 @@ from waterbill.audit.events import record_citizen_event as record
 from waterbill.audit.events import record_refusal
 from waterbill.audit.tags import Channel, EventTag
 from waterbill.auth.identity import Citizen
-from waterbill.calendar import YearMonth, baku_date
+from waterbill.calendar import YearMonth, baku_date, start_of_baku_day
 from waterbill.config import Settings
 from waterbill.db.database import Database
 from waterbill.disputes import photos
 from waterbill.disputes.access import may_dispute as may_submit
 from waterbill.disputes.domain import Photo
-from waterbill.disputes.service import aware_now, household_account, start_of_baku_day
+from waterbill.disputes.service import aware_now, household_account
 from waterbill.errors import (
     AuditUnavailable,
     ServiceError,
 )
 from waterbill.identifiers import DEFAULT_CODE_LENGTH, CodeLength, well_formed_code
-from waterbill.ingest.channels import authenticate_channel
+from waterbill.ingest.intake import channel_of
 from waterbill.readings import repository
 from waterbill.readings.domain import (
     FollowedReading,
@@ -372,8 +372,7 @@ def export_to_channel(
 ) -> ExportPage:
     """``export_readings`` for the billing system's API, once its channel key is checked (on the
     primary: a revoked key must stop working at once). Raises InvalidApiKey."""
-    with database.read(primary=True) as db:
-        name = authenticate_channel(db=db, key=key)
+    name = channel_of(database=database, key=key)
     return export_readings(
         database=database, since=since, limit=limit, channel="api", channel_name=name
     )

@@ -21,10 +21,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from waterbill.auth.devidp import service
 from waterbill.auth.devidp.keys import public_jwks
-from waterbill.config import Settings
 from waterbill.identifiers import is_fin
 from waterbill.ops.threads import own_threads
-from waterbill.web.deps import DatabaseDep
+from waterbill.web.deps import DatabaseDep, get_settings
 from waterbill.web.templating import Templates
 
 router = APIRouter(prefix="/dev-idp", include_in_schema=False)
@@ -53,11 +52,6 @@ async def _form(request: Request) -> dict[str, str]:
 FormData = Annotated[dict[str, str], Depends(_form)]
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 # The endpoints the app itself calls from inside a request (discovery, JWKS, token) never take
 # one of the app's request threads: those are as many as its pooled connections and may all be
 # waiting on this very answer, as they would never wait on the real provider, a separate server.
@@ -68,12 +62,12 @@ _PROVIDER_THREADS: RunVar[anyio.CapacityLimiter] = RunVar("waterbill_dev_idp_thr
 
 @router.get("/.well-known/openid-configuration")
 async def discovery(request: Request) -> dict[str, Any]:
-    return service.discovery_document(_settings(request))
+    return service.discovery_document(get_settings(request))
 
 
 @router.get("/jwks")
 async def jwks(request: Request) -> dict[str, object]:
-    return public_jwks(_settings(request).secret_bytes)
+    return public_jwks(get_settings(request).secret_bytes)
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -85,7 +79,7 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
 def authorize_page(request: Request, database: DatabaseDep) -> Response:
     params = {field: request.query_params.get(field, "") for field in REQUEST_FIELDS}
     try:
-        service.check_authorization_request(_settings(request), params)
+        service.check_authorization_request(get_settings(request), params)
     except service.AuthorizationError as error:
         return _page(request, "error.html", status=400, error=error)
     return _page(
@@ -101,7 +95,7 @@ def authorize_page(request: Request, database: DatabaseDep) -> Response:
 
 def _provider_session(request: Request) -> tuple[str, str] | None:
     return service.provider_session(
-        _settings(request), request.cookies.get(service.PROVIDER_SESSION_COOKIE)
+        get_settings(request), request.cookies.get(service.PROVIDER_SESSION_COOKIE)
     )
 
 
@@ -121,11 +115,11 @@ def _back_to_client(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         service.PROVIDER_SESSION_COOKIE,
-        service.provider_session_cookie(_settings(request), fin=fin, method=method),
+        service.provider_session_cookie(get_settings(request), fin=fin, method=method),
         path=router.prefix,
         httponly=True,
         samesite="lax",
-        secure=not _settings(request).is_development,
+        secure=not get_settings(request).is_development,
     )
     return response
 
@@ -135,7 +129,7 @@ def continue_signed_in(request: Request, database: DatabaseDep, form: FormData) 
     """Single sign-on: the citizen signed in at the portal earlier continues without a password."""
     params = {field: str(form.get(field, "")) for field in REQUEST_FIELDS}
     try:
-        auth_request = service.check_authorization_request(_settings(request), params)
+        auth_request = service.check_authorization_request(get_settings(request), params)
     except service.AuthorizationError as error:
         return _page(request, "error.html", status=400, error=error)
     signed_in = _provider_session(request)
@@ -153,7 +147,7 @@ def end_session(request: Request) -> Response:
     """RP-initiated logout: the portal's session ends, and the browser goes back to the client."""
     params = dict(request.query_params)
     try:
-        target = service.check_end_session_request(_settings(request), params)
+        target = service.check_end_session_request(get_settings(request), params)
     except service.AuthorizationError as error:
         return _page(request, "error.html", status=400, error=error)
     if params.get("state"):
@@ -176,7 +170,7 @@ def authorize(
     confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     """Signs the chosen citizen in: Asan İmza asks for a confirmation first, as on the phone."""
-    settings = _settings(request)
+    settings = get_settings(request)
     params = {field: str(form.get(field, "")) for field in REQUEST_FIELDS}
     try:
         auth_request = service.check_authorization_request(settings, params)
@@ -239,7 +233,7 @@ async def token(
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if grant_type != "authorization_code":
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400, headers=headers)
-    settings = _settings(request)
+    settings = get_settings(request)
 
     def redeem() -> dict[str, Any]:
         return service.redeem_code(

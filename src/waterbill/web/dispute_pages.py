@@ -143,9 +143,6 @@ async def file_dispute(
     except ServiceError as refusal:
         if refusal.code not in FORM_ERRORS:
             raise
-        message = refusal_message(refusal, locale)
-        status_code = refusal.status
-
         return await run_in_threadpool(
             partial(
                 _form_page,
@@ -154,8 +151,8 @@ async def file_dispute(
                 citizen=citizen,
                 settings=settings,
                 values=form,
-                error=message,
-                status_code=status_code,
+                error=refusal_message(refusal, locale),
+                status_code=refusal.status,
             )
         )
     return RedirectResponse(f"/disputes/{dispute.reference}", status_code=303)

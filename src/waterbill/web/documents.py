@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -21,7 +22,7 @@ from waterbill.presentation.certificate import certificate_view
 from waterbill.presentation.pdf import render_pdf
 from waterbill.presentation.tabular import render_csv
 from waterbill.presentation.verification import verified_document
-from waterbill.presentation.view import StatementView, statement_view
+from waterbill.presentation.view import statement_view
 from waterbill.statement.domain import Statement
 from waterbill.web.deps import (
     CodeLookupLimited,
@@ -41,6 +42,22 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MEDIA_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
+def preparer(
+    settings: Settings, kind: DocumentKind, locale: str, now: datetime
+) -> Callable[[Statement], Callable[[str], bytes]]:
+    """How a download turns the statement as shown into the file issued under its code."""
+
+    def prepare(statement: Statement) -> Callable[[str], bytes]:
+        view = statement_view(statement, locale)
+        if kind == "pdf":
+            return lambda code: render_pdf(
+                view, code=code, verify_url=verify_url(settings, code), issued_at=now
+            )
+        return lambda code: render_csv(view, code=code, verify_url=verify_url(settings, code))
+
+    return prepare
+
+
 def _download(
     *,
     kind: DocumentKind,
@@ -51,22 +68,6 @@ def _download(
     settings: Settings,
 ) -> Response:
     now = clock.now()
-    renderers: dict[str, Callable[[StatementView, str], bytes]] = {
-        "pdf": lambda view, document_code: render_pdf(
-            view,
-            code=document_code,
-            verify_url=verify_url(settings, document_code),
-            issued_at=now,
-        ),
-        "csv": lambda view, document_code: render_csv(
-            view, code=document_code, verify_url=verify_url(settings, document_code)
-        ),
-    }
-
-    def prepare(statement: Statement) -> Callable[[str], bytes]:
-        view = statement_view(statement, locale)
-        return lambda document_code: renderers[kind](view, document_code)
-
     statement, file = statement_document(
         database=database,
         viewer=citizen,
@@ -74,7 +75,7 @@ def _download(
         key=settings.secret_key.get_secret_value().encode(),
         kind=kind,
         locale=locale,
-        prepare=prepare,
+        prepare=preparer(settings, kind, locale, now),
         now=now,
     )
     subscriber_code = statement.subscriber.code

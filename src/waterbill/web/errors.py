@@ -14,12 +14,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from waterbill.auth.errors import Forbidden, Unauthenticated
 from waterbill.errors import ServiceError
 from waterbill.i18n.messages import refusal_message
+from waterbill.ops.responses import ErrorOut
 from waterbill.web.deps import get_locale
 from waterbill.web.templating import Templates
 
@@ -61,17 +61,6 @@ _HTTP_REFUSALS: dict[int, type[ServiceError]] = {
     404: NotFound,
     405: MethodNotAllowed,
 }
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    """Every refusal of the API: a stable code and a message in the language asked for."""
-
-    error: ErrorBody
 
 
 def errors_of(*refusals: type[ServiceError]) -> dict[int | str, dict[str, Any]]:

@@ -10,7 +10,6 @@ with every problem of its fields, not with one refusal class, so this route answ
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -21,12 +20,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from waterbill.db.database import Database
-from waterbill.i18n.catalogs import gettext_for, negotiate
+from waterbill.i18n.catalogs import negotiate
 from waterbill.i18n.marker import _
 from waterbill.i18n.messages import refusal_message
 from waterbill.ingest.channels import InvalidApiKey
 from waterbill.ingest.intake import RecordedPayment, channel_of, receive_payment
 from waterbill.ingest.problems import Rejected
+from waterbill.ingest.texts import message_in
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
@@ -99,11 +99,6 @@ def _language(request: Request) -> str:
     return negotiate(accept_language=request.headers.get("accept-language"))
 
 
-def _translated(language: str, msgid: str, params: Mapping[str, object] | None = None) -> str:
-    text = gettext_for(language, msgid)
-    return text % params if params else text
-
-
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
     body = PaymentErrorOut(error=PaymentErrorDetail(code=code, message=message, field=field))
     return JSONResponse(status_code=status, content=body.model_dump(mode="json", exclude_none=True))
@@ -148,7 +143,7 @@ def _invalid_body(error: ValidationError, language: str) -> JSONResponse:
     if msgid is None and language == "en":
         text = first["msg"]
     else:
-        text = _translated(language, msgid or _INVALID_FIELD)
+        text = message_in(language, msgid or _INVALID_FIELD)
     message = f"{field}: {text}"
     return _error(422, "invalid_value", message, field)
 
@@ -199,11 +194,11 @@ async def post_payment(
     except InvalidApiKey as refusal:
         return _error(refusal.status, refusal.code, refusal_message(refusal, language))
     if not _is_json(request.headers.get("content-type")):
-        return _error(415, "unsupported_media_type", _translated(language, _NOT_JSON))
+        return _error(415, "unsupported_media_type", message_in(language, _NOT_JSON))
     body = await request.body()
     duplicate = _duplicate_key(body)
     if duplicate is not None:
-        text = _translated(language, _DUPLICATE_KEY)
+        text = message_in(language, _DUPLICATE_KEY)
         return _error(422, "duplicate_key", f"{duplicate}: {text}", duplicate)
     try:
         payment = PaymentIn.model_validate_json(body)
@@ -224,7 +219,7 @@ async def post_payment(
         )
     except Rejected as refusal:
         problem = refusal.first
-        text = _translated(language, problem.msgid, problem.params_in(language))
+        text = problem.message(language)
         return _error(
             409 if problem.code in _CONFLICTS else 422,
             problem.code,

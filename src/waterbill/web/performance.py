@@ -32,7 +32,6 @@ from waterbill.web.templating import Templates
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["performance"])
 
-# Cells a spreadsheet would run as a formula; none of ours starts so, but a cell never may.
 FEEDBACK_WINDOW = 3600
 
 

@@ -123,7 +123,6 @@ def my_reading(reference: str, citizen: CurrentCitizen, db: DbRead) -> ReadingOu
     responses=errors_of(InvalidApiKey, MalformedCursor),
 )
 def collect_readings(
-    request: Request,
     database: DatabaseDep,
     settings: SettingsDep,
     x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,

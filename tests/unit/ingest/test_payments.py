@@ -11,6 +11,7 @@ from waterbill.i18n import LOCALES
 from waterbill.ingest.payments import check_payment, judge_payment
 from waterbill.ingest.problems import Problem, Rejected
 from waterbill.ingest.records import PaymentRecord, StoredPayment
+from waterbill.ingest.texts import values_in
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -134,7 +135,7 @@ def test_each_payment_refusal_has_its_own_text_in_azerbaijani_english_and_russia
     assert len({problem.msgid for problem in problems}) == 15
     for problem in problems:
         texts = {locale: problem.message(locale) for locale in LOCALES}
-        assert texts["en"] == problem.msgid % problem.params_in("en")
+        assert texts["en"] == problem.msgid % values_in("en", problem.params)
         assert len(set(texts.values())) == len(LOCALES)
         assert any("а" <= letter <= "я" for letter in texts["ru"])
 
