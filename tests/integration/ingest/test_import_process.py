@@ -131,8 +131,16 @@ def _writes_held(engine: Engine) -> Iterator[None]:
             yield
         return
     with _sqlite(engine) as db:
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("BEGIN IMMEDIATE")
+        # Asked for again at once rather than by SQLite's busy handler, whose growing sleeps can
+        # miss every gap between two of the importer's batches until it has finished them all.
+        db.execute("PRAGMA busy_timeout = 0")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError:
+                assert time.monotonic() < deadline, "the importer never let go of the store"
         try:
             yield
         finally:
